@@ -1,0 +1,42 @@
+"""The api function's resolver: routes, and typed errors translated to HTTP answers in one place."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chatbatch.api import webhook
+from chatbatch.errors import ChatbatchError
+from chatbatch.observability import MetricName, logger, metrics
+
+
+def _json(status: int, body: dict) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.include_router(webhook.router)
+
+    @app.exception_handler(ChatbatchError)
+    def handle_domain_error(exc: ChatbatchError) -> Response:
+        if exc.status_code >= 500:
+            logger.error("request failed", extra={"error": exc.code, "reason": exc.message})
+        else:
+            logger.info("request rejected", extra={"error": exc.code, "status": exc.status_code})
+            if app.current_event.path.endswith("/webhook"):
+                metrics.add_metric(name=MetricName.REJECTED_WEBHOOKS.value, unit=MetricUnit.Count, value=1)
+        return _json(exc.status_code, exc.to_body())
+
+    @app.exception_handler(RequestValidationError)
+    def handle_validation_error(exc: RequestValidationError) -> Response:
+        details = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")) or "(request)",
+             "problem": str(err.get("msg", "is invalid"))}
+            for err in exc.errors()
+        ]
+        message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)
+        return _json(422, {"error": "invalid_fields", "message": message, "details": details})
+
+    return app

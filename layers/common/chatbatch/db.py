@@ -1,0 +1,131 @@
+"""Postgres access: one cached connection per process (a Lambda container) and explicit transactions.
+
+``Database.transaction(work)`` is the unit of work: ``work(cursor)`` runs inside one transaction that is
+committed when it returns and rolled back when it raises. A connection that died between invocations
+(RDS failover, idle timeout) is replaced transparently: the failed transaction rolled back, so running it
+once more on a fresh connection is safe. A database that cannot be reached raises ``DatabaseUnavailable``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg2
+import psycopg2.extensions
+
+from chatbatch.errors import DatabaseUnavailable
+
+T = TypeVar("T")
+Cursor = psycopg2.extensions.cursor
+ConnectParams = Callable[[], dict[str, Any]]
+
+
+class Database:
+    """A lazily opened, self-healing connection. Not shared between threads: use one per thread."""
+
+    def __init__(self, connect_params: ConnectParams, *, cursor_factory: Any = None) -> None:
+        self._connect_params = connect_params
+        self._cursor_factory = cursor_factory
+        self._conn: psycopg2.extensions.connection | None = None
+
+    def _connect(self) -> psycopg2.extensions.connection:
+        try:
+            conn = psycopg2.connect(**self._connect_params())
+        except psycopg2.OperationalError as exc:
+            raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}") from exc
+        conn.set_session(autocommit=False)
+        return conn
+
+    def connection(self) -> psycopg2.extensions.connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self._connect()
+        return self._conn
+
+    def transaction(self, work: Callable[[Cursor], T]) -> T:
+        reused = self._conn is not None and not self._conn.closed
+        try:
+            return self._run(work)
+        except _ConnectionLost as lost:
+            if not reused:
+                raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
+        try:
+            return self._run(work)
+        except _ConnectionLost as lost:
+            raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
+
+    def _run(self, work: Callable[[Cursor], T]) -> T:
+        conn = self.connection()
+        try:
+            with conn.cursor(cursor_factory=self._cursor_factory) as cur:
+                result = work(cur)
+            conn.commit()
+            return result
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            if conn.closed:
+                self._conn = None
+                raise _ConnectionLost(_first_line(exc)) from exc
+            conn.rollback()
+            raise
+        except BaseException:
+            if not conn.closed:
+                conn.rollback()
+            raise
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            self._conn.close()
+        self._conn = None
+
+
+class _ConnectionLost(Exception):
+    pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def connect_params_from_settings(settings: Any) -> ConnectParams:
+    """Connection parameters from ``CommonSettings``: a DSN locally, the RDS secret in AWS (read lazily)."""
+    settings.require_database()
+
+    def params() -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "application_name": "chatbatch",
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "keepalives": 1,
+            "keepalives_idle": 30,
+        }
+        if settings.database_url is not None:
+            base["dsn"] = settings.database_url.get_secret_value()
+            return base
+        from chatbatch.secrets import secret_json  # AWS only: keeps boto3 off the local import path
+
+        secret = secret_json(settings.db_secret_arn)
+        base.update(
+            host=settings.db_host or secret["host"],
+            port=settings.db_port or int(secret.get("port", 5432)),
+            dbname=settings.db_name or secret.get("dbname", "chatbatch"),
+            user=secret["username"],
+            password=secret["password"],
+            sslmode="require",
+        )
+        return base
+
+    return params
+
+
+_per_thread = threading.local()
+
+
+def database_for(settings: Any) -> Database:
+    """The process's (thread's) cached Database for these settings: reused across warm invocations."""
+    cache: dict[int, Database] = _per_thread.__dict__.setdefault("databases", {})
+    key = id(settings)
+    if key not in cache:
+        cache[key] = Database(connect_params_from_settings(settings))
+    return cache[key]

@@ -1,0 +1,229 @@
+"""Incoming webhook messages: the gateway's flat JSON, validated, and the chat it belongs to. Pure, no I/O."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from chatbatch.errors import InvalidFields
+from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
+
+SenderType = Literal["contact", "user", "ai"]
+GROUP_SUFFIX = "@g.us"
+MAX_ID_CHARS = 256
+MAX_JID_CHARS = 256
+MAX_NAME_CHARS = 256
+# Unix times outside these bounds are certainly a wrong unit or a corrupted value.
+_EARLIEST = datetime(2009, 1, 1, tzinfo=timezone.utc)  # WhatsApp did not exist before
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+def _storable(value: str, what: str) -> str:
+    """Postgres text cannot hold NUL, and UTF-8 cannot encode lone surrogates (valid JSON escapes)."""
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character (\\u0000), which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} contains an unpaired UTF-16 surrogate escape, which is not valid text") from None
+    return value
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """Unix seconds, unix milliseconds (numbers or numeric strings), or ISO-8601 (naive means UTC)."""
+    if isinstance(value, bool):
+        raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string, not a boolean")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            except ValueError:
+                raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string") from None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            return _in_range(parsed)
+        value = number
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # 1e11 s is year 5138: must be ms
+        try:
+            return _in_range(datetime.fromtimestamp(seconds, tz=timezone.utc))
+        except (OverflowError, OSError, ValueError):
+            raise ValueError("is not a representable time") from None
+    raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string")
+
+
+def _in_range(moment: datetime) -> datetime:
+    if not (_EARLIEST <= moment < _LATEST):
+        raise ValueError(f"{moment.isoformat()} is outside the plausible range 2009..2100")
+    return moment.astimezone(timezone.utc)
+
+
+def _choices(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class WebhookPayload(BaseModel):
+    """The gateway's flat JSON message. snake_case and camelCase field names are both accepted."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, populate_by_name=False)
+
+    session_token: str = Field(validation_alias=_choices("session_token", "sessionToken"), min_length=1, max_length=MAX_ID_CHARS)
+    message_id: str = Field(validation_alias=_choices("message_id", "messageId", "id"), min_length=1, max_length=MAX_ID_CHARS)
+    from_: str = Field(validation_alias=_choices("from"), min_length=1, max_length=MAX_JID_CHARS)
+    to: str = Field(validation_alias=_choices("to"), min_length=1, max_length=MAX_JID_CHARS)
+    body: str = Field(default="", validation_alias=_choices("body"), max_length=WHATSAPP_MAX_TEXT_CHARS)
+    push_name: str | None = Field(default=None, validation_alias=_choices("push_name", "pushName"), max_length=MAX_NAME_CHARS)
+    timestamp: datetime | None = Field(default=None, validation_alias=_choices("timestamp"))
+    from_me: bool = Field(default=False, validation_alias=_choices("from_me", "fromMe"), strict=True)
+    type: str = Field(default="text", validation_alias=_choices("type", "message_type", "messageType"), min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    is_group: bool | None = Field(default=None, validation_alias=_choices("is_group", "isGroup"), strict=True)
+    participant: str | None = Field(default=None, validation_alias=_choices("participant"), max_length=MAX_JID_CHARS)
+
+    @field_validator("session_token", "message_id", "from_", "to", "participant", mode="after")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = _storable(value, "value")
+        if value != value.strip() or not value.strip():
+            raise ValueError("must not be blank or have leading/trailing spaces")
+        return value
+
+    @field_validator("body", "push_name", mode="after")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _storable(value, "text")
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _timestamp(cls, value: Any) -> datetime | None:
+        return None if value is None else parse_timestamp(value)
+
+    @field_validator("type", mode="after")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _group_needs_group_jid(self) -> "WebhookPayload":
+        if self.is_group is True and not self.chat_jid.endswith(GROUP_SUFFIX):
+            raise ValueError(f"is_group is true but the chat JID {self.chat_jid!r} is not a group JID (…{GROUP_SUFFIX})")
+        return self
+
+    @property
+    def chat_jid(self) -> str:
+        """The chat key's remote JID: ``from`` for an incoming message, ``to`` for one the session sent."""
+        return self.to if self.from_me else self.from_
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A validated webhook message with everything the chat history and the debounce need."""
+
+    session_tok: str
+    message_id: str
+    from_jid: str
+    to_jid: str
+    chat_jid: str
+    participant: str | None
+    body: str
+    push_name: str | None
+    message_type: str
+    from_me: bool
+    is_group: bool
+    message_timestamp: datetime | None  # None: the gateway gave no time; the database's now() is used
+
+    @property
+    def chat_id(self) -> str:
+        return chat_id(self.session_tok, self.chat_jid)
+
+    @property
+    def sender_type(self) -> SenderType:
+        return "user" if self.from_me else "contact"
+
+    @property
+    def sender_jid(self) -> str:
+        if self.is_group and not self.from_me and self.participant:
+            return self.participant
+        return self.from_jid
+
+    @property
+    def contact_name(self) -> str | None:
+        """The push name that names the chat: a contact's own, never the business side's or a group member's."""
+        if self.from_me or self.is_group:
+            return None
+        return self.push_name.strip() or None if self.push_name else None
+
+    def needs_reply(self, *, reply_groups: bool) -> bool:
+        return not self.from_me and (reply_groups or not self.is_group)
+
+
+def chat_id(session_tok: str, chat_jid: str) -> str:
+    """The seed's chat_rooms.chat_id: ``<session_tok>_<remote jid>``."""
+    return f"{session_tok}_{chat_jid}"
+
+
+def parse_webhook(document: Any) -> IncomingMessage:
+    """Validate a decoded JSON document; raises ``InvalidFields`` naming every bad field."""
+    if not isinstance(document, dict):
+        raise InvalidFields(
+            f"the body must be a JSON object, got {type(document).__name__}",
+            details=[{"field": "(body)", "problem": "must be a JSON object"}],
+        )
+    try:
+        payload = WebhookPayload.model_validate(document)
+    except ValidationError as exc:
+        details = [_problem(err) for err in exc.errors(include_url=False, include_input=False)]
+        summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
+        raise InvalidFields(f"invalid webhook message: {summary}", details=details) from None
+    is_group = payload.is_group if payload.is_group is not None else payload.chat_jid.endswith(GROUP_SUFFIX)
+    return IncomingMessage(
+        session_tok=payload.session_token,
+        message_id=payload.message_id,
+        from_jid=payload.from_,
+        to_jid=payload.to,
+        chat_jid=payload.chat_jid,
+        participant=payload.participant,
+        body=payload.body,
+        push_name=payload.push_name,
+        message_type=payload.type,
+        from_me=payload.from_me,
+        is_group=is_group,
+        message_timestamp=payload.timestamp,
+    )
+
+
+_FIELD_NAMES = {
+    "session_token": "session_token",
+    "message_id": "message_id",
+    "from_": "from",
+    "from": "from",
+    "to": "to",
+    "body": "body",
+    "push_name": "push_name",
+    "timestamp": "timestamp",
+    "from_me": "from_me",
+    "type": "type",
+    "is_group": "is_group",
+    "participant": "participant",
+}
+
+
+def _problem(err: dict) -> dict:
+    loc = err.get("loc") or ()
+    name = str(loc[0]) if loc else "(body)"
+    field = _FIELD_NAMES.get(name, name)
+    message = str(err.get("msg", "is invalid"))
+    if err.get("type") == "missing":
+        message = "is required"
+    message = message.removeprefix("Value error, ")
+    return {"field": field, "problem": message}

@@ -1,0 +1,61 @@
+"""Typed errors. Use cases raise these; the API edge translates them to HTTP answers in one place."""
+
+from __future__ import annotations
+
+
+class ChatbatchError(Exception):
+    """Base of every error this service raises on purpose."""
+
+    status_code: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, details: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+    def to_body(self) -> dict:
+        body: dict = {"error": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class BadRequest(ChatbatchError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(ChatbatchError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotFound(ChatbatchError):
+    status_code = 404
+    code = "not_found"
+
+
+class PayloadTooLarge(ChatbatchError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class InvalidFields(ChatbatchError):
+    """422: the request parsed but one or more fields are invalid; ``details`` names each field and why."""
+
+    status_code = 422
+    code = "invalid_fields"
+
+
+class DatabaseUnavailable(ChatbatchError):
+    """503: the database cannot be reached; the caller (the gateway) should retry later."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+
+class ConfigurationError(ChatbatchError):
+    """A setting is missing or invalid; raised at cold start, names the environment variable."""
+
+    code = "configuration_error"

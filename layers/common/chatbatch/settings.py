@@ -1,0 +1,109 @@
+"""Typed settings, read from environment variables once per process (cold start) and validated.
+
+One model per function (``ApiSettings``, ``SweeperSettings``, ``WorkerSettings``), all sharing
+``CommonSettings``. Secrets come either directly from an environment variable (local runs) or from
+AWS Secrets Manager / SSM by reference (``*_SECRET_ARN`` / ``*_PARAMETER``), resolved by
+:mod:`chatbatch.secrets`. Never read ``os.environ`` anywhere else.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from chatbatch.errors import ConfigurationError
+
+WHATSAPP_MAX_TEXT_CHARS = 65_536
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    # Locally: a DSN. In AWS: the RDS secret (JSON with host/port/username/password/dbname) + optional overrides.
+    database_url: SecretStr | None = None
+    db_secret_arn: str | None = None
+    db_host: str | None = None
+    db_port: int | None = Field(default=None, ge=1, le=65535)
+    db_name: str | None = None
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=0)
+    environment: str = "local"
+
+    def require_database(self) -> None:
+        if self.database_url is None and self.db_secret_arn is None:
+            raise ConfigurationError(
+                "DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set"
+            )
+
+
+class ApiSettings(CommonSettings):
+    webhook_secret: SecretStr | None = None
+    webhook_secret_arn: str | None = None
+    max_webhook_body_bytes: int = Field(default=1_048_576, ge=1024)
+    ai_reply_groups: bool = False
+
+    def require_webhook_secret(self) -> None:
+        if self.webhook_secret is None and self.webhook_secret_arn is None:
+            raise ConfigurationError("WEBHOOK_SECRET or WEBHOOK_SECRET_ARN must be set")
+
+
+class SweeperSettings(CommonSettings):
+    debounce_seconds: float = Field(default=3.0, gt=0, le=300)
+    max_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
+    max_batch_messages: int = Field(default=50, ge=1, le=1000)
+    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    queue_url: str | None = None
+    sqs_endpoint_url: str | None = None
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+
+class WorkerSettings(CommonSettings):
+    system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and politely."
+    history_context_messages: int = Field(default=20, ge=0, le=200)
+    llm_provider: Literal["echo", "openai", "bedrock"] = "echo"
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_api_key_secret_arn: str | None = None
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    gateway: Literal["log", "http"] = "log"
+    gateway_url: str | None = None
+    gateway_token: SecretStr | None = None
+    gateway_token_secret_arn: str | None = None
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    human_takeover_minutes: float = Field(default=30.0, ge=0)
+    ai_reply_groups: bool = False
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+
+S = TypeVar("S", bound=CommonSettings)
+
+
+def load(model: type[S]) -> S:
+    """Build ``model`` from the environment, turning pydantic's error into one naming each bad variable."""
+    try:
+        return model()
+    except ValidationError as exc:
+        problems = [
+            f"{'_'.join(str(p) for p in err['loc']).upper() or '?'}: {err['msg']}" for err in exc.errors()
+        ]
+        raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=None)
+def api_settings() -> ApiSettings:
+    return load(ApiSettings)
+
+
+@lru_cache(maxsize=None)
+def sweeper_settings() -> SweeperSettings:
+    return load(SweeperSettings)
+
+
+@lru_cache(maxsize=None)
+def worker_settings() -> WorkerSettings:
+    return load(WorkerSettings)

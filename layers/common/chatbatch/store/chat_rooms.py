@@ -1,0 +1,59 @@
+"""SQL for chat_rooms: one permanent history room per chat (session token + remote JID)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chatbatch.db import Cursor
+
+
+def upsert_for_message(
+    cur: Cursor,
+    *,
+    chat_id: str,
+    user_token: str,
+    contact_jid: str,
+    contact_name: str | None,
+    is_group: bool,
+    content: str,
+    sender_type: str,
+    at: datetime,
+    unread_increment: int,
+) -> int:
+    """Create the room on its first message, else move it forward; returns the room id.
+
+    ``last_*`` follow the newest message by its own time, so a late, older message (a gateway retry)
+    never rewinds them. The contact name follows the latest non-empty push name of the contact.
+    """
+    cur.execute(
+        """
+        INSERT INTO chat_rooms AS r
+            (chat_id, user_token, contact_jid, contact_name, chat_type, is_group,
+             last_message, last_sender, last_activity, unread_count)
+        VALUES (%(chat_id)s, %(user_token)s, %(contact_jid)s, %(contact_name)s,
+                CASE WHEN %(is_group)s THEN 'group' ELSE 'individual' END, %(is_group)s,
+                %(content)s, %(sender_type)s, %(at)s, %(unread)s)
+        ON CONFLICT (chat_id) DO UPDATE SET
+            last_message  = CASE WHEN EXCLUDED.last_activity >= r.last_activity
+                                 THEN EXCLUDED.last_message ELSE r.last_message END,
+            last_sender   = CASE WHEN EXCLUDED.last_activity >= r.last_activity
+                                 THEN EXCLUDED.last_sender ELSE r.last_sender END,
+            last_activity = GREATEST(r.last_activity, EXCLUDED.last_activity),
+            contact_name  = COALESCE(EXCLUDED.contact_name, r.contact_name),
+            unread_count  = r.unread_count + EXCLUDED.unread_count,
+            updated_at    = now()
+        RETURNING id
+        """,
+        {
+            "chat_id": chat_id,
+            "user_token": user_token,
+            "contact_jid": contact_jid,
+            "contact_name": contact_name,
+            "is_group": is_group,
+            "content": content,
+            "sender_type": sender_type,
+            "at": at,
+            "unread": unread_increment,
+        },
+    )
+    return cur.fetchone()[0]

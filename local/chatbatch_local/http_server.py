@@ -1,0 +1,63 @@
+"""A local HTTP server that hands each request to a Lambda handler as an API Gateway HTTP API v2 event.
+
+Requests are handled one at a time per handler, like one warm Lambda container.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from chatbatch_local.lambda_runtime import LambdaContext, decode_response, http_api_event
+
+Handler = Callable[[dict, object], dict]
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API's payload limit
+
+
+def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, function_name: str = "api") -> ThreadingHTTPServer:
+    lock = threading.Lock()
+
+    class RequestHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            event = http_api_event(self.command, url.path, url.query, dict(self.headers.items()), body,
+                                   source_ip=self.client_address[0])
+            with lock:
+                try:
+                    response = handler(event, LambdaContext(function_name=function_name, timeout_seconds=29))
+                except Exception:  # what API Gateway answers when the function itself fails
+                    traceback.print_exc()
+                    self._reply(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
+                    return
+            status, headers, data = decode_response(response)
+            self._reply(status, headers, data)
+
+        def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
+            self.send_response(status)
+            for key, value in headers.items():
+                if key.lower() not in ("content-length", "connection"):
+                    self.send_header(key, value)
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the function logs for itself
+            pass
+
+    server = ThreadingHTTPServer((host, port), RequestHandler)
+    server.daemon_threads = True
+    return server

@@ -1,0 +1,125 @@
+"""A local PostgreSQL cluster for ``make dev`` (persistent) and the test suite (throwaway).
+
+Uses the server binaries of the machine (``pg_config --bindir``, Debian's /usr/lib/postgresql/*/bin).
+initdb refuses to run as root, so as root the cluster runs as the ``postgres`` user (runuser).
+It listens on loopback TCP only, with trust authentication: it is for this machine alone.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DB_NAME = "chatbatch"
+DB_USER = "chatbatch"
+
+
+def find_bindir() -> Path:
+    candidates: list[str] = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(os.environ["PG_BINDIR"])
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        candidates.append(out.stdout.strip())
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    if shutil.which("postgres"):
+        candidates.append(str(Path(shutil.which("postgres")).parent))
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "initdb").exists() and (Path(candidate) / "postgres").exists():
+            return Path(candidate)
+    raise RuntimeError(
+        "no PostgreSQL server binaries found (initdb, postgres): install them (Debian: apt-get install "
+        "postgresql) or set DATABASE_URL to an existing database"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalPostgres:
+    data_dir: Path
+    port: int = 0
+    durable: bool = True  # False for tests: fsync off, much faster, fine for a throwaway cluster
+    bindir: Path = field(default_factory=find_bindir)
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://{DB_USER}@127.0.0.1:{self.port}/{DB_NAME}"
+
+    def _as_owner(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self._as_owner(), *args], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    started_here: bool = False
+
+    def start(self) -> "LocalPostgres":
+        """Start the cluster (creating it on first use), or attach to it when another process runs it."""
+        self.data_dir = Path(self.data_dir).resolve()
+        running_port = self._running_port()
+        if running_port:
+            self.port = running_port
+            self._ensure_database()
+            return self
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.data_dir, "postgres", "postgres")
+            self._run(str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", DB_USER,
+                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+        self.port = self.port or free_port()
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
+                  "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start")
+        self.started_here = True
+        self._ensure_database()
+        return self
+
+    def _running_port(self) -> int | None:
+        """The port of a live postmaster on this data folder (postmaster.pid: pid, dir, start, port, ...)."""
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            os.kill(int(lines[0]), 0)
+            return int(lines[3])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _ensure_database(self) -> None:
+        import psycopg2
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=DB_USER, dbname="postgres")
+                break
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
+            if cur.fetchone() is None:
+                cur.execute(f"CREATE DATABASE {DB_NAME}")
+        conn.close()
+
+    def stop(self) -> None:
+        """Stop the cluster if this process started it (a cluster another process runs is left alone)."""
+        if self.started_here:
+            self.started_here = False
+            subprocess.run([*self._as_owner(), str(self.bindir / "pg_ctl"), "-D", str(self.data_dir),
+                            "-m", "fast", "-w", "stop"], check=False, capture_output=True)

@@ -1,0 +1,112 @@
+"""``make dev``: the whole pipeline on this machine, no AWS account.
+
+Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, and the api function
+behind a local HTTP server on PORT that hands it real API Gateway v2 events. Ctrl-C stops what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+from chatbatch_local.http_server import make_server
+from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
+from chatbatch_local.postgres import LocalPostgres
+from chatbatch_local.sqs import start_local_sqs
+
+DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+
+
+def prepare_environment(database_url: str) -> None:
+    """Settings for the local stack; anything already in the environment wins."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "chatbatch")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "chatbatch-local")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
+    os.environ.setdefault("ENVIRONMENT", "local")
+    os.environ.setdefault("AWS_REGION", "us-east-1")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def start_database(stack: ExitStack, data_dir: str | None) -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    cluster = LocalPostgres(Path(data_dir) if data_dir else REPO_ROOT / ".dev" / "pgdata").start()
+    stack.callback(cluster.stop)
+    print(f"postgres: {cluster.dsn} (data in {cluster.data_dir})", flush=True)
+    return cluster.dsn
+
+
+def start_queues(stack: ExitStack) -> None:
+    """SQS for the sweeper and the worker: QUEUE_URL (and SQS_ENDPOINT_URL) if set, else a moto server."""
+    if os.environ.get("QUEUE_URL"):
+        return
+    queues = start_local_sqs()
+    stack.callback(queues.stop)
+    os.environ["QUEUE_URL"] = queues.queue_url
+    os.environ["DLQ_URL"] = queues.dlq_url
+    os.environ["SQS_ENDPOINT_URL"] = queues.endpoint_url
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    print(f"sqs: {queues.queue_url} (moto server)", flush=True)
+
+
+def apply_migrations(database_url: str) -> None:
+    from chatbatch import migrate
+
+    applied = migrate.migrate_dsn(database_url)
+    print(f"migrations: {', '.join(f'{m.version:04d}_{m.name}' for m in applied) or 'up to date'}", flush=True)
+
+
+def run_dev(port: int | None = None, data_dir: str | None = None,
+            extra_services: list[Callable[[threading.Event], None]] | None = None) -> int:
+    port = port or int(os.environ.get("PORT", "3000"))
+    stop = threading.Event()
+    with ExitStack() as stack:
+        database_url = start_database(stack, data_dir)
+        prepare_environment(database_url)
+        apply_migrations(database_url)
+        start_queues(stack)
+
+        api = load_function("api")
+        server = make_server(api.lambda_handler, port=port, function_name="api")
+        stack.callback(server.server_close)
+        stack.callback(server.shutdown)
+        threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
+
+        for service in extra_services or []:
+            thread = threading.Thread(target=service, args=(stop,), name=service.__name__, daemon=True)
+            thread.start()
+            stack.callback(thread.join, 10)
+        stack.callback(stop.set)
+
+        secret = os.environ["WEBHOOK_SECRET"]
+        print(f"api: http://127.0.0.1:{port}  (webhook secret: {secret})", flush=True)
+        print(
+            "try:\n"
+            f"  curl -s -X POST http://127.0.0.1:{port}/webhook -H 'Content-Type: application/json' "
+            f"-H 'X-Webhook-Secret: {secret}' \\\n"
+            "    -d '{\"session_token\":\"demo\",\"message_id\":\"m1\",\"from\":\"6281234567890@s.whatsapp.net\","
+            "\"to\":\"6280000000000@s.whatsapp.net\",\"body\":\"Halo\",\"push_name\":\"Budi\"}'\n"
+            "Ctrl-C stops everything.",
+            flush=True,
+        )
+        _wait_for_interrupt(stop)
+        print("stopping…", flush=True)
+    return 0
+
+
+def _wait_for_interrupt(stop: threading.Event) -> None:
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stop.wait(0.5):
+        pass

@@ -1,0 +1,178 @@
+"""POST /webhook and GET /health through the api function's handler, against a real Postgres."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.support import invoke, load_event, webhook_event
+
+CONTACT = "6281234567890@s.whatsapp.net"
+BUSINESS = "6280000000000@s.whatsapp.net"
+
+
+def message(session_tok: str, message_id: str, **fields) -> dict:
+    return {"session_token": session_tok, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
+            "body": "Halo", "push_name": "Budi", **fields}
+
+
+def counts(pg, session_tok: str) -> tuple[int, int, int]:
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM ai_chat_messages WHERE session_tok = %(s)s),"
+            "       (SELECT count(*) FROM chat_rooms WHERE user_token = %(s)s),"
+            "       (SELECT count(*) FROM chat_messages WHERE user_token = %(s)s)",
+            {"s": session_tok},
+        )
+        return cur.fetchone()
+
+
+def room(pg, session_tok: str, jid: str = CONTACT) -> dict:
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT contact_jid, contact_name, chat_type, is_group, last_message, last_sender, unread_count, "
+            "       last_activity FROM chat_rooms WHERE chat_id = %s",
+            (f"{session_tok}_{jid}",),
+        )
+        row = cur.fetchone()
+        names = [d[0] for d in cur.description]
+    return dict(zip(names, row)) if row else {}
+
+
+def test_a_message_lands_in_all_three_tables(api_function, pg, session_tok):
+    status, body = invoke(api_function, webhook_event(message(session_tok, "m1", timestamp=1795694400)))
+
+    assert status == 200 and body["status"] == "accepted"
+    assert body["chat_id"] == f"{session_tok}_{CONTACT}"
+    assert counts(pg, session_tok) == (1, 1, 1)
+    r = room(pg, session_tok)
+    assert (r["contact_name"], r["chat_type"], r["last_message"], r["last_sender"], r["unread_count"]) == (
+        "Budi", "individual", "Halo", "contact", 1)
+    with pg.cursor() as cur:
+        cur.execute("SELECT sender_type, sender_jid, message_type, content, message_timestamp::text "
+                    "FROM chat_messages WHERE user_token = %s", (session_tok,))
+        assert cur.fetchone() == ("contact", CONTACT, "text", "Halo", "2026-11-26 12:00:00+00")
+        cur.execute("SELECT needs_reply, is_batched, chat_jid FROM ai_chat_messages WHERE session_tok = %s",
+                    (session_tok,))
+        assert cur.fetchone() == (True, False, CONTACT)
+
+
+def test_a_retried_webhook_is_a_duplicate_and_changes_nothing(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "m1")))
+    status, body = invoke(api_function, webhook_event(message(session_tok, "m1", body="changed")))
+
+    assert status == 200 and body["status"] == "duplicate"
+    assert counts(pg, session_tok) == (1, 1, 1)
+    assert room(pg, session_tok)["unread_count"] == 1
+    assert room(pg, session_tok)["last_message"] == "Halo"
+
+
+def test_unread_counts_contact_messages_only_and_from_me_goes_to_the_recipients_room(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "m1", timestamp=1795694400)))
+    invoke(api_function, webhook_event(message(session_tok, "m2", body="Saya mau", timestamp=1795694401)))
+    status, _ = invoke(api_function, webhook_event(
+        {"sessionToken": session_tok, "messageId": "m3", "from": BUSINESS, "to": CONTACT, "body": "Siap kak",
+         "fromMe": True, "pushName": "Toko", "timestamp": 1795694402000}))
+
+    assert status == 200
+    r = room(pg, session_tok)
+    assert (r["last_message"], r["last_sender"], r["unread_count"], r["contact_name"]) == ("Siap kak", "user", 2, "Budi")
+    with pg.cursor() as cur:
+        cur.execute("SELECT sender_type, sender_jid FROM chat_messages WHERE user_token = %s AND message_id = 'm3'",
+                    (session_tok,))
+        assert cur.fetchone() == ("user", BUSINESS)
+        cur.execute("SELECT needs_reply FROM ai_chat_messages WHERE session_tok = %s AND message_id = 'm3'",
+                    (session_tok,))
+        assert cur.fetchone() == (False,)
+
+
+def test_an_older_message_arriving_late_does_not_rewind_the_room(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "new", body="newest", timestamp=1795694500)))
+    invoke(api_function, webhook_event(message(session_tok, "old", body="older", timestamp=1795694400)))
+
+    r = room(pg, session_tok)
+    assert r["last_message"] == "newest" and r["unread_count"] == 2
+
+
+def test_contact_name_follows_the_latest_non_empty_push_name(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "m1", push_name="Budi")))
+    invoke(api_function, webhook_event(message(session_tok, "m2", push_name="")))
+    assert room(pg, session_tok)["contact_name"] == "Budi"
+    invoke(api_function, webhook_event(message(session_tok, "m3", push_name="Budi Santoso")))
+    assert room(pg, session_tok)["contact_name"] == "Budi Santoso"
+
+
+def test_group_messages_are_history_but_not_pending_by_default(api_function, pg, session_tok):
+    group = "120363025246125486@g.us"
+    invoke(api_function, webhook_event(message(session_tok, "g1", **{"from": group, "participant": "628777@s.whatsapp.net"})))
+
+    r = room(pg, session_tok, group)
+    assert (r["chat_type"], r["is_group"], r["contact_name"]) == ("group", True, None)
+    with pg.cursor() as cur:
+        cur.execute("SELECT sender_jid FROM chat_messages WHERE user_token = %s", (session_tok,))
+        assert cur.fetchone() == ("628777@s.whatsapp.net",)
+        cur.execute("SELECT needs_reply FROM ai_chat_messages WHERE session_tok = %s", (session_tok,))
+        assert cur.fetchone() == (False,)
+
+
+def test_non_text_messages_keep_their_type_and_caption(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "i1", type="image", body="Yang ini ada?")))
+    with pg.cursor() as cur:
+        cur.execute("SELECT message_type, content FROM chat_messages WHERE user_token = %s", (session_tok,))
+        assert cur.fetchone() == ("image", "Yang ini ada?")
+
+
+def test_base64_encoded_bodies_are_decoded(api_function, pg, session_tok):
+    event = webhook_event(message(session_tok, "b64"))
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    event["isBase64Encoded"] = True
+    assert invoke(api_function, event)[0] == 200
+    assert counts(pg, session_tok) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "build, status, error",
+    [
+        (lambda s: webhook_event(message(s, "x"), secret=None), 401, "unauthorized"),
+        (lambda s: webhook_event(message(s, "x"), secret="wrong"), 401, "unauthorized"),
+        (lambda s: webhook_event(None, raw=b'{"session_token": '), 400, "bad_request"),
+        (lambda s: webhook_event(None, raw=b""), 400, "bad_request"),
+        (lambda s: webhook_event(None, raw=b"\xff\xfe{}"), 400, "bad_request"),
+        (lambda s: webhook_event(message(s, "x", body="y" * 1_100_000)), 413, "payload_too_large"),
+        (lambda s: webhook_event(message(s, "x", body="y" * 65_537)), 422, "invalid_fields"),
+        (lambda s: webhook_event(message(s, "x", body="nul\x00byte")), 422, "invalid_fields"),
+        (lambda s: webhook_event(None, raw=('{"session_token":"%s","message_id":"x","from":"a","to":"b",'
+                                            '"body":"\\ud83d"}' % s).encode()), 422, "invalid_fields"),
+        (lambda s: webhook_event({"session_token": s}), 422, "invalid_fields"),
+        (lambda s: webhook_event([1, 2]), 422, "invalid_fields"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_writes_nothing(api_function, pg, session_tok, build, status, error):
+    got_status, body = invoke(api_function, build(session_tok))
+
+    assert (got_status, body["error"]) == (status, error)
+    assert body["message"]
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_missing_fields_are_named_in_the_answer(api_function, session_tok):
+    _, body = invoke(api_function, webhook_event({"session_token": session_tok, "body": "x"}))
+    assert {d["field"] for d in body["details"]} == {"message_id", "from", "to"}
+    assert "message_id" in body["message"]
+
+
+def test_health_answers_when_the_database_does(api_function):
+    assert invoke(api_function, load_event("health.json")) == (200, {"status": "ok"})
+
+
+@pytest.mark.parametrize("sample", ["webhook_text.json", "webhook_from_me.json", "webhook_group.json",
+                                    "webhook_image.json"])
+def test_event_samples_are_accepted(api_function, sample):
+    status, body = invoke(api_function, load_event(sample))
+    assert status == 200 and body["status"] in ("accepted", "duplicate")
+
+
+def test_bad_secret_sample_is_rejected(api_function):
+    assert invoke(api_function, load_event("webhook_bad_secret.json"))[0] == 401
