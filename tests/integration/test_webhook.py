@@ -3,42 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 
 import pytest
 
 from tests.support import invoke, load_event, webhook_event
-
-CONTACT = "6281234567890@s.whatsapp.net"
-BUSINESS = "6280000000000@s.whatsapp.net"
-
-
-def message(session_tok: str, message_id: str, **fields) -> dict:
-    return {"session_token": session_tok, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
-            "body": "Halo", "push_name": "Budi", **fields}
-
-
-def counts(pg, session_tok: str) -> tuple[int, int, int]:
-    with pg.cursor() as cur:
-        cur.execute(
-            "SELECT (SELECT count(*) FROM ai_chat_messages WHERE session_tok = %(s)s),"
-            "       (SELECT count(*) FROM chat_rooms WHERE user_token = %(s)s),"
-            "       (SELECT count(*) FROM chat_messages WHERE user_token = %(s)s)",
-            {"s": session_tok},
-        )
-        return cur.fetchone()
-
-
-def room(pg, session_tok: str, jid: str = CONTACT) -> dict:
-    with pg.cursor() as cur:
-        cur.execute(
-            "SELECT contact_jid, contact_name, chat_type, is_group, last_message, last_sender, unread_count, "
-            "       last_activity FROM chat_rooms WHERE chat_id = %s",
-            (f"{session_tok}_{jid}",),
-        )
-        row = cur.fetchone()
-        names = [d[0] for d in cur.description]
-    return dict(zip(names, row)) if row else {}
+from tests.support.foundation import BUSINESS, CONTACT, counts, message, room
 
 
 def test_a_message_lands_in_all_three_tables(api_function, pg, session_tok):

@@ -129,3 +129,11 @@ def database_for(settings: Any) -> Database:
     if key not in cache:
         cache[key] = Database(connect_params_from_settings(settings))
     return cache[key]
+
+
+def close_cached_databases() -> None:
+    """Close and forget this thread's cached Databases, e.g. after the settings they were built from changed."""
+    cache: dict[int, Database] = _per_thread.__dict__.setdefault("databases", {})
+    for database in cache.values():
+        database.close()
+    cache.clear()

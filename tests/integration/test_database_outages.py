@@ -1,0 +1,60 @@
+"""A database that went away: reconnected transparently between invocations; while down, 503 and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbatch.db import close_cached_databases, database_for
+from chatbatch.settings import api_settings
+from chatbatch_local.postgres import free_port
+from tests.support import invoke, load_event, webhook_event
+from tests.support.foundation import counts, message
+
+
+@pytest.fixture
+def database_down(monkeypatch, reset_settings):
+    """The api function's settings point at a loopback port nothing listens on (a fresh container)."""
+    close_cached_databases()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://chatbatch@127.0.0.1:{free_port()}/chatbatch")
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")
+    yield
+    close_cached_databases()
+
+
+def backend_pid_of_the_api_function() -> int:
+    return database_for(api_settings()).connection().get_backend_pid()
+
+
+def test_a_connection_killed_between_invocations_is_replaced_transparently(api_function, pg, session_tok):
+    # Given a warm container whose cached connection the database then killed (failover, idle timeout)
+    assert invoke(api_function, webhook_event(message(session_tok, "before")))[0] == 200
+    killed = backend_pid_of_the_api_function()
+    with pg.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (killed,))
+        assert cur.fetchone() == (True,)
+
+    # When the next webhook arrives
+    status, body = invoke(api_function, webhook_event(message(session_tok, "after")))
+
+    # Then it is answered and stored on a new connection
+    assert (status, body["status"]) == (200, "accepted")
+    assert counts(pg, session_tok) == (2, 1, 2)
+    assert backend_pid_of_the_api_function() != killed
+
+
+def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(api_function, database_down, pg,
+                                                                               session_tok):
+    # Given the database cannot be reached (database_down)
+    # When the gateway posts a message
+    status, body = invoke(api_function, webhook_event(message(session_tok, "m1")))
+
+    # Then it gets a 503 it can retry on, with a JSON error, and nothing is stored
+    assert (status, body["error"]) == (503, "database_unavailable")
+    assert "cannot connect to the database" in body["message"]
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_health_answers_503_while_the_database_is_down(api_function, database_down):
+    status, body = invoke(api_function, load_event("health.json"))
+
+    assert (status, body["error"]) == (503, "database_unavailable")

@@ -1,0 +1,62 @@
+"""Helpers for the foundation's tests: webhook payloads, row counts of one tenant, fresh databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg2
+from psycopg2.extensions import make_dsn, parse_dsn
+
+CONTACT = "6281234567890@s.whatsapp.net"
+BUSINESS = "6280000000000@s.whatsapp.net"
+
+
+def message(session_tok: str, message_id: str, **fields) -> dict:
+    """A contact's text message as the gateway posts it; ``fields`` override or add payload keys."""
+    return {"session_token": session_tok, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
+            "body": "Halo", "push_name": "Budi", **fields}
+
+
+def counts(pg, session_tok: str) -> tuple[int, int, int]:
+    """Rows of one tenant in (ai_chat_messages, chat_rooms, chat_messages)."""
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT count(*) FROM ai_chat_messages WHERE session_tok = %(s)s),"
+            "       (SELECT count(*) FROM chat_rooms WHERE user_token = %(s)s),"
+            "       (SELECT count(*) FROM chat_messages WHERE user_token = %(s)s)",
+            {"s": session_tok},
+        )
+        return cur.fetchone()
+
+
+def room(pg, session_tok: str, jid: str = CONTACT) -> dict:
+    """The chat_rooms row of (session_tok, jid) as a dict; {} when there is none."""
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT contact_jid, contact_name, chat_type, is_group, last_message, last_sender, unread_count, "
+            "       last_activity FROM chat_rooms WHERE chat_id = %s",
+            (f"{session_tok}_{jid}",),
+        )
+        row = cur.fetchone()
+        names = [d[0] for d in cur.description]
+    return dict(zip(names, row)) if row else {}
+
+
+@contextmanager
+def fresh_database(database_url: str) -> Iterator[str]:
+    """An empty database (no migrations) in the test cluster, dropped afterwards; yields its DSN."""
+    name = f"chatbatch_fresh_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(database_url)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_dsn(**{**parse_dsn(database_url), "dbname": name})
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
