@@ -24,9 +24,11 @@ def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, 
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            if length > MAX_REQUEST_BYTES:
-                self._reply(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            length = _content_length(self.headers.get("content-length"))
+            if length is None or length > MAX_REQUEST_BYTES:
+                # Refused before reading the body, so the connection cannot be reused.
+                status, text = (400, b"Bad Request") if length is None else (413, b"Request Entity Too Large")
+                self._reply(status, {"content-type": "application/json"}, b'{"message":"%s"}' % text)
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
@@ -61,3 +63,14 @@ def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, 
     server = ThreadingHTTPServer((host, port), RequestHandler)
     server.daemon_threads = True
     return server
+
+
+def _content_length(header: str | None) -> int | None:
+    """The announced body size; None when the header is not a non-negative integer."""
+    if not header:
+        return 0
+    try:
+        length = int(header)
+    except ValueError:
+        return None
+    return length if length >= 0 else None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg2
 from psycopg2.extensions import make_dsn, parse_dsn
@@ -60,3 +63,23 @@ def fresh_database(database_url: str) -> Iterator[str]:
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         admin.close()
+
+
+AWS_FIXTURES = Path("/work/shared/fixtures/aws-lambda")
+_MUSTACHE = re.compile(r"\{\{\{(\w+)\}\}\}")
+
+
+def aws_fixture(name: str) -> dict:
+    """A real Lambda event published by AWS (Powertools' test events)."""
+    return json.loads((AWS_FIXTURES / name).read_text())
+
+
+def samcli_event(name: str, **values: str) -> dict:
+    """A SAM CLI ``sam local generate-event`` template rendered as the CLI does (``{{{key}}}`` unescaped)."""
+
+    def fill(match: re.Match) -> str:
+        if match[1] not in values:
+            raise KeyError(f"{name} needs a value for {{{{{{{match[1]}}}}}}}")
+        return json.dumps(values[match[1]])[1:-1]  # the placeholders sit inside JSON strings
+
+    return json.loads(_MUSTACHE.sub(fill, (AWS_FIXTURES / name).read_text()))

@@ -6,10 +6,8 @@ import argparse
 import sys
 from collections.abc import Callable
 
-import psycopg2
-
 from chatbatch import migrate
-from chatbatch.db import connect_params_from_settings
+from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.errors import ChatbatchError
 from chatbatch.settings import CommonSettings, load
 
@@ -27,8 +25,7 @@ def command(name: str, help_text: str, arguments: Callable[[argparse.ArgumentPar
 
 @command("migrate", "apply the pending database migrations (DATABASE_URL or DB_SECRET_ARN)")
 def _migrate(_: argparse.Namespace) -> int:
-    params = connect_params_from_settings(load(CommonSettings))()
-    conn = psycopg2.connect(**params)
+    conn = Database(connect_params_from_settings(load(CommonSettings))).connection()
     try:
         applied = migrate.apply(conn)
     finally:

@@ -1,0 +1,86 @@
+"""The local dev HTTP server (`make dev`'s API Gateway stand-in), end to end over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from chatbatch_local import http_server
+from chatbatch_local.postgres import free_port
+from tests.support import SECRET
+from tests.support.foundation import counts, message
+
+
+@pytest.fixture
+def server_port(api_function):
+    port = free_port()
+    server = http_server.make_server(api_function.lambda_handler, port=port)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield port
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def post(port: int, path: str, payload: object, headers: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json", **headers}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def test_a_webhook_over_http_lands_and_its_retry_is_a_duplicate(server_port, pg, session_tok):
+    # Given the local server in front of the api function
+    # When the gateway posts a message, then retries it
+    first = post(server_port, "/webhook", message(session_tok, "http-1"), {"X-Webhook-Secret": SECRET})
+    retry = post(server_port, "/webhook", message(session_tok, "http-1"), {"X-Webhook-Secret": SECRET})
+
+    # Then the first is accepted into all three tables and the retry changes nothing
+    assert (first[0], first[1]["status"]) == (200, "accepted")
+    assert (retry[0], retry[1]["status"]) == (200, "duplicate")
+    assert counts(pg, session_tok) == (1, 1, 1)
+
+
+def test_the_functions_own_errors_pass_through(server_port, pg, session_tok):
+    status, body = post(server_port, "/webhook", message(session_tok, "http-2"), {"X-Webhook-Secret": "wrong"})
+
+    assert (status, body["error"]) == (401, "unauthorized")
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_a_request_over_the_api_gateway_size_limit_is_refused_before_reading_it(server_port):
+    # Given a client announcing a body larger than API Gateway accepts (it never needs to send it)
+    conn = http.client.HTTPConnection("127.0.0.1", server_port, timeout=10)
+    conn.putrequest("POST", "/webhook")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(http_server.MAX_REQUEST_BYTES + 1))
+    conn.endheaders()
+
+    # When the server answers
+    response = conn.getresponse()
+
+    # Then it is a 413, as API Gateway would answer
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Entity Too Large"}
+    conn.close()
+
+
+def test_a_malformed_content_length_is_a_400(server_port):
+    conn = http.client.HTTPConnection("127.0.0.1", server_port, timeout=10)
+    conn.putrequest("POST", "/webhook")
+    conn.putheader("Content-Length", "lots")
+    conn.endheaders()
+
+    response = conn.getresponse()
+
+    assert response.status == 400
+    conn.close()
