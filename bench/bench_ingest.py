@@ -1,0 +1,313 @@
+"""Ingest: the api function's webhook path, against the floor of the same database and of Python's imports.
+
+1. Throughput and latency: ``lambda_handler`` called in-process with API Gateway v2 webhook events, N messages
+   over M chats, at concurrency 1 and 8. Concurrency means separate processes (like Lambda containers), each
+   loading functions/api/app.py itself and holding its own connection. The floor: the same database's raw
+   single-row INSERT + COMMIT rate at the same concurrency, on the same kind of connections.
+2. SQL per message: statements the webhook use case sends per message (a counting cursor), and round trips
+   including the BEGIN and COMMIT psycopg2 sends around them.
+3. Cold start: the import time of functions/api/app.py in fresh interpreters (median) against the floor
+   ``import aws_lambda_powertools, psycopg2, pydantic``; boto3/botocore must not be on that path.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+
+from bench.report import median, percentile, print_table, ratio
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BENCH_SECRET = "bench-webhook-secret"
+FLOOR_TABLE = "bench_ingest_floor"
+HEAVY_MODULES = ("boto3", "botocore", "openai")  # must stay off the api function's import path
+
+
+@dataclass(frozen=True)
+class Workload:
+    run_id: str  # the session token: keeps this run's rows apart from any other's
+    messages: int
+    chats: int
+
+    def payload(self, index: int) -> dict:
+        chat = index % self.chats
+        return {"session_token": self.run_id, "message_id": f"{self.run_id}-{index}",
+                "from": f"62812{chat:08d}@s.whatsapp.net", "to": "6280000000000@s.whatsapp.net",
+                "body": f"bubble {index} of chat {chat}", "push_name": f"Contact {chat}",
+                "timestamp": 1_795_694_400 + index}
+
+
+@dataclass(frozen=True)
+class Share:
+    """What one process (container) does: its slice of the workload."""
+
+    database_url: str
+    workload: Workload
+    worker: int
+    workers: int
+
+    def indexes(self) -> range:
+        return range(self.worker, self.workload.messages, self.workers)
+
+
+@dataclass(frozen=True)
+class Timing:
+    started: float  # time.monotonic(): one clock for every process on the machine
+    finished: float
+    latencies: list[float]
+
+
+def run(ctx) -> None:
+    messages, chats = ctx.scale(2_000, 40), ctx.scale(200, 8)
+    concurrencies = (1, 2) if ctx.quick else (1, 8)
+    _create_floor_table(ctx.database_url)
+
+    rows = []
+    for workers in concurrencies:
+        workload = Workload(f"bench-{uuid.uuid4().hex[:10]}", messages, chats)
+        handler = _in_processes(_handle_webhooks, ctx.database_url, workload, workers)
+        floor = _in_processes(_insert_and_commit, ctx.database_url, workload, workers)
+        _check_stored(ctx.database_url, workload)
+        handler_rate, floor_rate = _rate(handler, messages), _rate(floor, messages)
+        rows.append([workers, messages, chats, handler_rate, floor_rate, ratio(handler_rate, floor_rate),
+                     _ms(percentile(_all(handler), 50)), _ms(percentile(_all(handler), 99)),
+                     _ms(percentile(_all(floor), 50)), _ms(percentile(_all(floor), 99))])
+    print_table(
+        f"Ingest: api lambda_handler in-process, {messages:,} webhooks over {chats} chats "
+        "(concurrency = processes) vs raw single-row INSERT+COMMIT",
+        ["concurrency", "messages", "chats", "handler msg/s", "floor insert/s", "handler/floor",
+         "handler p50 ms", "handler p99 ms", "floor p50 ms", "floor p99 ms"],
+        rows,
+    )
+
+    print_table(
+        "Ingest: SQL per webhook (use case the handler calls; round trips include BEGIN and COMMIT)",
+        ["case", "SQL statements", "transactions", "round trips"],
+        _count_sql(ctx.database_url),
+    )
+
+    samples = ctx.scale(7, 1)
+    floor, tracer, api = (_cold_start(setup, code, samples) for setup, code in
+                          (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT)))
+    print_table(
+        f"Cold start: import time in a fresh interpreter (median of {samples}; modules loaded of {HEAVY_MODULES})",
+        ["import", "median ms", "vs floor", "heavy modules loaded"],
+        [[label, _ms(seconds), ratio(seconds, floor[0]), ", ".join(heavy) or "none"]
+         for label, (seconds, heavy) in (("floor: import aws_lambda_powertools, psycopg2, pydantic", floor),
+                                         ("floor + Powertools Tracer() (X-Ray SDK)", tracer),
+                                         ("functions/api/app.py", api))],
+    )
+    # Powertools imports botocore itself, and its Tracer's X-Ray SDK imports botocore.session: that much is the
+    # price of the floor and of tracing. Anything beyond it (boto3, an LLM client) is ours and must stay lazy.
+    ours = sorted(set(api[1]) - set(tracer[1]))
+    if ours or "boto3" in api[1]:
+        raise AssertionError(f"the api function's import path loads {', '.join(ours or ['boto3'])}: keep it lazy")
+
+
+# --- throughput and latency -------------------------------------------------------------------------------
+
+
+def _in_processes(target: Callable[[Share, object, object], None], database_url: str, workload: Workload,
+                  workers: int) -> list[Timing]:
+    """Run ``target`` in ``workers`` fresh processes; each gets ready, then all start together."""
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per container, as Lambda has
+    ready = spawn.Barrier(workers)
+    results = spawn.Queue()
+    processes = [spawn.Process(target=target, args=(Share(database_url, workload, i, workers), ready, results))
+                 for i in range(workers)]
+    for process in processes:
+        process.start()
+    timings = [results.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join(60)
+        if process.exitcode != 0:
+            raise RuntimeError(f"a benchmark process failed (exit code {process.exitcode})")
+    failures = [t for t in timings if isinstance(t, str)]
+    if failures:
+        raise RuntimeError(f"a benchmark process failed: {failures[0]}")
+    return timings
+
+
+def _handle_webhooks(share: Share, ready, results) -> None:
+    """One warm api container: its connection open (a first /health), then its share of the webhooks."""
+    try:
+        os.environ.update(DATABASE_URL=share.database_url, WEBHOOK_SECRET=BENCH_SECRET)
+        sys.stdout = open(os.devnull, "w")  # the function's logs and EMF metrics: written, as in Lambda, unread
+        warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health has none
+        from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
+
+        api = load_function("api")
+        headers = {"content-type": "application/json", "x-webhook-secret": BENCH_SECRET}
+        events = [http_api_event("POST", "/webhook", "", headers, json.dumps(share.workload.payload(i)).encode())
+                  for i in share.indexes()]
+        warm = api.lambda_handler(http_api_event("GET", "/health", "", {}, b""), LambdaContext())
+        if warm["statusCode"] != 200:
+            raise RuntimeError(f"/health answered {warm}")
+
+        def handle(event: dict) -> None:
+            response = api.lambda_handler(event, LambdaContext(function_name="api"))
+            if response["statusCode"] != 200 or json.loads(response["body"])["status"] != "accepted":
+                raise RuntimeError(f"webhook not accepted: {response}")
+
+        results.put(_timed(events, handle, ready))
+    except BaseException as exc:  # reported to the parent, which fails the run
+        results.put(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _insert_and_commit(share: Share, ready, results) -> None:
+    """The floor: one single-row INSERT and its COMMIT per message, on a connection like the function's."""
+    try:
+        conn = psycopg2.connect(share.database_url)
+        rows = [(share.workload.run_id, share.workload.payload(i)["body"]) for i in share.indexes()]
+
+        def insert(row: tuple[str, str]) -> None:
+            with conn.cursor() as cur:
+                cur.execute(f"INSERT INTO {FLOOR_TABLE} (session_tok, body) VALUES (%s, %s)", row)
+            conn.commit()
+
+        results.put(_timed(rows, insert, ready))
+        conn.close()
+    except BaseException as exc:
+        results.put(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _timed(items: list, call: Callable[[object], None], ready) -> Timing:
+    ready.wait(timeout=300)
+    latencies = []
+    started = time.monotonic()
+    for item in items:
+        begun = time.perf_counter()
+        call(item)
+        latencies.append(time.perf_counter() - begun)
+    return Timing(started, time.monotonic(), latencies)
+
+
+def _rate(timings: list[Timing], messages: int) -> float:
+    return messages / (max(t.finished for t in timings) - min(t.started for t in timings))
+
+
+def _all(timings: list[Timing]) -> list[float]:
+    return [latency for t in timings for latency in t.latencies]
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def _create_floor_table(database_url: str) -> None:
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, session_tok text NOT NULL,"
+                        " body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+    finally:
+        conn.close()
+
+
+def _check_stored(database_url: str, workload: Workload) -> None:
+    """The measured run did its work: every message in all three tables, one room per chat."""
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT (SELECT count(*) FROM ai_chat_messages WHERE session_tok = %(s)s),"
+                "       (SELECT count(*) FROM chat_rooms WHERE user_token = %(s)s),"
+                "       (SELECT count(*) FROM chat_messages WHERE user_token = %(s)s),"
+                "       (SELECT sum(unread_count) FROM chat_rooms WHERE user_token = %(s)s)",
+                {"s": workload.run_id},
+            )
+            stored = cur.fetchone()
+    finally:
+        conn.close()
+    expected = (workload.messages, workload.chats, workload.messages, workload.messages)
+    if stored != expected:
+        raise AssertionError(f"stored (messages, rooms, history, unread) {stored}, expected {expected}")
+
+
+# --- SQL per message ----------------------------------------------------------------------------------------
+
+
+class _CountingCursor(psycopg2.extensions.cursor):
+    statements = 0
+
+    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's parameter name
+        _CountingCursor.statements += 1
+        return super().execute(query, vars)
+
+
+class _CountingConnection(psycopg2.extensions.connection):
+    transactions = 0
+
+    def commit(self) -> None:
+        _CountingConnection.transactions += 1
+        super().commit()
+
+    def rollback(self) -> None:
+        _CountingConnection.transactions += 1
+        super().rollback()
+
+
+def _count_sql(database_url: str) -> list[list[object]]:
+    from chatbatch.db import Database
+    from chatbatch.domain.messages import parse_webhook
+    from chatbatch.services.ingest import ingest_message
+
+    workload = Workload(f"bench-sql-{uuid.uuid4().hex[:10]}", messages=2, chats=1)
+    db = Database(lambda: {"dsn": database_url, "connection_factory": _CountingConnection},
+                  cursor_factory=_CountingCursor)
+    db.connection()
+    rows = []
+    for case, index in (("first message of a chat", 0), ("next message of the chat", 1), ("retried (duplicate)", 1)):
+        _CountingCursor.statements = _CountingConnection.transactions = 0
+        ingest_message(db, parse_webhook(workload.payload(index)), reply_groups=False)
+        statements, transactions = _CountingCursor.statements, _CountingConnection.transactions
+        # psycopg2 opens each transaction with its own BEGIN round trip; COMMIT is one more.
+        rows.append([case, statements, transactions, statements + 2 * transactions])
+    db.close()
+    return rows
+
+
+# --- cold start --------------------------------------------------------------------------------------------
+
+_FLOOR_IMPORT = "import aws_lambda_powertools, psycopg2, pydantic"
+_TRACER_IMPORT = _FLOOR_IMPORT + "; from aws_lambda_powertools import Tracer; Tracer()"
+_API_SETUP = "from chatbatch_local.lambda_runtime import load_function"  # local tooling: stdlib only
+_API_IMPORT = "load_function('api')"
+_PROBE = """
+import json, sys, time
+{setup}
+started = time.perf_counter()
+{code}
+elapsed = time.perf_counter() - started
+print(json.dumps({{"seconds": elapsed, "heavy": [m for m in {heavy!r} if m in sys.modules]}}))
+"""
+
+
+def _cold_start(setup: str, code: str, samples: int) -> tuple[float, list[str]]:
+    """Median seconds ``code`` takes to import in fresh interpreters, and the heavy modules it loaded."""
+    _import_time(setup, code)  # warms the bytecode caches; not a sample
+    runs = [_import_time(setup, code) for _ in range(samples)]
+    return median([seconds for seconds, _ in runs]), sorted({m for _, heavy in runs for m in heavy})
+
+
+def _import_time(setup: str, code: str) -> tuple[float, list[str]]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.setdefault("POWERTOOLS_SERVICE_NAME", "chatbatch-bench")
+    out = subprocess.run([sys.executable, "-c", _PROBE.format(setup=setup, code=code, heavy=HEAVY_MODULES)],
+                         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["heavy"]
