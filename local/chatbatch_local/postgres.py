@@ -60,7 +60,13 @@ class LocalPostgres:
         return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self._as_owner(), *args], check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        done = subprocess.run([*self._as_owner(), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if done.returncode != 0:
+            hint = ""
+            if self._as_owner():
+                hint = (f"\n(as root the cluster runs as the postgres user, who must be able to reach {self.data_dir}: "
+                        "choose a data folder it can reach, e.g. --data-dir /var/tmp/chatbatch-pgdata, or set DATABASE_URL)")
+            raise RuntimeError(f"{Path(args[0]).name} failed (exit {done.returncode}):\n{done.stdout.strip()}{hint}")
 
     started_here: bool = False
 
