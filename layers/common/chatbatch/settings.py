@@ -20,7 +20,9 @@ WHATSAPP_MAX_TEXT_CHARS = 65_536
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    # env_ignore_empty: CloudFormation cannot unset a variable, so template parameters left at "" (DATABASE_URL
+    # when DB_SECRET_ARN is used, WEBHOOK_SECRET_ARN locally) arrive as empty strings and must mean "not set".
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=True)
 
     # Locally: a DSN. In AWS: the RDS secret (JSON with host/port/username/password/dbname) + optional overrides.
     database_url: SecretStr | None = None
