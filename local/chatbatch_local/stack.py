@@ -6,6 +6,7 @@ behind a local HTTP server on PORT that hands it real API Gateway v2 events. Ctr
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+from chatbatch.errors import ConfigurationError
 from chatbatch_local.http_server import make_server
 from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
 from chatbatch_local.postgres import LocalPostgres
@@ -75,7 +77,12 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
         start_queues(stack)
 
         api = load_function("api")
-        server = make_server(api.lambda_handler, port=port, function_name="api")
+        try:
+            server = make_server(api.lambda_handler, port=port, function_name="api")
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise ConfigurationError(f"port {port} is already in use: choose another with PORT=... or --port") from None
         stack.callback(server.server_close)
         stack.callback(server.shutdown)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()

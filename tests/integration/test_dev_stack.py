@@ -52,12 +52,17 @@ def chatbatch_command() -> list[str]:
     return [str(console_script)] if console_script.exists() else [sys.executable, "-m", "chatbatch.cli"]
 
 
+def dev_environment(port: int) -> dict[str, str]:
+    """A developer's shell: none of the test suite's settings, so the stack chooses its own defaults."""
+    suite_settings = ("DATABASE_URL", "WEBHOOK_SECRET", "QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL")
+    return {k: v for k, v in os.environ.items() if k not in suite_settings} | {"PORT": str(port)}
+
+
 @contextmanager
 def dev_stack(data_dir: Path, port: int) -> Iterator[DevStack]:
     """`chatbatch dev` in its own process group (as a terminal runs it) with its own Postgres in ``data_dir``."""
-    local_only = ("DATABASE_URL", "WEBHOOK_SECRET", "QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL")
-    env = {k: v for k, v in os.environ.items() if k not in local_only} | {"PORT": str(port)}
-    process = subprocess.Popen([*chatbatch_command(), "dev", "--data-dir", str(data_dir)], env=env, text=True,
+    process = subprocess.Popen([*chatbatch_command(), "dev", "--data-dir", str(data_dir)], text=True,
+                               env=dev_environment(port),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -135,6 +140,13 @@ def test_dev_serves_the_printed_curl_stops_cleanly_on_ctrl_c_and_keeps_its_data(
     # When it is started again on the same data folder and the same curl is sent
     with dev_stack(data_dir, port) as second:
         again = curl(second.sample_curl)
+
+        # (and a second `make dev` on the same port says what to change, leaving the running one alone)
+        clash = subprocess.run([*chatbatch_command(), "dev", "--data-dir", str(data_dir)], text=True, timeout=60,
+                               capture_output=True, env=dev_environment(port))
+        assert clash.returncode == 2 and f"port {port} is already in use" in clash.stderr, clash.stderr
+        assert '"status":"duplicate"' in curl(second.sample_curl).replace(" ", "")
+
         assert ctrl_c(second) == 0
 
     # Then the data survived: the message is already there, so the retry is a duplicate
