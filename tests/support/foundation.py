@@ -65,7 +65,7 @@ def fresh_database(database_url: str) -> Iterator[str]:
         admin.close()
 
 
-AWS_FIXTURES = Path("/work/shared/fixtures/aws-lambda")
+AWS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "aws-lambda"
 _MUSTACHE = re.compile(r"\{\{\{(\w+)\}\}\}")
 
 
