@@ -145,3 +145,21 @@ def test_event_samples_are_accepted(api_function, sample):
 
 def test_bad_secret_sample_is_rejected(api_function):
     assert invoke(api_function, load_event("webhook_bad_secret.json"))[0] == 401
+
+
+@pytest.mark.parametrize("timestamp", [1795694400, 1795694400000, "1795694400", "2026-11-26T19:00:00+07:00",
+                                       "2026-11-26T12:00:00Z", "2026-11-26 12:00:00"])
+def test_every_timestamp_form_stores_the_same_moment_everywhere(api_function, pg, session_tok, timestamp):
+    # Given a gateway that sends the time as seconds, milliseconds, or ISO-8601 (with an offset, Z, or naive = UTC)
+    # When the message arrives
+    assert invoke(api_function, webhook_event(message(session_tok, "t1", timestamp=timestamp)))[0] == 200
+
+    # Then the history, the AI's working set and the room all hold 12:00 UTC
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT message_timestamp FROM chat_messages WHERE user_token = %(s)s)::text,"
+            "       (SELECT message_timestamp FROM ai_chat_messages WHERE session_tok = %(s)s)::text,"
+            "       (SELECT last_activity FROM chat_rooms WHERE user_token = %(s)s)::text",
+            {"s": session_tok},
+        )
+        assert cur.fetchone() == ("2026-11-26 12:00:00+00",) * 3
