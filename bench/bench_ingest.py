@@ -70,10 +70,19 @@ class Timing:
 
 
 def run(ctx) -> None:
+    _measure_throughput(ctx)
+    print_table(
+        "Ingest: SQL per webhook (use case the handler calls; round trips include BEGIN and COMMIT)",
+        ["case", "SQL statements", "transactions", "round trips"],
+        _count_sql(ctx.database_url),
+    )
+    _measure_cold_start(ctx)
+
+
+def _measure_throughput(ctx) -> None:
     messages, chats = ctx.scale(2_000, 40), ctx.scale(200, 8)
     concurrencies = (1, 2) if ctx.quick else (1, 8)
     _create_floor_table(ctx.database_url)
-
     rounds = ctx.scale(3, 1)
     load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
     rows = []
@@ -101,12 +110,8 @@ def run(ctx) -> None:
         rows,
     )
 
-    print_table(
-        "Ingest: SQL per webhook (use case the handler calls; round trips include BEGIN and COMMIT)",
-        ["case", "SQL statements", "transactions", "round trips"],
-        _count_sql(ctx.database_url),
-    )
 
+def _measure_cold_start(ctx) -> None:
     samples = ctx.scale(7, 1)
     floor, tracer, api = (_cold_start(setup, code, samples) for setup, code in
                           (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT)))
