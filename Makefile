@@ -9,8 +9,8 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
-	@python_bin="$$(scripts/find-python)" && test -n "$$python_bin"; \
-	 [ -x $(PY) ] || "$$python_bin" -m venv $(VENV)
+	@python_bin="$$(scripts/find-python)" && \
+	 { [ -x $(PY) ] || "$$python_bin" -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt -e .
 	@touch $@

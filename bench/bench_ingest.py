@@ -81,7 +81,7 @@ def run(ctx) -> None:
 
 def _measure_throughput(ctx) -> None:
     messages, chats = ctx.scale(2_000, 40), ctx.scale(200, 8)
-    concurrencies = (1, 2) if ctx.quick else (1, 8)
+    concurrencies = (2,) if ctx.quick else (1, 8)  # quick: a smoke run, one concurrent configuration
     _create_floor_table(ctx.database_url)
     rounds = ctx.scale(3, 1)
     load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
@@ -113,7 +113,7 @@ def _measure_throughput(ctx) -> None:
 
 def _measure_cold_start(ctx) -> None:
     samples = ctx.scale(7, 1)
-    floor, tracer, api = (_cold_start(setup, code, samples) for setup, code in
+    floor, tracer, api = (_cold_start(setup, code, samples, warm_up=not ctx.quick) for setup, code in
                           (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT)))
     print_table(
         f"Cold start: import time in a fresh interpreter (median of {samples}; modules loaded of {HEAVY_MODULES})",
@@ -311,9 +311,10 @@ print(json.dumps({{"seconds": elapsed, "heavy": [m for m in {heavy!r} if m in sy
 """
 
 
-def _cold_start(setup: str, code: str, samples: int) -> tuple[float, list[str]]:
+def _cold_start(setup: str, code: str, samples: int, *, warm_up: bool) -> tuple[float, list[str]]:
     """Median seconds ``code`` takes to import in fresh interpreters, and the heavy modules it loaded."""
-    _import_time(setup, code)  # warms the bytecode caches; not a sample
+    if warm_up:
+        _import_time(setup, code)  # fills the bytecode caches, as a deployed package has them; not a sample
     runs = [_import_time(setup, code) for _ in range(samples)]
     return median([seconds for seconds, _ in runs]), sorted({m for _, heavy in runs for m in heavy})
 
