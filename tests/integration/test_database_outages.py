@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg2
 import pytest
 
 from chatbatch.db import close_cached_databases, database_for
@@ -58,3 +59,36 @@ def test_health_answers_503_while_the_database_is_down(api_function, database_do
     status, body = invoke(api_function, load_event("health.json"))
 
     assert (status, body["error"]) == (503, "database_unavailable")
+
+
+@pytest.fixture
+def short_statement_timeout(monkeypatch, reset_settings):
+    """The api function's connections give up on a statement after 300 ms (a fresh container)."""
+    close_cached_databases()
+    monkeypatch.setenv("DB_STATEMENT_TIMEOUT_MS", "300")
+    yield
+    close_cached_databases()
+
+
+def test_a_database_too_busy_to_answer_in_time_gets_503_and_the_message_is_not_half_written(
+        api_function, short_statement_timeout, database_url, pg, session_tok):
+    # Given a chat whose room row another transaction holds locked for longer than the statement timeout
+    assert invoke(api_function, webhook_event(message(session_tok, "first")))[0] == 200
+    blocker = psycopg2.connect(database_url)
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s FOR UPDATE", (session_tok,))
+
+            # When the next message of that chat arrives
+            status, body = invoke(api_function, webhook_event(message(session_tok, "second")))
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    # Then the gateway gets a 503 to retry on, and none of the second message was kept
+    assert (status, body["error"]) == (503, "database_unavailable")
+    assert "did not answer in time" in body["message"]
+    assert counts(pg, session_tok) == (1, 1, 1)
+    # And the retry, once the lock is gone, is stored
+    assert invoke(api_function, webhook_event(message(session_tok, "second")))[1]["status"] == "accepted"
+    assert counts(pg, session_tok) == (2, 1, 2)

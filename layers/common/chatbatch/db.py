@@ -3,7 +3,8 @@
 ``Database.transaction(work)`` is the unit of work: ``work(cursor)`` runs inside one transaction that is
 committed when it returns and rolled back when it raises. A connection that died between invocations
 (RDS failover, idle timeout) is replaced transparently: the failed transaction rolled back, so running it
-once more on a fresh connection is safe. A database that cannot be reached raises ``DatabaseUnavailable``.
+once more on a fresh connection is safe. A database that cannot be reached, or does not answer within the
+statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 
 from chatbatch.errors import DatabaseUnavailable
@@ -62,6 +64,9 @@ class Database:
                 result = work(cur)
             conn.commit()
             return result
+        except psycopg2.errors.QueryCanceled as exc:  # statement_timeout: the database is too busy right now
+            conn.rollback()
+            raise DatabaseUnavailable(f"the database did not answer in time: {_first_line(exc)}") from exc
         except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
             if conn.closed:
                 self._conn = None
