@@ -1,13 +1,14 @@
 """A local HTTP server that hands each request to a Lambda handler as an API Gateway HTTP API v2 event.
 
-Requests are handled one at a time per handler, like one warm Lambda container.
+Requests are read concurrently, but the handler runs on one thread, one request at a time, like one warm
+Lambda container: what it caches per thread (its database connection) lives from one request to the next.
 """
 
 from __future__ import annotations
 
-import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -17,8 +18,22 @@ Handler = Callable[[dict, object], dict]
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API's payload limit
 
 
+class _ContainerServer(ThreadingHTTPServer):
+    """An HTTP server whose requests all reach the function through one container thread."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], request_handler: type, container: ThreadPoolExecutor) -> None:
+        self.container = container  # first: a failed bind calls server_close() from inside __init__
+        super().__init__(address, request_handler)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.container.shutdown(wait=False)
+
+
 def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, function_name: str = "api") -> ThreadingHTTPServer:
-    lock = threading.Lock()
+    container = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{function_name}-container")
 
     class RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -35,13 +50,13 @@ def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, 
             url = urlsplit(self.path)
             event = http_api_event(self.command, url.path, url.query, dict(self.headers.items()), body,
                                    source_ip=self.client_address[0])
-            with lock:
-                try:
-                    response = handler(event, LambdaContext(function_name=function_name, timeout_seconds=29))
-                except Exception:  # what API Gateway answers when the function itself fails
-                    traceback.print_exc()
-                    self._reply(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
-                    return
+            try:
+                context = LambdaContext(function_name=function_name, timeout_seconds=29)
+                response = container.submit(handler, event, context).result()
+            except Exception:  # what API Gateway answers when the function itself fails
+                traceback.print_exc()
+                self._reply(500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
+                return
             status, headers, data = decode_response(response)
             self._reply(status, headers, data)
 
@@ -60,9 +75,7 @@ def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, 
         def log_message(self, format: str, *args: object) -> None:  # quiet: the function logs for itself
             pass
 
-    server = ThreadingHTTPServer((host, port), RequestHandler)
-    server.daemon_threads = True
-    return server
+    return _ContainerServer((host, port), RequestHandler, container)
 
 
 def _content_length(header: str | None) -> int | None:

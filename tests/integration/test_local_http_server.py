@@ -84,3 +84,26 @@ def test_a_malformed_content_length_is_a_400(server_port):
 
     assert response.status == 400
     conn.close()
+
+
+def test_every_request_reaches_the_function_on_one_warm_container_thread():
+    # Given a function that notes the thread it runs on (where its cached connection lives)
+    threads = []
+
+    def handler(event: dict, context: object) -> dict:
+        threads.append(threading.current_thread())  # the object: an ident can be reused by a later thread
+        return {"statusCode": 200, "body": "{}"}
+
+    server = http_server.make_server(handler, port=free_port())
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    try:
+        # When three requests arrive on separate connections
+        for _ in range(3):
+            assert post(server.server_address[1], "/health", {}, {}) == (200, {})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    # Then the function ran three times, always on the same thread, as in one Lambda container
+    assert len(threads) == 3 and threads[0] is threads[1] is threads[2]
