@@ -148,7 +148,7 @@ def measure_cost(ctx, url: str) -> None:
         sweep(db, FakeJobQueue(), settings)  # warm: connection, plans
         _CountingCursor.statements = 0
         idle = median([timed(lambda: sweep(db, FakeJobQueue(), settings)) for _ in range(idle_runs)])
-        idle_statements = _CountingCursor.statements / idle_runs
+        idle_statements = round(_CountingCursor.statements / idle_runs, 1)
         idle_find = median([find_ready_ms(db, rule) for _ in range(idle_runs)])
         idle_seed = median([seed_query_ms(conn) for _ in range(idle_runs)])
         busy, busy_find, busy_seed, busy_statements = [], [], [], []
