@@ -94,7 +94,7 @@ def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, se
     assert chats.jobs() == []
 
 
-def test_chats_are_batched_separately_and_tenants_never_mix(db, sqs_queue, settings, chats, queue):
+def test_chats_are_batched_separately(db, sqs_queue, settings, chats):
     a = chats.bubbles(5.0, 4.0, chat_jid=CONTACT)
     b = chats.bubbles(6.0, chat_jid=OTHER)
 

@@ -13,7 +13,6 @@ from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services.sweep import sweep
 
-from tests.sweeper.conftest import CONTACT
 
 
 class Crash(Exception):
