@@ -67,8 +67,10 @@ def queue(sqs_endpoint) -> TestQueue:
 @pytest.fixture
 def make_settings(database_url, queue):
     def make(**overrides) -> SweeperSettings:
+        # Long windows: time passes only when a test says so (chats.time_passes), never because the machine
+        # is slow - bubbles are far from every threshold.
         values = {"database_url": database_url, "queue_url": queue.url, "sqs_endpoint_url": queue.endpoint_url,
-                  "debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 50,
+                  "debounce_seconds": 30, "max_wait_seconds": 300, "max_batch_messages": 50,
                   "max_jobs_per_sweep": 10_000, **overrides}
         return SweeperSettings(**values)
 
