@@ -22,13 +22,14 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
     app.include_router(history.router)
-    app.enable_swagger(
-        path="/swagger",
+    # One OpenAPI description for everything that reads it: /swagger (UI and ?format=json), tests, tooling.
+    app.configure_openapi(
         title=openapi.TITLE,
         version=openapi.VERSION,
         description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
         security_schemes=openapi.SECURITY_SCHEMES,
     )
+    app.enable_swagger(path="/swagger", persist_authorization=True)
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:
