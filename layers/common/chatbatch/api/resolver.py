@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chatbatch.api import history, openapi, webhook
-from chatbatch.errors import ChatbatchError
+from chatbatch.errors import ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
 
@@ -50,5 +51,10 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
         ]
         message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _json(422, {"error": "invalid_fields", "message": message, "details": details})
+
+    @app.not_found
+    def handle_unknown_route(_: NotFoundError) -> Response:
+        event = app.current_event
+        return _json(404, NotFound(f"no route {event.http_method} {event.path}; /swagger lists the routes").to_body())
 
     return app
