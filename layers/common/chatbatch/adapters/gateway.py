@@ -62,7 +62,7 @@ class HttpGateway:
         except urllib.error.HTTPError as exc:
             raise GatewayError(f"the gateway {self.url} answered HTTP {exc.code}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise GatewayError(f"cannot reach the gateway {self.url}: {getattr(exc, 'reason', exc)}") from None
+            raise GatewayError(f"no answer from the gateway {self.url}: {getattr(exc, 'reason', exc)}") from None
         return SentMessage(message_id=_message_id(raw))
 
 

@@ -143,7 +143,7 @@ class OpenAiLlm:
             raise LlmError(f"{self.url} answered HTTP {exc.code}", retryable=retryable,
                            retry_after=_retry_after(exc.headers.get("Retry-After"))) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise LlmError(f"cannot reach {self.url}: {getattr(exc, 'reason', exc)}", retryable=True) from None
+            raise LlmError(f"no answer from {self.url}: {getattr(exc, 'reason', exc)}", retryable=True) from None
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise LlmError(f"{self.url} answered with something that is not JSON", retryable=True) from None
 
