@@ -167,3 +167,35 @@ def openai_answer(peer: Peer, request: dict) -> dict:
 
 def gateway_answer(peer: Peer, request: dict) -> dict:
     return {"code": "SUCCESS", "results": {"status": "sent"}, "message_id": f"3EB0{len(peer.requests):06d}"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fakes of the ports, for use-case tests that need no HTTP.
+
+
+class FakeLlm:
+    provider = "fake"
+    model = "fake-1"
+
+    def __init__(self, during_call: Callable[[], object] | None = None) -> None:
+        self.prompts: list = []
+        self._during_call = during_call
+
+    def complete(self, prompt):
+        from chatbatch.adapters.llm import Completion
+
+        self.prompts.append(prompt)
+        if self._during_call is not None:
+            self._during_call()
+        return Completion(f"re: {prompt.newest_user_turn}", 10, 3, 5, self.provider, self.model)
+
+
+class FakeGateway:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    def send(self, *, session_token: str, to: str, text: str):
+        from chatbatch.adapters.gateway import SentMessage
+
+        self.sent.append({"session_token": session_token, "to": to, "text": text})
+        return SentMessage(message_id=None)
