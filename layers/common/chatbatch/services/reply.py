@@ -98,7 +98,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     job = ai_jobs.lock(cur, job_id)
     if job is None:
         raise JobNotFound(f"job {job_id} does not exist")
-    step = next_step(job.status, has_reply=job.reply is not None)
+    step = next_step(job.status)
     if step is Step.NOTHING:
         return ReplyOutcome(job_id, "nothing")
     if job.leased:
