@@ -109,7 +109,7 @@ def run(ctx) -> None:
         def work(cur) -> int:
             ids = ai_chat_messages.pending_ids(cur, session_tok=session, chat_jid=chat)
             job_id = ai_jobs.insert(cur, session_tok=session, chat_jid=chat, bubble_ids=ids)
-            ai_chat_messages.mark_batched(cur, ids, job_id=job_id)
+            ai_chat_messages.attach_to_job(cur, ids, job_id=job_id)
             return job_id
 
         return db.transaction(work)

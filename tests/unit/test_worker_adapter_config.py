@@ -41,3 +41,4 @@ def test_an_http_gateway_without_url_and_an_unknown_provider_are_named(monkeypat
     monkeypatch.setenv("LLM_PROVIDER", "gpt")
     with pytest.raises(ConfigurationError, match="LLM_PROVIDER"):
         load(WorkerSettings)
+
