@@ -72,7 +72,7 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
                            extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__})
         raise
     _record_metrics(outcome)
-    logger.info("job handled", extra={"job_id": job_id, "result": outcome.result})
+    logger.info("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
     return outcome
 
 
