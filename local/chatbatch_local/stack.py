@@ -22,7 +22,8 @@ from chatbatch_local.sqs import start_local_sqs
 from chatbatch_local.worker_poller import poll_worker_queue
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
-STACK_FILE = REPO_ROOT / ".dev" / "stack.json"  # where a running `make dev` says how to reach it (`make demo`)
+# Where a running `make dev` says how to reach it (for `make demo`); tests point it elsewhere.
+STACK_FILE = Path(os.environ.get("CHATBATCH_STACK_FILE") or REPO_ROOT / ".dev" / "stack.json")
 
 
 def prepare_environment(database_url: str) -> None:
