@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import webhook
+from chatbatch.api import ui, webhook
 from chatbatch.errors import ChatbatchError
 from chatbatch.observability import MetricName, logger, metrics
 
@@ -18,6 +18,7 @@ def _json(status: int, body: dict) -> Response:
 def create_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
     app.include_router(webhook.router)
+    app.include_router(ui.router)
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:
