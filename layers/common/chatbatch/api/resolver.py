@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import ui, webhook
+from chatbatch.api import history, openapi, ui, webhook
 from chatbatch.errors import ChatbatchError
 from chatbatch.observability import MetricName, logger, metrics
+from chatbatch.settings import ApiSettings, api_settings
 
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
+    settings = settings or api_settings()
+    cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
+    app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
+    app.include_router(history.router)
     app.include_router(ui.router)
+    app.enable_swagger(
+        path="/swagger",
+        title=openapi.TITLE,
+        version=openapi.VERSION,
+        description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
+        security_schemes=openapi.SECURITY_SCHEMES,
+    )
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:

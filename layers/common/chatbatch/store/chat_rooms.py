@@ -57,3 +57,16 @@ def upsert_for_message(
         },
     )
     return cur.fetchone()[0]
+
+
+def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
+    """Set the room's unread count to 0; False when the tenant has no such room (another tenant's included)."""
+    cur.execute(
+        """
+        UPDATE chat_rooms SET unread_count = 0, updated_at = now()
+         WHERE id = %s AND user_token = %s
+        RETURNING id
+        """,
+        (room_id, user_token),
+    )
+    return cur.fetchone() is not None
