@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConf
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import history, openapi, ui, webhook
+from chatbatch.api import history, openapi, room_changes, ui, webhook
 from chatbatch.errors import ChatbatchError
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
@@ -22,6 +22,7 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
     app.include_router(history.router)
+    app.include_router(room_changes.router)
     app.include_router(ui.router)
     app.enable_swagger(
         path="/swagger",

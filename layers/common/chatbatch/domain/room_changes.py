@@ -12,7 +12,7 @@ import base64
 import binascii
 from datetime import datetime, timedelta, timezone
 
-from chatbatch.errors import InvalidFields
+from chatbatch.errors import BadRequest
 
 # Far longer than any gap between a room's stamp and its commit (one short transaction; the statement
 # timeout bounds it), short enough that a poll's answer stays a handful of rooms.
@@ -27,15 +27,15 @@ def encode_cursor(at: datetime) -> str:
 
 
 def decode_cursor(cursor: str) -> datetime:
-    """The database time a cursor stands for; ``InvalidFields`` naming ``since`` when it is not one of ours."""
+    """The database time a cursor stands for; ``BadRequest`` naming ``since`` when it is not one we issued."""
     try:
         at = datetime.fromisoformat(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii"))
     except (ValueError, UnicodeError, binascii.Error):
         at = None
     if at is None or at.tzinfo is None:
-        raise InvalidFields(
-            "since: not a cursor of this API; pass the `cursor` of the previous changes answer, or omit it",
-            details=[{"field": "since", "problem": "is not a cursor returned by GET /chat-rooms/changes"}],
+        raise BadRequest(
+            "since is not a cursor this API returned; pass the cursor of the previous changes answer "
+            "unchanged, or leave since out to get a first cursor"
         )
     return at
 
