@@ -104,7 +104,7 @@ def _token_list(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chatbatch", description=__doc__)
-    groups = {"": parser.add_subparsers(dest="command", required=True, metavar="COMMAND")}
+    groups = {"": parser.add_subparsers(dest="command", required=True)}
     for name, (_, arguments, help_text) in _COMMANDS.items():
         *path, leaf = name.split()
         for depth in range(1, len(path) + 1):
@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
                 help_of_group = _GROUPS.get(group)
                 group_parser = groups[" ".join(path[:depth - 1])].add_parser(
                     path[depth - 1], help=help_of_group, description=help_of_group)
-                groups[group] = group_parser.add_subparsers(dest=f"{group} command", required=True, metavar="COMMAND")
+                groups[group] = group_parser.add_subparsers(dest=f"{group} command", required=True)
         leaf_parser = groups[" ".join(path)].add_parser(leaf, help=help_text, description=help_text)
         arguments(leaf_parser)
         leaf_parser.set_defaults(command_name=name)
