@@ -73,9 +73,11 @@ function shortTime(iso) {
     : when.toLocaleDateString([], { day: "numeric", month: "short" });
 }
 
-function fullTime(iso) {
+function bubbleTime(iso) {
   const when = new Date(iso);
-  return Number.isNaN(when.getTime()) ? "" : when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  if (Number.isNaN(when.getTime())) return "";
+  const time = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return when.toDateString() === new Date().toDateString() ? time : `${when.toLocaleDateString([], { dateStyle: "medium" })}, ${time}`;
 }
 
 function el(tag, className, text) {
@@ -179,7 +181,8 @@ function messageItem(message) {
     content.append(el("span", "kind", message.message_type));
   }
   content.append(document.createTextNode(message.content || ""));
-  const time = el("time", "", fullTime(message.timestamp));
+  const time = el("time", "", bubbleTime(message.timestamp));
+  time.title = new Date(message.timestamp).toLocaleString();
   time.dateTime = message.timestamp;
   bubble.append(content, time);
   item.append(bubble);
