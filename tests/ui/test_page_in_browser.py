@@ -170,3 +170,42 @@ def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, se
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     finally:
         context.close()
+
+
+def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_is_told_apart(dev_stack, page,
+                                                                                           session_tok):
+    # Given 31 older chats the business answered, then one long chat: 44 staff bubbles and a customer's photo
+    business = "6280000000000@s.whatsapp.net"
+    for number in range(31):
+        dev_stack.post_message(session_tok, unique("old"), f"Order {number} shipped", from_me=True,
+                               **{"from": business, "to": f"62811{number:07d}@s.whatsapp.net"})
+    for number in range(44):
+        dev_stack.post_message(session_tok, unique("staff"), f"Update {number}", from_me=True, push_name=None,
+                               **{"from": business, "to": "6287777777777@s.whatsapp.net"})
+    dev_stack.post_message(session_tok, unique("photo"), "Is this the one?", type="image", push_name="Gita",
+                           **{"from": "6287777777777@s.whatsapp.net"})
+
+    sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
+
+    # Then the first page of rooms shows, and the rest comes on scrolling the list
+    rooms = page.locator("#room-list .room")
+    expect(rooms).to_have_count(30)
+    page.locator(".rooms-pane").evaluate("pane => pane.scrollTo(0, pane.scrollHeight)")
+    expect(rooms).to_have_count(32)
+
+    # When the newest room is opened, its newest page shows: the photo as its type and caption, staff bubbles marked
+    rooms.first.click()
+    people = page.locator("#message-list .message:not(.sender-ai)")
+    expect(people).to_have_count(40)
+    photo = people.last
+    expect(photo.locator(".kind")).to_have_text("image")
+    expect(photo.locator(".content")).to_have_text("imageIs this the one?")
+    expect(photo.locator(".sender-label")).to_have_text("Customer")
+    staff = page.locator("#message-list .message.sender-user").first
+    expect(staff.locator(".sender-label")).to_have_text("Staff")
+    assert "from-business" in staff.get_attribute("class")
+
+    # And older messages come on scrolling up
+    page.locator("#message-scroller").evaluate("scroller => scroller.scrollTo(0, 0)")
+    expect(people).to_have_count(45)
+    expect(people.first.locator(".content")).to_have_text("Update 0")

@@ -28,6 +28,7 @@ function freshState() {
     olderCursor: null,
     olderLoading: false,
     generation: 0,           // bumped on sign-out and room switch: stale answers are dropped
+    session: 0,              // bumped on sign-out: a poll of the previous sign-in never reschedules itself
   };
 }
 
@@ -260,12 +261,21 @@ function fillConversation() {
   if (state.olderCursor && scroller.scrollHeight <= scroller.clientHeight + 40) loadOlderMessages().catch(report);
 }
 
-// The open room changed: its newest page holds whatever arrived since (merged by id, so overlap is harmless).
+// The open room changed: fetch its newest pages until one reaches a message already shown (merged by id, so
+// the overlap is harmless), so a burst longer than a page leaves no gap.
 async function refreshOpenRoom(room) {
   const generation = state.generation;
-  const page = await api(`chat-rooms/${room.id}/messages?${query({ limit: MESSAGE_PAGE })}`);
-  if (generation !== state.generation) return;
-  if (addMessages(page.items) > 0) renderMessages({ keep: "auto" });
+  const shown = state.messages.size; // 0: the room's first page is still loading; one page is enough
+  let added = 0;
+  let before = null;
+  do {
+    const page = await api(`chat-rooms/${room.id}/messages?${query({ limit: MESSAGE_PAGE, before })}`);
+    if (generation !== state.generation) return;
+    const fresh = addMessages(page.items);
+    added += fresh;
+    before = shown > 0 && fresh === page.items.length ? page.next_cursor : null;
+  } while (before);
+  if (added > 0) renderMessages({ keep: "auto" });
   if (room.unread_count > 0 && document.visibilityState === "visible") await markRead(room.id);
 }
 
@@ -283,9 +293,9 @@ function closeRoom() {
 const sameRoom = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 async function pollChanges() {
-  const generation = state.generation;
+  const { generation, session } = state;
   const changes = await api(`chat-rooms/changes?${query({ since: state.changesCursor })}`);
-  if (state.token === null) return;
+  if (session !== state.session) return;
   state.changesCursor = changes.cursor;
   if (!changes.complete) {
     await reloadRooms(); // too many changed at once: the first page is cheaper than a long list of changes
@@ -304,6 +314,7 @@ async function pollChanges() {
 }
 
 function schedulePoll() {
+  const session = state.session;
   clearTimeout(state.pollTimer);
   state.pollTimer = setTimeout(async () => {
     try {
@@ -313,7 +324,7 @@ function schedulePoll() {
       if (error instanceof SignedOut) return;
       $("live-status").textContent = "Reconnecting…";
     }
-    if (state.token !== null) schedulePoll();
+    if (session === state.session) schedulePoll();
   }, POLL_MS);
 }
 
@@ -336,7 +347,7 @@ async function start(token) {
 function signOut(reason) {
   clearTimeout(state.pollTimer);
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, freshState(), { generation: state.generation + 1 });
+  Object.assign(state, freshState(), { generation: state.generation + 1, session: state.session + 1 });
   $("room-list").replaceChildren();
   $("message-list").replaceChildren();
   $("conversation-title").textContent = "Select a conversation";
