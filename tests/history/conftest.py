@@ -48,7 +48,7 @@ def http_base_url(api_function) -> Iterator[str]:
     from chatbatch_local.http_server import make_server
 
     server = make_server(api_function.lambda_handler, port=0, function_name="api")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -155,13 +155,17 @@ def test_a_room_that_does_not_exist_answers_like_another_tenants_room(api_functi
     assert foreign_answer["message"].replace(str(foreign), "N") == missing_answer["message"].replace("999999999", "N")
 
 
-def test_a_cursor_cannot_reach_into_another_tenant(api_function, seed, token, other_tenant):
+def test_a_cursor_from_another_tenants_list_still_shows_only_the_callers_rooms(api_function, seed, token,
+                                                                              other_tenant):
     other, other_token = other_tenant
-    seed.rooms(3, at=T0)
-    _, first = get(api_function, "/chat-rooms", other_token, limit=1)
+    other.room("6289888888888@s.whatsapp.net", at="2026-11-26T13:00:00Z")
+    mine = seed.rooms(3, at=T0)
+    _, foreign_page = get(api_function, "/chat-rooms", other_token, limit=1)
+    assert foreign_page["next_cursor"]
 
-    status, body = get(api_function, "/chat-rooms", token, limit=5, cursor=first["next_cursor"] or "")
-    assert status == 200 and all(r["chat_id"].startswith(seed.session_tok) for r in body["items"])
+    status, body = get(api_function, "/chat-rooms", token, limit=5, cursor=foreign_page["next_cursor"])
+
+    assert status == 200 and [r["id"] for r in body["items"]] == sorted(mine, reverse=True)
 
 
 # --- auth --------------------------------------------------------------------------------------------------
@@ -178,6 +182,12 @@ def test_a_cursor_cannot_reach_into_another_tenant(api_function, seed, token, ot
 def test_requests_without_a_valid_token_get_401(api_function, method, path, headers, reason):
     status, body, _ = call(api_function, history_request(method, path, token=None, headers=headers))
     assert status == 401 and body["error"] == "unauthorized" and reason in body["message"]
+
+
+def test_the_scheme_and_header_name_are_case_insensitive(api_function, token):
+    event = history_request("GET", "/chat-rooms", token=None)
+    event["headers"]["Authorization"] = f"bearer  {token}"
+    assert call(api_function, event)[0] == 200
 
 
 def test_a_revoked_token_gets_401_and_the_others_keep_working(api_function, db, session_tok, token):

@@ -90,7 +90,7 @@ def cors_server(database_url):
 
     app = create_app(ApiSettings(cors_allow_origin=UI_ORIGIN))
     server = make_server(lambda event, context: app.resolve(event, context), port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

@@ -72,7 +72,7 @@ class MessagePage(BaseModel):
 
 def bearer_tenant(request: Request) -> Tenant:
     """The tenant of the request's bearer token (401 when missing, malformed, unknown or revoked)."""
-    header = request.headers.get("authorization") or request.headers.get("Authorization")
+    header = request.headers.get("authorization")  # the event's headers are case-insensitive
     if not header:
         raise Unauthorized("missing Authorization header; send `Authorization: Bearer <token>`")
     scheme, _, token = header.strip().partition(" ")
