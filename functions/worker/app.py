@@ -20,7 +20,7 @@ from chatbatch.adapters.gateway import Gateway, gateway_from_settings
 from chatbatch.adapters.llm import Llm, llm_from_settings
 from chatbatch.db import database_for
 from chatbatch.observability import MetricName, logger, metrics, tracer
-from chatbatch.services.reply import ReplyOutcome, ReplyPolicy, fail_job, reply_to_job
+from chatbatch.services.reply import JobBusy, ReplyOutcome, ReplyPolicy, fail_job, reply_to_job
 from chatbatch.settings import worker_settings
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -58,6 +58,9 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
     llm, gateway, policy = _ports()
     try:
         outcome = reply_to_job(db, job_id, llm=llm, gateway=gateway, policy=policy)
+    except JobBusy:
+        logger.info("job held by another delivery; retrying later", extra={"job_id": job_id})
+        raise  # never fail a job here: the delivery holding it finishes or fails it itself
     except Exception as exc:
         metrics.add_metric(name=MetricName.REPLY_FAILURES.value, unit=MetricUnit.Count, value=1)
         receives = int(record.attributes.approximate_receive_count)

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ← {reply.content!r}")
     print(f"\nroom {chat_id(SESSION, CONTACT)} (last {len(lines)} messages, oldest first):")
     for line in lines:
-        print(f"  {line.sender_type:>7}: {line.as_text()}")
+        print(f"  {line.sender_type:>7}: {line.as_text().replace(chr(10), ' / ')}")
     if not replies:
         print(f"\nno reply within {args.wait:.0f} s: the sweeper batches the bubbles into a job — is it part of "
               "this `make dev`? (see docs/readme/worker.md)", file=sys.stderr)

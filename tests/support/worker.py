@@ -40,7 +40,7 @@ def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> i
         bubble_ids = ai_chat_messages.pending_ids(cur, session_tok=session_tok, chat_jid=chat)
         assert bubble_ids, "no pending bubbles to batch"
         job_id = ai_jobs.insert(cur, session_tok=session_tok, chat_jid=chat, bubble_ids=bubble_ids)
-        ai_chat_messages.mark_batched(cur, bubble_ids, job_id=job_id)
+        ai_chat_messages.attach_to_job(cur, bubble_ids, job_id=job_id)
         return job_id
 
     db = Database(lambda: {"dsn": database_url})

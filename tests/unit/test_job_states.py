@@ -12,8 +12,7 @@ S = JobStatus
 @pytest.mark.parametrize("terminal", [S.DONE, S.SKIPPED, S.FAILED])
 def test_a_finished_job_never_moves_and_a_redelivery_does_nothing(terminal):
     assert not any(can_move(terminal, to) for to in S)
-    assert next_step(terminal, has_reply=True) is Step.NOTHING
-    assert next_step(terminal, has_reply=False) is Step.NOTHING
+    assert next_step(terminal) is Step.NOTHING
 
 
 def test_the_happy_path_is_allowed_in_order():
@@ -34,11 +33,9 @@ def test_retries_of_a_step_are_allowed_so_every_step_is_idempotent():
     assert can_move(S.PENDING, S.GENERATING)  # the sweeper sent the message but crashed before recording it
 
 
-def test_a_job_holding_its_reply_is_only_resent_whatever_its_label():
-    assert next_step(S.REPLIED, has_reply=True) is Step.SEND
-    assert next_step(S.ENQUEUED, has_reply=True) is Step.SEND  # a sweeper re-send must not re-ask the LLM
-    assert next_step(S.ENQUEUED, has_reply=False) is Step.GENERATE
-    assert next_step(S.GENERATING, has_reply=False) is Step.GENERATE
+def test_a_job_holding_its_reply_is_only_resent_and_the_others_ask_the_llm():
+    assert next_step(S.REPLIED) is Step.SEND
+    assert [next_step(s) for s in (S.PENDING, S.ENQUEUED, S.GENERATING)] == [Step.GENERATE] * 3
 
 
 def test_guards_for_sql_list_exactly_the_allowed_predecessors():

@@ -202,6 +202,20 @@ def test_echoes_of_the_reply_by_id_and_by_text_are_stored_once_and_are_no_takeov
     assert job(pg, later)["status"] == "done"
 
 
+def test_an_echo_arriving_before_the_worker_recorded_the_send_is_recognised_by_its_text(
+        worker, api_function, database_url, pg, session_tok, gateway_server):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    # the gateway delivers its echo (with the id it is about to answer) before answering the worker
+    gateway_server.before_answer = lambda: post_message(api_function, session_tok, "Jawaban untuk: Halo",
+                                                        from_me=True, message_id="3EB0000001")
+
+    assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
+
+    assert history(pg, session_tok) == [history(pg, session_tok)[0], ("ai", "3EB0000001", "Jawaban untuk: Halo")]
+    assert room(pg, session_tok)["human_active_at"] is None
+    assert job(pg, job_id)["status"] == "done"
+
+
 def test_groups_are_not_answered_by_default(worker, api_function, database_url, pg, session_tok, llm_server,
                                             gateway_server, monkeypatch):
     from chatbatch import settings

@@ -33,11 +33,11 @@ _GIVE_UP = frozenset({JobStatus.SKIPPED, JobStatus.FAILED})
 
 # A job may be taken by a worker before the sweeper recorded the send (it sent, then crashed before its UPDATE),
 # and again after a worker died mid-step (its lease ran out): hence pending/enqueued/generating → generating.
-# The sweeper's re-send of a stuck job moves it back to enqueued; a job holding a reply stays replied.
+# The sweeper's re-send of a stuck job keeps its status (a 'replied' job keeps its reply).
 ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.PENDING: frozenset({JobStatus.ENQUEUED, JobStatus.GENERATING}) | _GIVE_UP,
     JobStatus.ENQUEUED: frozenset({JobStatus.ENQUEUED, JobStatus.GENERATING}) | _GIVE_UP,
-    JobStatus.GENERATING: frozenset({JobStatus.ENQUEUED, JobStatus.GENERATING, JobStatus.REPLIED}) | _GIVE_UP,
+    JobStatus.GENERATING: frozenset({JobStatus.GENERATING, JobStatus.REPLIED}) | _GIVE_UP,
     JobStatus.REPLIED: frozenset({JobStatus.REPLIED, JobStatus.DONE}) | _GIVE_UP,
     JobStatus.DONE: frozenset(),
     JobStatus.SKIPPED: frozenset(),
@@ -66,8 +66,9 @@ class Step(str, Enum):
     SEND = "send"  # the reply is saved on the job: (re-)send it, never call the LLM again
 
 
-def next_step(status: JobStatus, *, has_reply: bool) -> Step:
+def next_step(status: JobStatus) -> Step:
     if status.terminal:
         return Step.NOTHING
-    # The saved reply decides, not the label: whatever status a re-send left, an answered burst is only re-sent.
-    return Step.SEND if has_reply else Step.GENERATE
+    # The reply is saved together with the move to 'replied', and nothing moves a job out of 'replied' but its
+    # end (the sweeper's re-send keeps the status): so 'replied' is exactly "holds a reply, send it".
+    return Step.SEND if status is JobStatus.REPLIED else Step.GENERATE

@@ -18,7 +18,7 @@ from typing import Literal
 from chatbatch.adapters.gateway import Gateway
 from chatbatch.adapters.llm import Completion, Llm
 from chatbatch.db import Cursor, Database
-from chatbatch.domain.jobs import JobStatus, Step, next_step
+from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
 from chatbatch.domain.takeover import takeover_active
@@ -98,7 +98,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     job = ai_jobs.lock(cur, job_id)
     if job is None:
         raise JobNotFound(f"job {job_id} does not exist")
-    step = next_step(job.status, has_reply=job.reply is not None)
+    step = next_step(job.status)
     if step is Step.NOTHING:
         return ReplyOutcome(job_id, "nothing")
     if job.leased:
@@ -135,7 +135,9 @@ def _save_reply(cur: Cursor, job_id: int, completion: Completion) -> None:
 
 def _clear_to_send(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy) -> bool:
     """False (and the job skipped) when a human took the chat over while the reply was being made."""
-    ai_jobs.lock(cur, job_id)  # serialises with a concurrent fail_job
+    job = ai_jobs.lock(cur, job_id)
+    if job is None or job.status is not JobStatus.REPLIED:  # e.g. given up meanwhile: never send then
+        raise JobStateConflict(f"job {job_id} is no longer waiting to be sent")
     reason = _reason_to_stay_silent(cur, plan.session_tok, plan.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)

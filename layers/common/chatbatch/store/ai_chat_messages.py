@@ -32,7 +32,7 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
     return (row[0], row[1]) if row else None
 
 
-def mark_batched(cur: Cursor, bubble_ids: Sequence[int], *, job_id: int) -> None:
+def attach_to_job(cur: Cursor, bubble_ids: Sequence[int], *, job_id: int) -> None:
     """The bubbles now belong to ``job_id``: the debounce sweep never batches them again."""
     cur.execute(
         "UPDATE ai_chat_messages SET is_batched = true, batch_id = %s WHERE id = ANY(%s)",

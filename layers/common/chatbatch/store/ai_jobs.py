@@ -43,17 +43,14 @@ class JobRow:
     status: JobStatus
     bubble_ids: tuple[int, ...]
     reply: str | None
-    attempts: int
-    leased: bool  # another worker holds the job right now
-    now: datetime  # the database's clock when the row was read
+    leased: bool  # a worker holds the job right now
 
 
 def lock(cur: Cursor, job_id: int) -> JobRow | None:
     """The job, row-locked until the transaction ends (None when there is no such job)."""
     cur.execute(
         """
-        SELECT id, session_tok, chat_jid, status, batched_msg_ids, reply, attempts,
-               COALESCE(lease_until > now(), false), now()
+        SELECT id, session_tok, chat_jid, status, batched_msg_ids, reply, COALESCE(lease_until > now(), false)
           FROM ai_jobs WHERE id = %s FOR UPDATE
         """,
         (job_id,),
@@ -61,7 +58,7 @@ def lock(cur: Cursor, job_id: int) -> JobRow | None:
     row = cur.fetchone()
     if row is None:
         return None
-    return JobRow(row[0], row[1], row[2], JobStatus(row[3]), tuple(row[4]), row[5], row[6], row[7], row[8])
+    return JobRow(row[0], row[1], row[2], JobStatus(row[3]), tuple(row[4]), row[5], row[6])
 
 
 def take(cur: Cursor, job_id: int, *, to: JobStatus, lease: timedelta) -> None:
