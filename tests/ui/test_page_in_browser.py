@@ -167,6 +167,11 @@ def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, se
         phone.get_by_role("button", name="Back to conversations").click()
         expect(room).to_be_visible()
         expect(phone.locator(".conversation-pane")).to_be_hidden()
+        room.focus()
+        phone.keyboard.press("Enter")
+        expect(phone.locator(".rooms-pane")).to_be_hidden()
+        phone.keyboard.press("Escape")  # back to the list, focus on its first room
+        expect(room).to_be_focused()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     finally:
         context.close()

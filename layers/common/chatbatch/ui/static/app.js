@@ -25,6 +25,7 @@ function freshState() {
     pollTimer: null,
     openRoomId: null,
     messages: new Map(),     // id -> Message of the open room
+    messageItems: new Map(), // id -> <li> shown for it
     olderCursor: null,
     olderLoading: false,
     generation: 0,           // bumped on sign-out and room switch: stale answers are dropped
@@ -194,8 +195,16 @@ function renderMessages({ keep }) {
   const scroller = $("message-scroller");
   const fromBottom = scroller.scrollHeight - scroller.scrollTop;
   const atBottom = fromBottom - scroller.clientHeight < 60;
-  const ordered = [...state.messages.values()].sort(oldestFirst);
-  $("message-list").replaceChildren(...ordered.map(messageItem));
+  // Only new bubbles are inserted (in their place): the live region announces those, not the whole history.
+  const list = $("message-list");
+  [...state.messages.values()].sort(oldestFirst).forEach((message, index) => {
+    let item = state.messageItems.get(message.id);
+    if (!item) {
+      item = messageItem(message);
+      state.messageItems.set(message.id, item);
+    }
+    if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+  });
   if (keep === "bottom" || (keep === "auto" && atBottom)) {
     scroller.scrollTop = scroller.scrollHeight;
   } else {
@@ -218,6 +227,7 @@ async function openRoom(roomId) {
   const generation = ++state.generation;
   state.openRoomId = roomId;
   state.messages.clear();
+  state.messageItems.clear();
   state.olderCursor = null;
   state.rooms.forEach(renderRoomItem);
   $("conversation-title").textContent = contactLabel(room);
