@@ -19,10 +19,12 @@ from urllib.parse import urlencode
 import psycopg2
 
 from bench.report import median, percentile, print_table, ratio
+from chatbatch import views
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.paging import PageKey, encode_cursor
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings
+from chatbatch_local.explain import ExplainingCursor, index_scan
 from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
 
 PAGE = 20
@@ -54,10 +56,11 @@ def run(ctx) -> None:
         assert response["statusCode"] == 200, response
         return json.loads(response["body"])
 
-    handler_rows, sql_rows = [], []
-    for name, path, cursor_param, total, table, order in (
-        ("rooms", "/chat-rooms", "cursor", rooms, "chat_rooms", "last_activity"),
-        ("messages", f"/chat-rooms/{big_room}/messages", "before", messages, "chat_messages", "message_timestamp"),
+    handler_rows, sql_rows, plan_rows = [], [], []
+    for name, path, cursor_param, total, table, order, index in (
+        ("rooms", "/chat-rooms", "cursor", rooms, "chat_rooms", "last_activity", "chat_rooms_tenant_activity"),
+        ("messages", f"/chat-rooms/{big_room}/messages", "before", messages, "chat_messages", "message_timestamp",
+         "chat_messages_room_time"),
     ):
         get(path, limit=PAGE)  # warm: the first request pays for the connection, not for paging
         followed_at = time.perf_counter()
@@ -91,6 +94,7 @@ def run(ctx) -> None:
                 lambda: _sql_page(conn, table, order, tenant, big_room, offset=depth),
             ])
             sql_rows.append((name, depth, median(keyset), median(offset), ratio(median(offset), median(keyset))))
+            plan_rows.append((name, depth, *_view_plan(conn, table, index, tenant, big_room, keyset_key)))
 
     print_table(
         f"History paging through the handler ({rooms:,} rooms of one tenant; one room with {messages:,} messages; "
@@ -103,7 +107,25 @@ def run(ctx) -> None:
         ["list", "items skipped", "keyset median ms", "OFFSET median ms", "OFFSET / keyset"],
         sql_rows,
     )
+    print_table(
+        "Plans of the views' own queries on this data (EXPLAIN ANALYZE)",
+        ["list", "items skipped", "scan", "rows read", "execution ms"],
+        plan_rows,
+    )
     conn.close()
+
+
+def _view_plan(conn, table: str, index: str, tenant: str, room: int, key: PageKey | None) -> tuple:
+    with conn.cursor() as cur:
+        explain = ExplainingCursor(cur, analyze=True)
+        if table == "chat_rooms":
+            views.rooms_page(explain, user_token=tenant, after=key, size=PAGE + 1)
+        else:
+            views.messages_page(explain, user_token=tenant, room_id=room, before=key, size=PAGE + 1)
+    scan = index_scan(explain.plan, index)
+    if scan is None:
+        return f"NOT the index: {explain.plan['Node Type']}", "", explain.execution_ms
+    return f"{scan['Node Type']} using {index}", scan["Actual Rows"], explain.execution_ms
 
 
 def _seed(conn, tenant: str, rooms: int, messages: int) -> int:

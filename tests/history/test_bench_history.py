@@ -16,3 +16,5 @@ def test_the_history_benchmark_runs_in_quick_mode(database_url, capsys):
     assert "keyset (what the API runs) vs LIMIT/OFFSET" in out
     assert re.search(r"\| rooms +\| 21 \(cursor followed 20x\) +\| 400 ", out)
     assert re.search(r"\| messages +\| 100 \(last\) +\| 1,980 ", out)
+    assert re.search(r"\| rooms +\| 400 +\| Index Scan using chat_rooms_tenant_activity +\| 21 ", out)
+    assert "NOT the index" not in out

@@ -235,6 +235,13 @@ def test_a_room_id_that_is_not_a_positive_bigint_is_a_422(api_function, token, r
     assert (status, body["error"]) == (422, "invalid_fields") and "room_id" in body["message"]
 
 
+def test_a_database_that_is_down_is_a_503_not_a_crash(api_function, monkeypatch, reset_settings, token):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://chatbatch@127.0.0.1:9/none")  # nothing listens on port 9
+    monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")
+    status, body = get(api_function, "/chat-rooms", token)
+    assert (status, body["error"]) == (503, "database_unavailable")
+
+
 # --- events/ samples ---------------------------------------------------------------------------------------
 
 def test_the_event_samples_work_with_a_real_token(api_function, seed, token):

@@ -28,7 +28,7 @@ from chatbatch.settings import CommonSettings
 from tests.support import SECRET
 from tests.support.history import HistorySeed
 
-MAX_EXAMPLES = 150  # per generation mode, over all operations: a few seconds
+MAX_EXAMPLES = 100  # per generation mode, over all operations: a few seconds
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 

@@ -4,6 +4,10 @@ Every query is scoped by the tenant (``user_token``), and the keyset orders are 
 ``chat_rooms_tenant_activity (user_token, last_activity DESC, id DESC)`` and
 ``chat_messages_room_time (chat_room_id, message_timestamp DESC, id DESC)``: a page deep in a list costs what
 the first page costs (one index range scan of ``limit + 1`` rows, no OFFSET).
+
+The first page and the next ones share one statement: psycopg2 sends the cursor's values as literals, so
+the planner folds ``NULL IS NULL`` away on a first page and turns the row comparison into the index
+condition on the others (tests/history/test_query_plans.py checks both plans).
 """
 
 from __future__ import annotations
