@@ -30,7 +30,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 processor.raise_on_entire_batch_failure = False
 
 
-class JobMessage(BaseModel):
+class JobMessageBody(BaseModel):
     """The sweeper's message (CONTRACTS.md). Only the job id is trusted: the job is reloaded from Postgres."""
 
     model_config = ConfigDict(extra="ignore")
@@ -51,7 +51,7 @@ def _ports() -> tuple[Llm, Gateway, ReplyPolicy]:
 
 
 def reply_to_record(record: SQSRecord) -> ReplyOutcome:
-    job_id = JobMessage.model_validate_json(record.body).job_id
+    job_id = JobMessageBody.model_validate_json(record.body).job_id
     logger.set_correlation_id(str(job_id))
     settings = worker_settings()
     db = database_for(settings)
@@ -72,7 +72,7 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
                            extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__})
         raise
     _record_metrics(outcome)
-    logger.info("job handled", extra={"job_id": job_id, "result": outcome.result})
+    logger.info("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
     return outcome
 
 

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 from chatbatch.db import Database
 from chatbatch.domain.messages import chat_id
@@ -52,12 +53,13 @@ def replies_after(lines: list[ChatLine], message_id: str) -> list[ChatLine]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
     parser.add_argument("--wait", type=float, default=45.0, help="seconds to wait for the reply (default 45)")
+    parser.add_argument("--stack-file", type=Path, default=STACK_FILE, help=f"default {STACK_FILE}")
     args = parser.parse_args(argv)
-    if not STACK_FILE.exists():
-        print(f"no running stack ({STACK_FILE} is missing): start `make dev` in another terminal first",
+    if not args.stack_file.exists():
+        print(f"no running stack ({args.stack_file} is missing): start `make dev` in another terminal first",
               file=sys.stderr)
         return 2
-    stack = json.loads(STACK_FILE.read_text())
+    stack = json.loads(args.stack_file.read_text())
     db = Database(lambda: {"dsn": stack["database_url"]})
     print(f"sending {len(BUBBLES)} bubbles to {stack['api_url']}/webhook as {CONTACT} (session {SESSION!r}):")
     try:

@@ -22,7 +22,8 @@ from chatbatch_local.sqs import start_local_sqs
 from chatbatch_local.worker_poller import poll_worker_queue
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
-STACK_FILE = REPO_ROOT / ".dev" / "stack.json"  # where a running `make dev` says how to reach it (`make demo`)
+# Where a running `make dev` says how to reach it (for `make demo`); tests point it elsewhere.
+STACK_FILE = Path(os.environ.get("CHATBATCH_STACK_FILE") or REPO_ROOT / ".dev" / "stack.json")
 
 
 def prepare_environment(database_url: str) -> None:
@@ -92,7 +93,7 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
 
         secret = os.environ["WEBHOOK_SECRET"]
         write_stack_file(port, database_url, secret)
-        stack.callback(STACK_FILE.unlink, missing_ok=True)
+        stack.callback(remove_stack_file)
         print(f"api: http://127.0.0.1:{port}  (webhook secret: {secret})", flush=True)
         print(
             "try:\n"
@@ -115,6 +116,15 @@ def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
         "queue_url": os.environ.get("QUEUE_URL"), "dlq_url": os.environ.get("DLQ_URL"),
         "sqs_endpoint_url": os.environ.get("SQS_ENDPOINT_URL"), "pid": os.getpid(),
     }, indent=2))
+
+
+def remove_stack_file() -> None:
+    """Remove .dev/stack.json if it still describes this process (a second stack may have written it since)."""
+    try:
+        if json.loads(STACK_FILE.read_text()).get("pid") == os.getpid():
+            STACK_FILE.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _wait_for_interrupt(stop: threading.Event) -> None:

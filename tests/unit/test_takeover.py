@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, SentReply, is_bot_echo, takeover_active
+from chatbatch.domain.takeover import (
+    ECHO_TEXT_WINDOW, GROUPS_OFF, TAKEN_OVER, SentReply, is_bot_echo, reason_to_stay_silent, takeover_active,
+)
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 
@@ -33,3 +35,13 @@ def test_an_echo_is_recognised_by_identical_text_only_moments_after_the_send():
 
 def test_a_human_message_in_a_chat_where_the_bot_sent_nothing_is_no_echo():
     assert not is_bot_echo("id", "Halo kak", T0, [])
+
+
+def test_groups_stay_silent_unless_switched_on_and_a_takeover_silences_any_chat():
+    facts = dict(human_active_at=None, now=T0, takeover_minutes=30)
+
+    assert reason_to_stay_silent(is_group=True, reply_groups=False, **facts) == GROUPS_OFF
+    assert reason_to_stay_silent(is_group=True, reply_groups=True, **facts) is None
+    assert reason_to_stay_silent(is_group=False, reply_groups=False, **facts) is None
+    assert reason_to_stay_silent(is_group=False, reply_groups=False, human_active_at=T0 - timedelta(minutes=5),
+                                 now=T0, takeover_minutes=30) == TAKEN_OVER

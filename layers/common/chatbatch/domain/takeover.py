@@ -41,3 +41,17 @@ def takeover_active(human_active_at: datetime | None, now: datetime, *, minutes:
     if human_active_at is None or minutes <= 0:
         return False
     return now < human_active_at + timedelta(minutes=minutes)
+
+
+TAKEN_OVER = "a human on the business side is answering this chat (human takeover)"
+GROUPS_OFF = "group chats are not answered (AI_REPLY_GROUPS is off)"
+
+
+def reason_to_stay_silent(*, is_group: bool, reply_groups: bool, human_active_at: datetime | None, now: datetime,
+                          takeover_minutes: float) -> str | None:
+    """Why the bot must not answer this chat now (None: it may)."""
+    if is_group and not reply_groups:
+        return GROUPS_OFF
+    if takeover_active(human_active_at, now, minutes=takeover_minutes):
+        return TAKEN_OVER
+    return None

@@ -11,6 +11,7 @@ A failure anywhere releases the job with its error and raises: the queue deliver
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,13 +22,9 @@ from chatbatch.db import Cursor, Database
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
-from chatbatch.domain.takeover import takeover_active
-from chatbatch.errors import ChatbatchError
+from chatbatch.domain.takeover import reason_to_stay_silent
+from chatbatch.errors import ChatbatchError, DatabaseUnavailable
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
-
-TAKEN_OVER = "a human on the business side is answering this chat (human takeover)"
-GROUPS_OFF = "group chats are not answered (AI_REPLY_GROUPS is off)"
-
 
 class JobNotFound(ChatbatchError):
     code = "job_not_found"
@@ -54,6 +51,7 @@ class ReplyOutcome:
     result: Literal["done", "skipped", "nothing"]
     completion: Completion | None = None  # set when this call asked the LLM
     reply_latency_seconds: float | None = None  # newest bubble's arrival → reply sent
+    reason: str | None = None  # why a job was skipped
 
 
 @dataclass(frozen=True)
@@ -78,12 +76,15 @@ def reply_to_job(db: Database, job_id: int, *, llm: Llm, gateway: Gateway, polic
             completion = llm.complete(plan.prompt)
             reply = completion.text
             db.transaction(lambda cur: _save_reply(cur, job_id, completion))
-        if not db.transaction(lambda cur: _clear_to_send(cur, job_id, plan, policy)):
-            return ReplyOutcome(job_id, "skipped", completion)
+        reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy))
+        if reason:
+            return ReplyOutcome(job_id, "skipped", completion, reason=reason)
         sent = gateway.send(session_token=plan.session_tok, to=plan.chat_jid, text=reply)
         sent_at = db.transaction(lambda cur: _record_sent(cur, job_id, plan, reply, sent.message_id))
     except Exception as exc:
-        db.transaction(lambda cur: ai_jobs.release(cur, job_id, error=_describe(exc)))
+        # With the database down the lease simply runs out; the original error is the one to report.
+        with contextlib.suppress(DatabaseUnavailable):
+            db.transaction(lambda cur: ai_jobs.release(cur, job_id, error=_describe(exc)))
         raise
     latency = (sent_at - plan.burst_arrived_at).total_seconds()
     return ReplyOutcome(job_id, "done", completion, latency)
@@ -106,7 +107,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     reason = _reason_to_stay_silent(cur, job.session_tok, job.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
-        return ReplyOutcome(job_id, "skipped")
+        return ReplyOutcome(job_id, "skipped", reason=reason)
     burst = ai_chat_messages.burst(cur, job.bubble_ids)
     if step is Step.SEND:
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
@@ -119,12 +120,9 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
 
 
 def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
-    if chat_jid.endswith(GROUP_SUFFIX) and not policy.reply_groups:
-        return GROUPS_OFF
-    human_at, now = chat_rooms.human_active_at(cur, chat_id=chat_id(session_tok, chat_jid))
-    if takeover_active(human_at, now, minutes=policy.takeover_minutes):
-        return TAKEN_OVER
-    return None
+    human_active_at, now = chat_rooms.human_active_at(cur, chat_id=chat_id(session_tok, chat_jid))
+    return reason_to_stay_silent(is_group=chat_jid.endswith(GROUP_SUFFIX), reply_groups=policy.reply_groups,
+                                 human_active_at=human_active_at, now=now, takeover_minutes=policy.takeover_minutes)
 
 
 def _save_reply(cur: Cursor, job_id: int, completion: Completion) -> None:
@@ -133,17 +131,17 @@ def _save_reply(cur: Cursor, job_id: int, completion: Completion) -> None:
                        latency_ms=completion.latency_ms)
 
 
-def _clear_to_send(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy) -> bool:
-    """False (and the job skipped) when a human took the chat over while the reply was being made."""
+def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy) -> str | None:
+    """Why not to send after all (the job is then skipped): a human took the chat over while the reply was made."""
     job = ai_jobs.lock(cur, job_id)
     if job is None or job.status is not JobStatus.REPLIED:  # e.g. given up meanwhile: never send then
         raise JobStateConflict(f"job {job_id} is no longer waiting to be sent")
     reason = _reason_to_stay_silent(cur, plan.session_tok, plan.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
-        return False
+        return reason
     ai_jobs.mark_sending(cur, job_id)
-    return True
+    return None
 
 
 def _record_sent(cur: Cursor, job_id: int, plan: _Plan, reply: str, gateway_message_id: str | None) -> datetime:
