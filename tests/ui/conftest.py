@@ -109,7 +109,8 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
         "WEBHOOK_SECRET": SECRET,
         "LLM_PROVIDER": "echo",
         "GATEWAY": "log",
-        "DEBOUNCE_SECONDS": "0.3",
+        # Short, but long enough that bubbles posted back to back on a busy machine stay one burst.
+        "DEBOUNCE_SECONDS": "1.0",
         "SWEEP_INTERVAL_SECONDS": "0.2",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
