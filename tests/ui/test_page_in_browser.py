@@ -135,6 +135,10 @@ def test_a_token_of_another_tenant_sees_none_of_these_rooms(dev_stack, page, ses
     assert status == 200
     assert dev_stack.request("GET", f"/chat-rooms/changes?since={changes['cursor']}", headers=other)[1]["items"] == []
 
+    # And the tab stays signed in across a reload (the token lives in this tab's sessionStorage)
+    page.reload()
+    expect(page.locator("#rooms-empty")).to_be_visible()
+
     # And signing out forgets the token in this tab
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("API token")).to_be_visible()
