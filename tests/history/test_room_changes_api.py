@@ -7,7 +7,7 @@ import base64
 from chatbatch.domain.room_changes import CHANGES_OVERLAP, decode_cursor, encode_cursor
 from chatbatch.services.room_changes import room_changes
 from tests.support import invoke, webhook_event
-from tests.support.history import call, history_request
+from tests.support.history import call, history_request, sample_event
 
 T0 = "2026-11-26T10:00:00Z"
 
@@ -133,3 +133,9 @@ def test_a_poll_is_one_range_scan_of_the_tenant_changes_index(pg, session_tok):
         cur.execute("RESET enable_seqscan")
 
     assert "chat_rooms_tenant_changes" in plan and "Sort" not in plan
+
+
+def test_the_events_sample_polls_as_sam_local_invoke_would(api_function, token):
+    status, body, _ = call(api_function, sample_event("history_room_changes.json", token=token))
+
+    assert status == 200 and body["items"] == [] and body["complete"] is True

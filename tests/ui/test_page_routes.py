@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from chatbatch.ui import site
+from tests.support import load_event
 from chatbatch_local.lambda_runtime import LambdaContext, decode_response, http_api_event
 
 
@@ -114,3 +115,10 @@ def test_the_page_script_never_writes_data_as_html():
 
     assert "innerHTML" not in script and "outerHTML" not in script
     assert "insertAdjacentHTML" not in script and "document.write" not in script
+
+
+def test_the_events_sample_gets_the_page(api_function):
+    response = api_function.lambda_handler(load_event("ui_page.json"), LambdaContext())
+
+    assert response["statusCode"] == 200
+    assert "<title>chatbatch — chat history</title>" in response["body"]
