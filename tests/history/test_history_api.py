@@ -235,6 +235,14 @@ def test_a_room_id_that_is_not_a_positive_bigint_is_a_422(api_function, token, r
     assert (status, body["error"]) == (422, "invalid_fields") and "room_id" in body["message"]
 
 
+@pytest.mark.parametrize("method, path", [("GET", "/chat-rooms/"), ("GET", "/chat-rooms/1/read"),
+                                          ("DELETE", "/chat-rooms")])
+def test_an_unknown_route_is_a_404_in_the_api_error_shape(api_function, token, method, path):
+    status, body, _ = call(api_function, history_request(method, path, token=token))
+    assert (status, body["error"]) == (404, "not_found")
+    assert body["message"] == f"no route {method} {path}; /swagger lists the routes"
+
+
 def test_a_database_that_is_down_is_a_503_not_a_crash(api_function, monkeypatch, reset_settings, token):
     monkeypatch.setenv("DATABASE_URL", "postgresql://chatbatch@127.0.0.1:9/none")  # nothing listens on port 9
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")

@@ -21,7 +21,8 @@ def request(base: str, method: str, path: str, *, token: str | None = None,
     all_headers = dict(headers or {})
     if token:
         all_headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(base + path, method=method, headers=all_headers, data=b"" if method == "POST" else None)
+    body = b"" if method == "POST" else None
+    req = urllib.request.Request(base + path, method=method, headers=all_headers, data=body)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, dict(resp.headers.items()), resp.read()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import psycopg2
 
@@ -59,8 +60,13 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev(port=args.port, data_dir=args.data_dir)
 
 
-def _database() -> Database:
-    return Database(connect_params_from_settings(load(CommonSettings)))
+@contextmanager
+def _database() -> Iterator[Database]:
+    db = Database(connect_params_from_settings(load(CommonSettings)))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 command_group("token", "API tokens of the chat-history API (one session token each; stored hashed)")
@@ -73,7 +79,8 @@ def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("token create", "create an API token; it is printed once, as the last line", _token_create_arguments)
 def _token_create(args: argparse.Namespace) -> int:
-    issued = api_tokens.create_token(_database(), args.session_tok, label=args.label)
+    with _database() as db:
+        issued = api_tokens.create_token(db, args.session_tok, label=args.label)
     label = f" ({issued.record.label})" if issued.record.label else ""
     print(f"API token {issued.record.id}{label} for session {issued.record.session_tok}; "
           "it is shown only this once (only its hash is stored):")
@@ -84,7 +91,8 @@ def _token_create(args: argparse.Namespace) -> int:
 @command("token revoke", "revoke an API token (requests with it get 401 from now on)",
          lambda p: p.add_argument("token_or_id", help="the token itself, or its id from `chatbatch token list`"))
 def _token_revoke(args: argparse.Namespace) -> int:
-    record = api_tokens.revoke_token(_database(), args.token_or_id)
+    with _database() as db:
+        record = api_tokens.revoke_token(db, args.token_or_id)
     print(f"API token {record.id} of session {record.session_tok} revoked at {record.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
     return 0
 
@@ -92,7 +100,8 @@ def _token_revoke(args: argparse.Namespace) -> int:
 @command("token list", "list a session's API tokens (never the tokens themselves)",
          lambda p: p.add_argument("session_tok"))
 def _token_list(args: argparse.Namespace) -> int:
-    records = api_tokens.list_tokens(_database(), args.session_tok)
+    with _database() as db:
+        records = api_tokens.list_tokens(db, args.session_tok)
     if not records:
         print(f"session {args.session_tok} has no API tokens")
     for r in records:

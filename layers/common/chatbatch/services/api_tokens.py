@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatbatch.db import Cursor, Database
-from chatbatch.domain.api_tokens import looks_like_token, new_token, token_digest
+from chatbatch.domain.api_tokens import looks_like_token, new_token, owner_problems, token_digest
 from chatbatch.errors import InvalidFields, NotFound, Unauthorized
 from chatbatch.store import api_tokens
 from chatbatch.store.api_tokens import TokenRecord
-
-MAX_SESSION_TOK_CHARS = 200
-MAX_LABEL_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -32,11 +29,7 @@ class Tenant:
 
 def create_token(db: Database, session_tok: str, *, label: str | None = None) -> IssuedToken:
     session_tok = session_tok.strip()
-    problems = []
-    if not session_tok or len(session_tok) > MAX_SESSION_TOK_CHARS or "\x00" in session_tok:
-        problems.append({"field": "session_tok", "problem": f"must be 1-{MAX_SESSION_TOK_CHARS} characters"})
-    if label is not None and (len(label) > MAX_LABEL_CHARS or "\x00" in label):
-        problems.append({"field": "label", "problem": f"must be at most {MAX_LABEL_CHARS} characters"})
+    problems = owner_problems(session_tok, label)
     if problems:
         raise InvalidFields("; ".join(f"{p['field']} {p['problem']}" for p in problems), details=problems)
     token = new_token()
