@@ -7,7 +7,7 @@ const POLL_MS = 2000;
 const ROOM_PAGE = 30;
 const MESSAGE_PAGE = 40;
 const SENDER_LABELS = { contact: "Customer", user: "Staff", ai: "AI bot" };
-const PREVIEW_PREFIX = { contact: "", user: "You: ", ai: "AI bot: " };
+const PREVIEW_PREFIX = { contact: "", user: "Staff: ", ai: "AI bot: " };
 
 class SignedOut extends Error {}
 
@@ -19,7 +19,7 @@ function freshState() {
     token: null,
     rooms: new Map(),        // id -> Room (as the API returns it)
     roomItems: new Map(),    // id -> <li>
-    roomsCursor: null,       // next page of the room list; null when all are loaded
+    roomsCursor: null,       // next page of the room list: "" the first, null when all are loaded
     roomsLoading: false,
     changesCursor: null,
     pollTimer: null,
