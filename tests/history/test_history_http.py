@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from openapi_spec_validator import validate
 
 from chatbatch.api.resolver import create_app
 from chatbatch.settings import ApiSettings
@@ -82,6 +83,12 @@ def test_the_openapi_document_and_swagger_ui_are_served(http_base_url):
     limit = next(p for p in document["paths"]["/chat-rooms"]["get"]["parameters"] if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"], limit["schema"]["default"]) == (1, 100, 20)
     assert ui_status == 200 and ui_headers["Content-Type"].startswith("text/html") and b"swagger" in page.lower()
+
+
+def test_the_served_document_is_valid_openapi(http_base_url):
+    document = json.loads(request(http_base_url, "GET", "/swagger?format=json")[2])
+    validate(document)  # raises, naming the offending part, when the document breaks the OpenAPI 3.1 schema
+    assert document["openapi"].startswith("3.1")
 
 
 @pytest.fixture
