@@ -1,8 +1,10 @@
 """``make dev``: the whole pipeline on this machine, no AWS account.
 
-Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, and the api function
-behind a local HTTP server on PORT that hands it real API Gateway v2 events, a local SQS (moto) and the worker
-polling it (chatbatch_local.worker_poller). Ctrl-C stops what it started.
+Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, the api function
+behind a local HTTP server on PORT that hands it real API Gateway v2 events, a local SQS (moto), the sweeper
+function invoked back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS) and the worker polling the
+queue (chatbatch_local.worker_poller); sweeper and worker each in a process of its own. Ctrl-C stops what it
+started.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from chatbatch_local.http_server import make_server
 from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
 from chatbatch_local.postgres import LocalPostgres
 from chatbatch_local.sqs import start_local_sqs
+from chatbatch_local.sweeper import sweeper_loop
 from chatbatch_local.worker_poller import poll_worker_queue
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
@@ -85,7 +88,7 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
         stack.callback(server.shutdown)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
-        for service in [poll_worker_queue, *(extra_services or [])]:
+        for service in [sweeper_loop, poll_worker_queue, *(extra_services or [])]:
             thread = threading.Thread(target=service, args=(stop,), name=service.__name__, daemon=True)
             thread.start()
             stack.callback(thread.join, 10)
