@@ -3,8 +3,6 @@ Chromium (Debian's, driven by Playwright; Playwright's own browser downloads are
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import os
 import signal
@@ -19,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from chatbatch_local.postgres import free_port
-from chatbatch_local.sqs import LocalQueues, start_local_sqs
 from tests.support import SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,9 +26,6 @@ CHROMIUM_ARGS = [
 ]
 STARTUP_SECONDS = 60
 CONTACT = "6281234567890@s.whatsapp.net"
-# Until the sweeper (issue 3) is part of the package, and so of `chatbatch dev`, the tests batch the bubbles
-# into a job and queue it themselves, exactly as the sweeper's contract says; the worker in the stack answers.
-STACK_RUNS_THE_SWEEPER = importlib.util.find_spec("chatbatch.services.sweep") is not None
 
 
 @dataclass
@@ -40,7 +34,6 @@ class DevStack:
 
     base_url: str
     database_url: str
-    queues: LocalQueues
     log: Path
 
     def post_message(self, session_tok: str, message_id: str, body: str, **fields) -> dict:
@@ -65,22 +58,6 @@ class DevStack:
                               env={**os.environ, "DATABASE_URL": self.database_url},
                               capture_output=True, text=True, timeout=60, check=True)
         return done.stdout.strip().splitlines()[-1]
-
-
-    def sweep(self, session_tok: str, chat_jid: str = CONTACT) -> None:
-        """Let the chat's pending bubbles become one reply job: the stack's sweeper does it when it has one."""
-        if STACK_RUNS_THE_SWEEPER:
-            return
-        import boto3
-
-        from tests.support.worker import batch_pending
-
-        job_id = batch_pending(self.database_url, session_tok, chat_jid)
-        group = hashlib.sha256(f"{session_tok}\x1f{chat_jid}".encode()).hexdigest()
-        boto3.client("sqs", endpoint_url=self.queues.endpoint_url, region_name="us-east-1",
-                     aws_access_key_id="local", aws_secret_access_key="local").send_message(
-            QueueUrl=self.queues.queue_url, MessageGroupId=group, MessageDeduplicationId=f"job-{job_id}-0",
-            MessageBody=json.dumps({"job_id": job_id, "session_tok": session_tok, "chat_jid": chat_jid}))
 
 
 def _wait_until_healthy(stack: DevStack, process: subprocess.Popen) -> None:
@@ -114,14 +91,12 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
         "SWEEP_INTERVAL_SECONDS": "0.2",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
-    # The stack's queue is started here (as `make dev` would start it) so the tests can reach it too.
-    queues = start_local_sqs()
-    env.update(QUEUE_URL=queues.queue_url, DLQ_URL=queues.dlq_url, SQS_ENDPOINT_URL=queues.endpoint_url,
-               AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+    for inherited in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL"):  # the stack starts its own queue
+        env.pop(inherited, None)
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "chatbatch.cli", "dev", "--port", str(port)],
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
-    stack = DevStack(f"http://127.0.0.1:{port}", database_url, queues, log)
+    stack = DevStack(f"http://127.0.0.1:{port}", database_url, log)
     try:
         _wait_until_healthy(stack, process)
         yield stack
@@ -132,7 +107,6 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        queues.stop()
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,6 @@ def test_the_owner_reads_a_conversation_with_the_bot_reply_and_sees_new_bubbles_
     page.keyboard.press("Enter")
     expect(page.locator("#conversation-title")).to_have_text("Budi Santoso")
     expect(bubbles(page, "contact")).to_have_text(texts)
-    dev_stack.sweep(session_tok)
     expect(bubbles(page, "ai")).to_have_count(1, timeout=BOT_REPLY_MS)
     expect(page.locator("#message-list .sender-ai .sender-label")).to_have_text("AI bot")
 
