@@ -90,6 +90,7 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
         "DEBOUNCE_SECONDS": "1.0",
         "SWEEP_INTERVAL_SECONDS": "0.2",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "CHATBATCH_STACK_FILE": str(log.parent / "stack.json"),  # a developer's running `make dev` keeps its own
     }
     for inherited in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL"):  # the stack starts its own queue
         env.pop(inherited, None)
