@@ -12,6 +12,7 @@ condition on the others (tests/history/test_query_plans.py checks both plans).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from chatbatch.db import Cursor
@@ -61,6 +62,27 @@ def messages_page(cur: Cursor, *, user_token: str, room_id: int, before: PageKey
         _keyset(before) | {"tenant": user_token, "room": room_id, "size": size},
     )
     return _rows(cur)
+
+
+def rooms_changed_since(cur: Cursor, *, user_token: str, since: datetime, size: int) -> list[Row]:
+    """Up to ``size`` of the tenant's rooms stamped after ``since``, most recent first: one range scan of
+    ``chat_rooms_tenant_changes (user_token, updated_at)``, whose stamps a trigger keeps (migration 0005)."""
+    cur.execute(
+        f"""
+        SELECT {_ROOM_COLUMNS} FROM chat_rooms
+         WHERE user_token = %(tenant)s AND updated_at > %(since)s
+         ORDER BY updated_at DESC
+         LIMIT %(size)s
+        """,
+        {"tenant": user_token, "since": since, "size": size},
+    )
+    return _rows(cur)
+
+
+def transaction_time(cur: Cursor) -> datetime:
+    """The database time at which the current transaction started (``now()``)."""
+    cur.execute("SELECT now()")
+    return cur.fetchone()[0]
 
 
 def _keyset(key: PageKey | None) -> dict[str, Any]:

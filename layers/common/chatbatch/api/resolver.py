@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import history, openapi, webhook
+from chatbatch.api import history, openapi, room_changes, ui, webhook
 from chatbatch.errors import ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
@@ -23,6 +23,8 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
     app.include_router(history.router)
+    app.include_router(room_changes.router)
+    app.include_router(ui.router)
     # One OpenAPI description for everything that reads it: /swagger (UI and ?format=json), tests, tooling.
     app.configure_openapi(
         title=openapi.TITLE,
