@@ -1,11 +1,13 @@
 """The chat-history page end to end: a real headless Chromium against the `make dev` stack (echo LLM).
 
 Given bubbles posted through the webhook, the owner signs in with a fresh token and reads the conversation,
-the bot's reply included, live. The screenshot of that conversation is docs/screenshot.png.
+the bot's reply included, live. The test saves a screenshot of that conversation to .artifacts/screenshot.png
+(SCREENSHOT_PATH overrides; `SCREENSHOT_PATH=docs/screenshot.png make test` refreshes the README's picture).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import REPO_ROOT
 
-SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
+SCREENSHOT = REPO_ROOT / os.environ.get("SCREENSHOT_PATH", ".artifacts/screenshot.png")
 BOT_REPLY_MS = 20_000  # debounce (1 s) + sweep + queue + worker, with room for a busy CI machine
 LIVE_MS = 8_000  # "within a few seconds": the page polls every 2 s
 
