@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chatbatch import secrets
+from chatbatch.adapters.http_json import HttpFailure, post_json
 from chatbatch.errors import ChatbatchError, ConfigurationError
 from chatbatch.observability import logger
 from chatbatch.settings import WorkerSettings
@@ -51,18 +50,11 @@ class HttpGateway:
         self._timeout = timeout
 
     def send(self, *, session_token: str, to: str, text: str) -> SentMessage:
-        body = json.dumps({"session_token": session_token, "to": to, "text": text}).encode("utf-8")
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        payload = {"session_token": session_token, "to": to, "text": text}
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as exc:
-            raise GatewayError(f"the gateway {self.url} answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise GatewayError(f"no answer from the gateway {self.url}: {getattr(exc, 'reason', exc)}") from None
+            raw = post_json(self.url, payload, bearer=self._token, timeout=self._timeout)
+        except HttpFailure as failure:
+            raise GatewayError(f"the gateway did not accept the reply: {failure.reason}") from None
         return SentMessage(message_id=_message_id(raw))
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import math
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from chatbatch import secrets
+from chatbatch.adapters.http_json import HttpFailure, post_json
 from chatbatch.domain.prompt import Prompt
 from chatbatch.errors import ChatbatchError
 from chatbatch.settings import WorkerSettings
@@ -114,7 +113,7 @@ class OpenAiLlm:
         started = time.monotonic()
         messages = [{"role": "system", "content": prompt.system}]
         messages += [{"role": turn.role, "content": turn.content} for turn in prompt.turns]
-        body = json.dumps({"model": self.model, "messages": messages, "max_tokens": MAX_REPLY_TOKENS}).encode()
+        body = {"model": self.model, "messages": messages, "max_tokens": MAX_REPLY_TOKENS}
         answer = with_retries(lambda: self._post(body), max_retries=self._max_retries, sleep=self._sleep)
         try:
             text = answer["choices"][0]["message"]["content"]
@@ -130,20 +129,14 @@ class OpenAiLlm:
             _elapsed_ms(started), self.provider, self.model,
         )
 
-    def _post(self, body: bytes) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            retryable = exc.code == 429 or exc.code >= 500
-            raise LlmError(f"{self.url} answered HTTP {exc.code}", retryable=retryable,
-                           retry_after=_retry_after(exc.headers.get("Retry-After"))) from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            raise LlmError(f"no answer from {self.url}: {getattr(exc, 'reason', exc)}", retryable=True) from None
+            raw = post_json(self.url, body, bearer=self._api_key, timeout=self._timeout)
+        except HttpFailure as failure:
+            retryable = failure.status is None or failure.status == 429 or failure.status >= 500
+            raise LlmError(failure.reason, retryable=retryable, retry_after=_retry_after(failure.retry_after)) from None
+        try:
+            return json.loads(raw.decode("utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise LlmError(f"{self.url} answered with something that is not JSON", retryable=True) from None
 
