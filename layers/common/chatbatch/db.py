@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import psycopg2
 import psycopg2.extensions
 
-from chatbatch.errors import DatabaseUnavailable
+from chatbatch.errors import ConfigurationError, DatabaseUnavailable
 
 T = TypeVar("T")
 Cursor = psycopg2.extensions.cursor
@@ -89,7 +89,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def connect_params_from_settings(settings: Any) -> ConnectParams:
-    """Connection parameters from ``CommonSettings``: a DSN locally, the RDS secret in AWS (read lazily)."""
+    """Connection parameters from ``CommonSettings``: a DSN locally, the database secret in AWS.
+
+    In AWS the secret is read on the first connection (cold start) and cached; only the credentials come from
+    it. The secret RDS manages for a master user holds just ``username`` and ``password``, so the host, port and
+    database name come from DB_HOST / DB_PORT / DB_NAME (the template wires them), else from the secret.
+    """
     settings.require_database()
 
     def params() -> dict[str, Any]:
@@ -106,10 +111,17 @@ def connect_params_from_settings(settings: Any) -> ConnectParams:
         from chatbatch.secrets import secret_json  # AWS only: keeps boto3 off the local import path
 
         secret = secret_json(settings.db_secret_arn)
+        missing = [key for key in ("username", "password") if not secret.get(key)]
+        host = settings.db_host or secret.get("host")
+        if missing or not host:
+            raise ConfigurationError(
+                f"the database secret DB_SECRET_ARN={settings.db_secret_arn} lacks "
+                + ", ".join(missing + ([] if host else ["host (or set DB_HOST)"]))
+            )
         base.update(
-            host=settings.db_host or secret["host"],
-            port=settings.db_port or int(secret.get("port", 5432)),
-            dbname=settings.db_name or secret.get("dbname", "chatbatch"),
+            host=host,
+            port=settings.db_port or int(secret.get("port") or 5432),
+            dbname=settings.db_name or secret.get("dbname") or "chatbatch",
             user=secret["username"],
             password=secret["password"],
             sslmode="require",

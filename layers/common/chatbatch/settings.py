@@ -80,6 +80,10 @@ class WorkerSettings(CommonSettings):
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
 
 
+class MigrateSettings(CommonSettings):
+    """The migrate function (CloudFormation custom resource): the database settings only."""
+
+
 S = TypeVar("S", bound=CommonSettings)
 
 
@@ -107,3 +111,8 @@ def sweeper_settings() -> SweeperSettings:
 @lru_cache(maxsize=None)
 def worker_settings() -> WorkerSettings:
     return load(WorkerSettings)
+
+
+@lru_cache(maxsize=None)
+def migrate_settings() -> MigrateSettings:
+    return load(MigrateSettings)
