@@ -152,6 +152,16 @@ def test_migrations_run_on_every_deploy_before_the_functions_that_use_the_schema
             assert function.get("DependsOn") == "DatabaseSchema", name
 
 
+def test_migrations_wait_for_every_network_path_so_a_fresh_stack_deploys_in_one_go():
+    # The migrate function (and, after it, every function) needs the endpoints, the ingress rules and the proxy
+    # target; on delete the same order keeps its answer to CloudFormation routable.
+    needed = {name for name, r in resources().items()
+              if r["Type"] in {"AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroupIngress", "AWS::RDS::DBProxyTargetGroup"}}
+    needed -= {"DatabaseSecurityGroupSelfIngress"}  # the proxy target group waits for it
+    assert needed <= referenced_names(resources()["DatabaseSchema"]["Properties"])
+    assert resources()["DatabaseProxyTargetGroup"]["DependsOn"] == "DatabaseSecurityGroupSelfIngress"
+
+
 def test_alarms_notify_the_topic():
     alarms = resources("AWS::CloudWatch::Alarm")
     assert set(alarms) == {"DeadLetterQueueAlarm", "WorkerErrorsAlarm", "SweeperErrorsAlarm", "SweeperNotRunningAlarm"}
