@@ -1,7 +1,8 @@
 """``make dev``: the whole pipeline on this machine, no AWS account.
 
-Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, and the api function
-behind a local HTTP server on PORT that hands it real API Gateway v2 events. Ctrl-C stops what it started.
+Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, the api function
+behind a local HTTP server on PORT that hands it real API Gateway v2 events, and the sweeper function invoked
+back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS). Ctrl-C stops what it started.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from chatbatch_local.http_server import make_server
 from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
 from chatbatch_local.postgres import LocalPostgres
 from chatbatch_local.sqs import start_local_sqs
+from chatbatch_local.sweeper import sweeper_loop
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
 
@@ -80,7 +82,7 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
         stack.callback(server.shutdown)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
-        for service in extra_services or []:
+        for service in [sweeper_loop, *(extra_services or [])]:
             thread = threading.Thread(target=service, args=(stop,), name=service.__name__, daemon=True)
             thread.start()
             stack.callback(thread.join, 10)

@@ -58,6 +58,18 @@ class SweeperSettings(CommonSettings):
     queue_url: str | None = None
     sqs_endpoint_url: str | None = None
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    # One sweep makes and sends at most this many jobs: a backlog drains over a few sweeps, in short transactions.
+    max_jobs_per_sweep: int = Field(default=1000, ge=1, le=10_000)
+    # A job in flight (enqueued/generating/replied) untouched this long is sent again. Longer than the queue's
+    # visibility timeout x maxReceiveCount (540 s x 5 = 45 min), so SQS's own redelivery always goes first.
+    job_stuck_after_seconds: float = Field(default=3600.0, gt=0)
+    job_max_sends: int = Field(default=3, ge=1, le=20)  # first send + re-sends; then the job is 'failed'
+    # The loop starts no sweep unless this much + its slowest sweep so far remains before the Lambda timeout.
+    sweep_safety_margin_seconds: float = Field(default=5.0, ge=0, le=60)
+
+    def require_queue(self) -> None:
+        if not self.queue_url:
+            raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
 
 
 class WorkerSettings(CommonSettings):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chatbatch.db import Cursor
+from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat
 from chatbatch.domain.messages import IncomingMessage
 
 
@@ -25,3 +28,96 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
     )
     row = cur.fetchone()
     return (row[0], row[1]) if row else None
+
+
+# --- the debounce sweep -------------------------------------------------------------------------------------
+# Pending = needs_reply AND NOT is_batched: exactly the predicate of the partial index ai_chat_messages_pending,
+# so these statements read the pending bubbles only, whatever the size of the history.
+
+# Two-key advisory locks live apart from the one-key lock of migrations; this key names the sweeper's space.
+_CHAT_LOCK_SPACE = 73_120_002
+
+_READY = """
+    max(last_activity) <= now() - make_interval(secs => %(debounce_seconds)s)
+    OR min(last_activity) <= now() - make_interval(secs => %(max_wait_seconds)s)
+    OR count(*) >= %(max_batch_messages)s
+"""
+
+
+def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
+    """Chats ready by ``rule`` on the database's clock, longest waiting first, at most ``limit``, that no other
+    sweep is batching: each returned chat's advisory lock is held until this transaction ends.
+
+    A chat another sweep holds is skipped (that sweep makes its job), never waited for. The lock is per chat,
+    not per row, so two sweeps can never split one chat's burst between them.
+    """
+    cur.execute(
+        f"""
+        WITH ready AS MATERIALIZED (
+            SELECT session_tok, chat_jid, min(last_activity) AS waiting_since
+            FROM ai_chat_messages
+            WHERE needs_reply AND NOT is_batched
+            GROUP BY session_tok, chat_jid
+            HAVING {_READY}
+            ORDER BY waiting_since
+            LIMIT %(limit)s
+        )
+        SELECT session_tok, chat_jid
+        FROM ready
+        WHERE pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid))
+        ORDER BY waiting_since
+        """,
+        {
+            "debounce_seconds": rule.debounce_seconds,
+            "max_wait_seconds": rule.max_wait_seconds,
+            "max_batch_messages": rule.max_batch_messages,
+            "limit": limit,
+            "lock_space": _CHAT_LOCK_SPACE,
+        },
+    )
+    return [(row[0], row[1]) for row in cur.fetchall()]
+
+
+def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, list[PendingChat]]:
+    """The database's now() and the pending bubbles of ``chats``, in arrival order.
+
+    Run after ``lock_ready_chats`` in the same transaction: this statement's snapshot is taken after the locks
+    were granted, so it sees everything a sweep that held one of these chats before us committed.
+    """
+    cur.execute(
+        """
+        SELECT now(), m.session_tok, m.chat_jid,
+               array_agg(m.id ORDER BY m.id), array_agg(m.last_activity ORDER BY m.id)
+        FROM ai_chat_messages m
+        JOIN unnest(%s::text[], %s::text[]) AS c (session_tok, chat_jid)
+          ON m.session_tok = c.session_tok AND m.chat_jid = c.chat_jid
+        WHERE m.needs_reply AND NOT m.is_batched
+        GROUP BY m.session_tok, m.chat_jid
+        """,
+        ([tok for tok, _ in chats], [jid for _, jid in chats]),
+    )
+    rows = cur.fetchall()
+    if not rows:
+        cur.execute("SELECT now()")
+        return cur.fetchone()[0], []
+    pending = [
+        PendingChat(tok, jid, tuple(Bubble(i, at) for i, at in zip(ids, arrivals)))
+        for _, tok, jid, ids, arrivals in rows
+    ]
+    return rows[0][0], pending
+
+
+def mark_batched(cur: Cursor, job_by_message: dict[int, int]) -> None:
+    """Mark each pending message as taken by its job (``message id -> job id``)."""
+    cur.execute(
+        """
+        UPDATE ai_chat_messages m
+        SET is_batched = true, batch_id = b.job_id
+        FROM unnest(%s::bigint[], %s::bigint[]) AS b (message_id, job_id)
+        WHERE m.id = b.message_id AND m.needs_reply AND NOT m.is_batched
+        """,
+        (list(job_by_message), list(job_by_message.values())),
+    )
+    if cur.rowcount != len(job_by_message):
+        # Only possible if something other than a chat-locked sweep batched them: roll back, never double-batch.
+        raise RuntimeError(f"expected to batch {len(job_by_message)} messages, batched {cur.rowcount}")

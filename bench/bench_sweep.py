@@ -1,0 +1,258 @@
+"""Sweep: the debounce sweep's cost against the size of the history, next to the seed's query; debounce precision.
+
+1. Cost: one idle sweep and one sweep with N ready chats (3 bubbles each), on 10k and on 1M history rows
+   (contact and from_me messages already batched: history, not pending). Side by side on the same data, the
+   seed's query as written, with the seed's own index (session_tok, "from", is_batched, last_activity).
+   "ours: find" is the statement that finds (and locks) ready chats - the counterpart of the seed's query;
+   "ours: sweep" is the whole sweep (both transactions; the queue is an in-memory fake so SQS is not measured).
+   Statements per sweep: counted on the cursor (psycopg2 adds BEGIN and COMMIT per transaction).
+2. Precision: the sweeper's loop with the real settings (DEBOUNCE_SECONDS=3, SWEEP_INTERVAL_SECONDS=1) and the
+   moto SQS server, while chats send bursts through the ingest use case. Per job: (enqueued_at - the burst's
+   last bubble) - window, on the database's clock. Also checks that each burst became exactly one job.
+
+Runs in its own database on the bench server (dropped afterwards), so history sizes are exact.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import psycopg2
+import psycopg2.extensions
+
+from bench.report import median, percentile, print_table, ratio
+from chatbatch import migrate
+from chatbatch.adapters.queue import FakeJobQueue, SqsJobQueue
+from chatbatch.db import Database, connect_params_from_settings
+from chatbatch.domain.debounce import DebounceRule
+from chatbatch.domain.messages import parse_webhook
+from chatbatch.services.ingest import ingest_message
+from chatbatch.services.sweep import sweep, sweep_loop
+from chatbatch.settings import SweeperSettings
+from chatbatch.store import ai_chat_messages
+
+SEED_QUERY = """
+    SELECT session_tok, "from", COUNT(*), array_agg(message_id)
+    FROM ai_chat_messages
+    WHERE is_batched = FALSE
+      AND last_activity < NOW() - INTERVAL '3 seconds'
+    GROUP BY session_tok, "from"
+"""
+SEED_INDEX = 'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
+
+
+class _CountingCursor(psycopg2.extensions.cursor):
+    statements = 0
+
+    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's name
+        type(self).statements += 1
+        return super().execute(query, vars)
+
+
+@contextmanager
+def own_database(server_url: str):
+    """A fresh, migrated database on the bench server; dropped at the end."""
+    name = f"bench_sweep_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    url = psycopg2.extensions.make_dsn(server_url, dbname=name)
+    try:
+        migrate.migrate_dsn(url)
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
+def grow_history(conn, start: int, stop: int) -> None:
+    """Messages ``start..stop-1`` of 50 tenants x 20k chats: every 5th from_me, all already batched."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, body, message_id, from_me,
+                                          needs_reply, is_batched, message_timestamp, last_activity, created_at)
+            SELECT 'hist-' || (g %% 50),
+                   CASE WHEN g %% 5 = 0 THEN 'biz@s.whatsapp.net' ELSE '62' || (g %% 20000) || '@s.whatsapp.net' END,
+                   CASE WHEN g %% 5 = 0 THEN '62' || (g %% 20000) || '@s.whatsapp.net' ELSE 'biz@s.whatsapp.net' END,
+                   '62' || (g %% 20000) || '@s.whatsapp.net', 'history bubble ' || g, 'h' || g,
+                   g %% 5 = 0, g %% 5 <> 0, true, t, t, t
+            FROM generate_series(%s, %s - 1) AS g, LATERAL (SELECT now() - make_interval(secs => g) AS t) AS at
+            """,
+            (start, stop),
+        )
+        cur.execute("ANALYZE ai_chat_messages")
+
+
+def add_ready_chats(conn, chats: int) -> str:
+    """``chats`` chats of one new tenant, 3 bubbles each, quiet for 10 s: all ready."""
+    tok = f"ready-{uuid.uuid4().hex[:8]}"
+    with conn.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, body, message_id, needs_reply,
+                                          message_timestamp, last_activity)
+            SELECT %s, jid, 'biz@s.whatsapp.net', jid, 'bubble', %s || '-' || c || '-' || b, true, t, t
+            FROM generate_series(1, %s) AS c, generate_series(1, 3) AS b,
+                 LATERAL (SELECT '6288' || c || '@s.whatsapp.net' AS jid,
+                                 now() - make_interval(secs => 13 - b) AS t) AS x
+            """,
+            (tok, tok, chats),
+        )
+    return tok
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def seed_query_ms(conn) -> float:
+    with conn.cursor() as cur:
+        return timed(lambda: (cur.execute(SEED_QUERY), cur.fetchall()))
+
+
+def find_ready_ms(db: Database, rule: DebounceRule) -> float:
+    """Our counterpart of the seed's query, alone (rolled back: the locks are released, nothing changes)."""
+    conn = db.connection()
+    with conn.cursor() as cur:
+        elapsed = timed(lambda: ai_chat_messages.lock_ready_chats(cur, rule, limit=10_000))
+    conn.rollback()
+    return elapsed
+
+
+def measure_cost(ctx, url: str) -> None:
+    settings = SweeperSettings(database_url=url, max_jobs_per_sweep=10_000)
+    rule = DebounceRule.from_settings(settings)
+    db = Database(connect_params_from_settings(settings), cursor_factory=_CountingCursor)
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(SEED_INDEX)
+    sizes = [10_000] if ctx.quick else [10_000, 1_000_000]
+    ready_chats = ctx.scale(1000, 200)
+    idle_runs, ready_runs = ctx.scale(50, 10), ctx.scale(3, 2)
+    rows, results, grown = [], {}, 0
+    for size in sizes:
+        grow_history(conn, grown, size)
+        grown = size
+        _CountingCursor.statements = 0
+        sweep(db, FakeJobQueue(), settings)  # warm: connection, plans
+        _CountingCursor.statements = 0
+        idle = median([timed(lambda: sweep(db, FakeJobQueue(), settings)) for _ in range(idle_runs)])
+        idle_statements = round(_CountingCursor.statements / idle_runs, 1)
+        idle_find = median([find_ready_ms(db, rule) for _ in range(idle_runs)])
+        idle_seed = median([seed_query_ms(conn) for _ in range(idle_runs)])
+        busy, busy_find, busy_seed, busy_statements = [], [], [], []
+        for _ in range(ready_runs):
+            add_ready_chats(conn, ready_chats)
+            busy_seed.append(seed_query_ms(conn))
+            busy_find.append(find_ready_ms(db, rule))
+            _CountingCursor.statements = 0
+            queue = FakeJobQueue()
+            busy.append(timed(lambda: sweep(db, queue, settings)))
+            busy_statements.append(_CountingCursor.statements)
+            assert len(queue.messages) == ready_chats, "every ready chat must make one job"
+            with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
+                cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
+        results[size] = {"idle": (idle, idle_find, idle_seed),
+                         "ready": (median(busy), median(busy_find), median(busy_seed))}
+        label = f"{size:,}"
+        rows.append([label, "idle", idle, idle_find, idle_seed, ratio(idle_seed, idle_find), idle_statements])
+        rows.append([label, f"{ready_chats:,} ready chats", median(busy), median(busy_find), median(busy_seed),
+                     ratio(median(busy_seed), median(busy_find)), median(busy_statements)])
+    db.close()
+    conn.close()
+    print_table("Sweep cost vs history size (ms, median; seed = the seed's query + the seed's index)",
+                ["history rows", "case", "ours: sweep", "ours: find", "seed's query", "seed / ours (find)",
+                 "statements per sweep"], rows)
+    if len(sizes) > 1:
+        small, large = results[sizes[0]], results[sizes[-1]]
+        print_table(f"Growth from {sizes[0]:,} to {sizes[-1]:,} history rows ({sizes[-1] // sizes[0]}x the rows)",
+                    ["case", "ours: sweep", "ours: find", "seed's query"],
+                    [[case, ratio(large[case][0], small[case][0]), ratio(large[case][1], small[case][1]),
+                      ratio(large[case][2], small[case][2])] for case in ("idle", "ready")])
+
+
+def measure_precision(ctx, url: str) -> None:
+    from chatbatch_local.sqs import start_local_sqs
+
+    window = 3.0 if not ctx.quick else 0.5
+    interval = 1.0 if not ctx.quick else 0.1
+    chats = ctx.scale(60, 8)
+    spread = ctx.scale(8, 1)  # seconds over which bursts start
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # moto accepts any credentials
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    queues = start_local_sqs()
+    settings = SweeperSettings(database_url=url, queue_url=queues.queue_url, sqs_endpoint_url=queues.endpoint_url,
+                               debounce_seconds=window, sweep_interval_seconds=interval)
+    tok = f"precision-{uuid.uuid4().hex[:8]}"
+    stop = threading.Event()
+    deadline = time.monotonic() + spread + 2 * window + 10
+
+    def loop() -> None:
+        db, queue = Database(connect_params_from_settings(settings)), SqsJobQueue.from_settings(settings)
+        sweep_loop(lambda: sweep(db, queue, settings),
+                   interval_seconds=interval, safety_margin_ms=0,
+                   remaining_ms=lambda: 0 if stop.is_set() else int((deadline - time.monotonic()) * 1000))
+        db.close()
+
+    def contact(n: int, rng: random.Random) -> None:
+        db = Database(connect_params_from_settings(settings))
+        time.sleep(rng.uniform(0, spread))
+        for b in range(rng.randint(1, 4)):
+            if b:
+                time.sleep(rng.uniform(0, 0.8 * window))  # shorter than the window: the same burst
+            ingest_message(db, parse_webhook({"session_token": tok, "message_id": f"{n}-{b}", "body": "Halo",
+                                              "from": f"6287{n:06d}@s.whatsapp.net", "to": "biz@s.whatsapp.net"}),
+                           reply_groups=False)
+        db.close()
+
+    sweeper = threading.Thread(target=loop)
+    sweeper.start()
+    contacts = [threading.Thread(target=contact, args=(n, random.Random(n))) for n in range(chats)]
+    for t in contacts:
+        t.start()
+    for t in contacts:
+        t.join()
+    conn = psycopg2.connect(url)
+    try:
+        while time.monotonic() < deadline:
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM ai_chat_messages WHERE session_tok = %s AND NOT is_batched "
+                            "UNION ALL SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NULL",
+                            (tok, tok))
+                if all(n == 0 for (n,) in cur.fetchall()):
+                    break
+            conn.rollback()
+            time.sleep(0.1)
+        stop.set()
+        sweeper.join()
+        with conn.cursor() as cur:
+            cur.execute("SELECT extract(epoch FROM enqueued_at - last_message_at) * 1000 - %s, chat_jid "
+                        "FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NOT NULL", (window * 1000, tok))
+            found = cur.fetchall()
+    finally:
+        conn.close()
+        queues.stop()
+    delays = [float(d) for d, _ in found]
+    print_table(f"Debounce precision: enqueued - (last bubble + window), ms (window {window:g} s, sweep every "
+                f"{interval:g} s, moto SQS)",
+                ["chats (bursts)", "jobs", "p50", "p99", "max", "min"],
+                [[chats, len(found), percentile(delays, 50), percentile(delays, 99), max(delays, default=0.0),
+                  min(delays, default=0.0)]])
+    assert len(found) == chats == len({jid for _, jid in found}), "each burst must become exactly one job"
+
+
+def run(ctx) -> None:
+    with own_database(ctx.database_url) as url:
+        measure_cost(ctx, url)
+        measure_precision(ctx, url)

@@ -1,0 +1,172 @@
+"""Use case: the debounce sweep, and the loop that runs it every SWEEP_INTERVAL_SECONDS.
+
+One sweep is two transactions:
+1. Batch: ready chats (the debounce rule, on the database's clock) are locked per chat, their pending bubbles
+   re-read and re-checked under the lock, and each becomes ONE ``pending`` job; its bubbles are marked batched.
+2. Outbox: due jobs (``pending``, or in flight and stuck) are locked with SKIP LOCKED, sent to the queue, and
+   recorded as sent — all before that transaction commits. A crash anywhere leaves the job ``pending`` in the
+   database (the source of truth); the next sweep sends it with the same deduplication id, which SQS drops
+   if the first send did get through.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chatbatch.adapters.queue import JobQueue
+from chatbatch.db import Cursor, Database
+from chatbatch.domain.debounce import DebounceRule
+from chatbatch.domain.job_message import JobMessage
+from chatbatch.observability import MetricName, logger
+from chatbatch.settings import SweeperSettings
+from chatbatch.store import ai_chat_messages, ai_jobs
+from chatbatch.store.ai_jobs import CreatedJob, SentJob
+
+
+@dataclass(frozen=True)
+class OutboxResult:
+    sent: list[SentJob] = field(default_factory=list)
+    unsent: dict[int, str] = field(default_factory=dict)  # job id -> why the queue refused it
+    failed_stuck: list[int] = field(default_factory=list)  # stuck jobs given up on
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    created: list[CreatedJob]
+    outbox: OutboxResult
+    duration_ms: float
+
+
+def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJob]:
+    """Transaction 1: every ready chat's pending bubbles (at most the batch cap) become one pending job."""
+
+    def work(cur: Cursor) -> list[CreatedJob]:
+        chats = ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)
+        if not chats:
+            return []
+        # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
+        now, pending = ai_chat_messages.pending_chats(cur, chats)
+        batches = [batch for chat in pending if (batch := rule.next_batch(chat, now)) is not None]
+        if not batches:
+            return []
+        jobs = ai_jobs.insert_batches(cur, batches)
+        ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
+        return jobs
+
+    jobs = db.transaction(work)
+    for job in jobs:
+        logger.info("job created", extra={"correlation_id": str(job.id), "job_id": job.id,
+                                          "batch_size": job.batch.size, "reason": job.batch.reason.value})
+    return jobs
+
+
+def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> OutboxResult:
+    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted."""
+
+    def work(cur: Cursor) -> OutboxResult:
+        due, failed = ai_jobs.claim_due(cur, stuck_after_seconds=settings.job_stuck_after_seconds,
+                                        max_sends=settings.job_max_sends, limit=settings.max_jobs_per_sweep)
+        if not due:
+            return OutboxResult(failed_stuck=failed)
+        outcome = queue.send([JobMessage(j.id, j.session_tok, j.chat_jid, generation=j.send_count) for j in due])
+        return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
+
+    result = db.transaction(work)
+    for job in result.sent:
+        logger.info("job enqueued", extra={"correlation_id": str(job.id), "job_id": job.id, "resend": job.resend})
+    for job_id, reason in result.unsent.items():
+        logger.warning("job not sent; the next sweep retries", extra={"correlation_id": str(job_id),
+                                                                      "job_id": job_id, "error": reason})
+    for job_id in result.failed_stuck:
+        logger.error("stuck job failed after its last re-send", extra={"correlation_id": str(job_id),
+                                                                       "job_id": job_id})
+    return result
+
+
+def sweep(db: Database, queue: JobQueue, settings: SweeperSettings,
+          *, clock: Callable[[], float] = time.perf_counter) -> SweepResult:
+    started = clock()
+    created = make_jobs(db, DebounceRule.from_settings(settings), limit=settings.max_jobs_per_sweep)
+    outbox = send_due_jobs(db, queue, settings)
+    return SweepResult(created, outbox, (clock() - started) * 1000)
+
+
+class MetricsSink(Protocol):
+    def add_metric(self, name: str, unit: MetricUnit, value: float) -> None: ...
+
+
+def record_metrics(result: SweepResult, metrics: MetricsSink, settings: SweeperSettings) -> None:
+    """DebounceDelay: how long after the earliest moment the quiet rule allows (the batch's last bubble +
+    DEBOUNCE_SECONDS) the job reached the queue, in ms, on the database's clock; first sends only. Negative for
+    a job forced early by the max wait or the batch cap."""
+    metrics.add_metric(name=MetricName.SWEEP_DURATION.value, unit=MetricUnit.Milliseconds, value=result.duration_ms)
+    if result.created:
+        metrics.add_metric(name=MetricName.BATCHES_CREATED.value, unit=MetricUnit.Count, value=len(result.created))
+    for job in result.created:
+        metrics.add_metric(name=MetricName.BUBBLES_PER_BATCH.value, unit=MetricUnit.Count, value=job.batch.size)
+    if result.outbox.sent:
+        metrics.add_metric(name=MetricName.JOBS_ENQUEUED.value, unit=MetricUnit.Count, value=len(result.outbox.sent))
+    for job in result.outbox.sent:
+        if not job.resend and job.last_message_at is not None:
+            delay_ms = debounce_delay_ms(job, settings.debounce_seconds)
+            metrics.add_metric(name=MetricName.DEBOUNCE_DELAY.value, unit=MetricUnit.Milliseconds, value=delay_ms)
+
+
+def debounce_delay_ms(job: SentJob, debounce_seconds: float) -> float:
+    return (job.enqueued_at - job.last_message_at).total_seconds() * 1000 - debounce_seconds * 1000
+
+
+@dataclass
+class LoopSummary:
+    sweeps: int = 0
+    jobs_created: int = 0
+    jobs_enqueued: int = 0
+
+    def add(self, result: SweepResult) -> None:
+        self.sweeps += 1
+        self.jobs_created += len(result.created)
+        self.jobs_enqueued += len(result.outbox.sent)
+
+
+def sweep_loop(step: Callable[[], SweepResult], *, interval_seconds: float, remaining_ms: Callable[[], int],
+               safety_margin_ms: float, clock: Callable[[], float] = time.monotonic,
+               wait: Callable[[float], Any] = time.sleep) -> LoopSummary:
+    """Run ``step`` every ``interval_seconds`` (a fixed cadence, no drift) until too little time remains.
+
+    No sweep starts unless ``safety_margin_ms`` + the slowest sweep so far remains, so the invocation ends on
+    its own before Lambda's timeout cuts a sweep short. A sweep that overruns the interval is followed by the
+    next one at once; missed ticks are not caught up.
+    """
+    summary = LoopSummary()
+    slowest_ms = 0.0
+    next_start = clock()
+    while remaining_ms() >= safety_margin_ms + slowest_ms:
+        started = clock()
+        summary.add(step())
+        slowest_ms = max(slowest_ms, (clock() - started) * 1000)
+        now = clock()
+        next_start = max(next_start + interval_seconds, now)
+        pause = next_start - now
+        if remaining_ms() - pause * 1000 < safety_margin_ms + slowest_ms:
+            break
+        wait(pause)
+    return summary
+
+
+def run_sweeps(db: Database, queue: JobQueue, settings: SweeperSettings, *, remaining_ms: Callable[[], int],
+               metrics: MetricsSink, clock: Callable[[], float] = time.monotonic,
+               wait: Callable[[float], Any] = time.sleep) -> LoopSummary:
+    """The sweeper function's whole invocation: sweep, record metrics, repeat until shortly before the end."""
+
+    def step() -> SweepResult:
+        result = sweep(db, queue, settings)
+        record_metrics(result, metrics, settings)
+        return result
+
+    return sweep_loop(step, interval_seconds=settings.sweep_interval_seconds, remaining_ms=remaining_ms,
+                      safety_margin_ms=settings.sweep_safety_margin_seconds * 1000, clock=clock, wait=wait)

@@ -1,0 +1,42 @@
+"""``make dev``: the sweeper function invoked back to back, as EventBridge + Lambda would run it.
+
+Each invocation gets the events/ scheduled event and a Lambda context whose remaining time drops to zero when
+``make dev`` is stopping, so the handler's own loop ends within one sweep interval.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
+
+INVOCATION_SECONDS = 70.0  # the template's SweeperFunction Timeout
+
+
+@dataclass
+class StoppableContext(LambdaContext):
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 0 if self.stop.is_set() else super().get_remaining_time_in_millis()
+
+
+def scheduled_event() -> dict:
+    event = json.loads((REPO_ROOT / "events" / "sweeper_scheduled.json").read_text())
+    event["time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
+def sweeper_loop(stop: threading.Event) -> None:
+    """Invoke the sweeper until ``stop``; a failed invocation is printed and retried a second later."""
+    function = load_function("sweeper")
+    while not stop.is_set():
+        context = StoppableContext(function_name="sweeper", timeout_seconds=INVOCATION_SECONDS, stop=stop)
+        try:
+            function.lambda_handler(scheduled_event(), context)
+        except Exception as exc:  # noqa: BLE001 - like Lambda: log the failed invocation, the schedule goes on
+            print(f"sweeper: invocation failed: {type(exc).__name__}: {exc}", flush=True)
+            stop.wait(1.0)

@@ -1,0 +1,51 @@
+"""The sweeper function as Lambda runs it: the events/ scheduled event, a context with a deadline."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from chatbatch.observability import MetricName
+from chatbatch_local.lambda_runtime import LambdaContext, load_function
+from tests.support import load_event
+
+
+@pytest.fixture
+def sweeper_function(database_url, queue, monkeypatch, reset_settings):
+    monkeypatch.setenv("QUEUE_URL", queue.url)
+    monkeypatch.setenv("SQS_ENDPOINT_URL", queue.endpoint_url)
+    monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "0.1")
+    monkeypatch.setenv("SWEEP_SAFETY_MARGIN_SECONDS", "0.4")
+    return load_function("sweeper")
+
+
+def emitted_metrics(stdout: str) -> set[str]:
+    names = set()
+    for line in stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            doc = json.loads(line)
+            names |= {m["Name"] for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    return names
+
+
+def test_the_handler_sweeps_repeatedly_and_returns_before_the_lambda_timeout(sweeper_function, chats, queue, capsys):
+    chats.bubbles(5.0, 4.0)
+    context = LambdaContext(function_name="sweeper", timeout_seconds=1.5)
+    started = time.monotonic()
+
+    summary = sweeper_function.lambda_handler(load_event("sweeper_scheduled.json"), context)
+
+    assert time.monotonic() - started < 1.5
+    assert context.get_remaining_time_in_millis() > 0
+    assert summary["sweeps"] >= 5                      # every 0.1 s for ~1 s
+    [job] = chats.jobs()
+    assert job["status"] == "enqueued" and queue.job_ids(chats.session_tok) == [job["id"]]
+    assert {MetricName.SWEEP_DURATION.value, MetricName.BATCHES_CREATED.value, MetricName.BUBBLES_PER_BATCH.value,
+            MetricName.JOBS_ENQUEUED.value, MetricName.DEBOUNCE_DELAY.value} <= emitted_metrics(capsys.readouterr().out)
+
+
+def test_the_handler_refuses_an_event_that_is_not_a_schedule(sweeper_function):
+    with pytest.raises(Exception, match="detail"):
+        sweeper_function.lambda_handler({"version": "0", "id": "x"}, LambdaContext(timeout_seconds=1))

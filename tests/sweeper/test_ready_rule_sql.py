@@ -1,0 +1,50 @@
+"""The SQL readiness (lock_ready_chats, on the database's clock) and the pure rule agree, boundaries included."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import psycopg2
+import pytest
+
+from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat
+from chatbatch.store import ai_chat_messages
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, seed):
+    rng = random.Random(seed)
+    rule = DebounceRule(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=rng.choice([4, 50]))
+    # Ages in whole milliseconds, clustered around the three thresholds so the edges are exercised.
+    near = [0, 1, 2999, 3000, 3001, 29_999, 30_000, 30_001]
+    chats = {f"62{n:010d}@s.whatsapp.net": sorted({rng.choice(near + [rng.randint(0, 40_000)])
+                                                    for _ in range(rng.randint(1, 6))}, reverse=True)
+             for n in range(60)}
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:  # one transaction: now() is the same instant for the inserts and the sweep
+            for jid, ages_ms in chats.items():
+                for n, age in enumerate(ages_ms):
+                    cur.execute(
+                        """INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id,
+                                                         needs_reply, message_timestamp, last_activity)
+                           VALUES (%s, %s, 'me', %s, %s, true, now(), now() - make_interval(secs => %s))""",
+                        (session_tok, jid, jid, f"{jid}-{n}", age / 1000),
+                    )
+            cur.execute("SELECT now()")
+            now = cur.fetchone()[0]
+
+            locked = ai_chat_messages.lock_ready_chats(cur, rule, limit=100_000)
+
+        sql_ready = {jid for tok, jid in locked if tok == session_tok}
+        pure_ready = {
+            jid for jid, ages_ms in chats.items()
+            if rule.next_batch(PendingChat(session_tok, jid, tuple(
+                Bubble(i, now - timedelta(milliseconds=age)) for i, age in enumerate(ages_ms))), now) is not None
+        }
+        assert 0 < len(pure_ready) < len(chats)   # the case mixes ready and waiting chats
+        assert sql_ready == pure_ready
+    finally:
+        conn.rollback()
+        conn.close()
