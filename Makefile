@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test bench clean sam build deploy lint
+.PHONY: venv dev test bench clean demo sam build deploy lint
 
 venv: $(STAMP)
 
@@ -18,6 +18,10 @@ $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 ## make dev: the whole pipeline locally (Postgres, API on PORT=3000, ...); Ctrl-C stops it
 dev: venv
 	$(VENV)/bin/chatbatch dev
+
+## make demo: three bubbles to a running `make dev`; prints the one reply and the room's history
+demo: venv
+	$(PY) -m chatbatch_local.demo $(DEMO_ARGS)
 
 ## make test: the whole suite; starts a throwaway Postgres unless DATABASE_URL is set
 test: venv

@@ -1,12 +1,14 @@
 """``make dev``: the whole pipeline on this machine, no AWS account.
 
 Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, the api function
-behind a local HTTP server on PORT that hands it real API Gateway v2 events, and the sweeper function invoked
-back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS). Ctrl-C stops what it started.
+behind a local HTTP server on PORT that hands it real API Gateway v2 events, the sweeper function invoked
+back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS), a local SQS (moto) and the worker polling it
+(chatbatch_local.worker_poller). Ctrl-C stops what it started.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -19,8 +21,11 @@ from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
 from chatbatch_local.postgres import LocalPostgres
 from chatbatch_local.sqs import start_local_sqs
 from chatbatch_local.sweeper import sweeper_loop
+from chatbatch_local.worker_poller import poll_worker_queue
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+# Where a running `make dev` says how to reach it (for `make demo`); tests point it elsewhere.
+STACK_FILE = Path(os.environ.get("CHATBATCH_STACK_FILE") or REPO_ROOT / ".dev" / "stack.json")
 
 
 def prepare_environment(database_url: str) -> None:
@@ -82,13 +87,15 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
         stack.callback(server.shutdown)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
-        for service in [sweeper_loop, *(extra_services or [])]:
+        for service in [sweeper_loop, poll_worker_queue, *(extra_services or [])]:
             thread = threading.Thread(target=service, args=(stop,), name=service.__name__, daemon=True)
             thread.start()
             stack.callback(thread.join, 10)
         stack.callback(stop.set)
 
         secret = os.environ["WEBHOOK_SECRET"]
+        write_stack_file(port, database_url, secret)
+        stack.callback(remove_stack_file)
         print(f"api: http://127.0.0.1:{port}  (webhook secret: {secret})", flush=True)
         print(
             "try:\n"
@@ -102,6 +109,24 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
         _wait_for_interrupt(stop)
         print("stopping…", flush=True)
     return 0
+
+
+def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
+    STACK_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STACK_FILE.write_text(json.dumps({
+        "api_url": f"http://127.0.0.1:{port}", "database_url": database_url, "webhook_secret": webhook_secret,
+        "queue_url": os.environ.get("QUEUE_URL"), "dlq_url": os.environ.get("DLQ_URL"),
+        "sqs_endpoint_url": os.environ.get("SQS_ENDPOINT_URL"), "pid": os.getpid(),
+    }, indent=2))
+
+
+def remove_stack_file() -> None:
+    """Remove .dev/stack.json if it still describes this process (a second stack may have written it since)."""
+    try:
+        if json.loads(STACK_FILE.read_text()).get("pid") == os.getpid():
+            STACK_FILE.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _wait_for_interrupt(stop: threading.Event) -> None:

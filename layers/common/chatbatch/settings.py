@@ -90,6 +90,10 @@ class WorkerSettings(CommonSettings):
     human_takeover_minutes: float = Field(default=30.0, ge=0)
     ai_reply_groups: bool = False
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+    # The queue's maxReceiveCount (template.yaml): on that receive a failing job is marked 'failed'.
+    worker_max_receives: int = Field(default=5, ge=1, le=1000)
+    # How long one delivery holds a job; longer than the worker's timeout, so only a dead worker loses it.
+    worker_job_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
 
 
 class MigrateSettings(CommonSettings):

@@ -96,10 +96,13 @@ def receive_message() -> Response[WebhookAck]:
         metrics.add_metric(name=MetricName.DUPLICATE_WEBHOOKS.value, unit=MetricUnit.Count, value=1)
     else:
         metrics.add_metric(name=MetricName.MESSAGES_RECEIVED.value, unit=MetricUnit.Count, value=1)
+    if result.takeover:
+        metrics.add_metric(name=MetricName.TAKEOVERS.value, unit=MetricUnit.Count, value=1)
     logger.info(
         "webhook message stored",
         extra={"status": result.status, "from_me": message.from_me, "message_type": message.message_type,
-               "is_group": message.is_group, "chat_room_id": result.chat_room_id},
+               "is_group": message.is_group, "chat_room_id": result.chat_room_id, "echo": result.echo,
+               "takeover": result.takeover},
     )
     return Response(
         status_code=200,

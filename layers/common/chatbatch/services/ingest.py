@@ -7,7 +7,8 @@ from typing import Literal
 
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
-from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms
+from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, is_bot_echo
+from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,16 @@ class IngestResult:
     message_id: str
     chat_id: str
     chat_room_id: int | None = None
+    echo: bool = False  # the gateway's echo of the bot's own reply: already in the history as the 'ai' message
+    takeover: bool = False  # a human on the business side wrote: the bot stays silent in this chat for a while
 
 
 def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) -> IngestResult:
     """One transaction: ai_chat_messages row + chat_rooms upsert + chat_messages row.
 
     A retried webhook (same session and message id) changes nothing and reports ``duplicate``.
+    A ``from_me`` message is either the echo of the bot's reply (kept in ai_chat_messages only, so a retried
+    echo stays a duplicate; the worker writes the reply to the history itself) or a human taking the chat over.
     """
 
     def work(cur: Cursor) -> IngestResult:
@@ -29,6 +34,8 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
         if stored is None:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         _, at = stored
+        if msg.from_me and _is_echo_of_bot_reply(cur, msg):
+            return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
         room_id = chat_rooms.upsert_for_message(
             cur,
             chat_id=msg.chat_id,
@@ -54,6 +61,14 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
             status="sent" if msg.from_me else "received",
             at=at,
         )
-        return IngestResult("accepted", msg.message_id, msg.chat_id, room_id)
+        if msg.from_me:
+            chat_rooms.mark_human_active(cur, room_id)
+        return IngestResult("accepted", msg.message_id, msg.chat_id, room_id, takeover=msg.from_me)
 
     return db.transaction(work)
+
+
+def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
+    replies, now = ai_jobs.sent_replies(cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid,
+                                        message_id=msg.message_id, within=ECHO_TEXT_WINDOW)
+    return is_bot_echo(msg.message_id, msg.body, now, replies)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chatbatch.db import Cursor
+from chatbatch.domain.prompt import ChatLine
 
 
 def insert(
@@ -36,3 +37,26 @@ def insert(
     )
     row = cur.fetchone()
     return row[0] if row else None
+
+
+def recent(cur: Cursor, *, chat_id: str, user_token: str, limit: int, arrived_by: datetime) -> list[ChatLine]:
+    """The chat's last ``limit`` messages that had arrived by ``arrived_by``, oldest first (the prompt's history).
+
+    Messages arriving after the burst belong to the next job, not to this one's context.
+    """
+    if limit <= 0:
+        return []
+    cur.execute(
+        """
+        SELECT message_id, sender_type, message_type, content FROM (
+            SELECT id, message_id, sender_type, message_type, content, message_timestamp
+              FROM chat_messages
+             WHERE chat_id = %s AND user_token = %s AND created_at <= %s
+             ORDER BY message_timestamp DESC, id DESC
+             LIMIT %s
+        ) newest
+        ORDER BY message_timestamp, id
+        """,
+        (chat_id, user_token, arrived_by, limit),
+    )
+    return [ChatLine(*row) for row in cur.fetchall()]

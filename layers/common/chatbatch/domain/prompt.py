@@ -1,0 +1,73 @@
+"""The LLM prompt of one job: system prompt + the chat's recent history + the burst as the newest user turn. Pure.
+
+Roles are seen from the bot's side: the customer (``contact``) speaks as ``user``; the bot (``ai``) and a
+human on the business side (``user`` sender type) both speak for the business, as ``assistant``.
+Consecutive turns of one role are merged and the conversation opens with a user turn, because the strictest
+provider (Bedrock Converse) rejects anything else — one shape that every provider accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["user", "assistant"]
+_ROLE_OF_SENDER: dict[str, Role] = {"contact": "user", "ai": "assistant", "user": "assistant"}
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One message as the prompt needs it: from the history (chat_messages) or a bubble of the burst."""
+
+    message_id: str
+    sender_type: str  # 'contact' | 'user' | 'ai'
+    message_type: str  # 'text', 'image', ...
+    content: str  # the text, or a media message's caption
+
+    def as_text(self) -> str:
+        """Text as is; anything else as a short placeholder with its caption, e.g. ``[image] the red one``."""
+        if self.message_type == "text":
+            return self.content.strip()
+        return f"[{self.message_type}] {self.content.strip()}".strip()
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    system: str
+    turns: tuple[Turn, ...]  # oldest first; alternating roles; opens and ends with a user turn
+
+    @property
+    def newest_user_turn(self) -> str:
+        return self.turns[-1].content
+
+
+def build_prompt(system: str, history: Sequence[ChatLine], burst: Sequence[ChatLine], *, history_limit: int) -> Prompt:
+    """``history`` oldest first (may contain the burst's own bubbles: they are left out of the history part)."""
+    if not burst:
+        raise ValueError("a job's burst has at least one bubble")
+    in_burst = {line.message_id for line in burst}
+    earlier = [line for line in history if line.message_id not in in_burst]
+    earlier = earlier[-history_limit:] if history_limit > 0 else []
+    turns: list[Turn] = []
+    for line in earlier:
+        _append(turns, _ROLE_OF_SENDER[line.sender_type], line.as_text())
+    _append(turns, "user", "\n".join(text for text in (line.as_text() for line in burst) if text) or "[empty]")
+    while turns[0].role != "user":
+        turns.pop(0)
+    return Prompt(system=system, turns=tuple(turns))
+
+
+def _append(turns: list[Turn], role: Role, text: str) -> None:
+    if not text:
+        return
+    if turns and turns[-1].role == role:
+        turns[-1] = Turn(role, f"{turns[-1].content}\n{text}")
+    else:
+        turns.append(Turn(role, text))

@@ -1,0 +1,57 @@
+"""Human takeover and the gateway's echoes of the bot's own replies. Pure rules; the store fetches the facts.
+
+The gateway reports every message the business number sends (``from_me``) — also the bot's own replies.
+Such an echo is recognised by the gateway's message id of a sent reply, else by identical text the bot handed
+to the gateway in that chat moments before (the echo may arrive before the worker recorded the id).
+Any other ``from_me`` message is a human on the business side: the bot stays silent in that chat until the
+human has been quiet for ``HUMAN_TAKEOVER_MINUTES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# How long after handing a reply to the gateway an identical from_me text still counts as its echo. Gateways
+# echo within seconds; the margin covers a slow gateway without swallowing a human's later identical words.
+ECHO_TEXT_WINDOW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """A reply the bot handed to the gateway in one chat."""
+
+    text: str
+    message_id: str | None  # the gateway's id, once the worker recorded it
+    sending_at: datetime
+
+
+def is_bot_echo(message_id: str, body: str, arrived_at: datetime, replies: Iterable[SentReply]) -> bool:
+    for reply in replies:
+        if reply.message_id is not None and reply.message_id == message_id:
+            return True
+        if reply.text == body and timedelta(0) <= arrived_at - reply.sending_at <= ECHO_TEXT_WINDOW:
+            return True
+    return False
+
+
+def takeover_active(human_active_at: datetime | None, now: datetime, *, minutes: float) -> bool:
+    """Is a human answering this chat? True until ``minutes`` after the human's last message."""
+    if human_active_at is None or minutes <= 0:
+        return False
+    return now < human_active_at + timedelta(minutes=minutes)
+
+
+TAKEN_OVER = "a human on the business side is answering this chat (human takeover)"
+GROUPS_OFF = "group chats are not answered (AI_REPLY_GROUPS is off)"
+
+
+def reason_to_stay_silent(*, is_group: bool, reply_groups: bool, human_active_at: datetime | None, now: datetime,
+                          takeover_minutes: float) -> str | None:
+    """Why the bot must not answer this chat now (None: it may)."""
+    if is_group and not reply_groups:
+        return GROUPS_OFF
+    if takeover_active(human_active_at, now, minutes=takeover_minutes):
+        return TAKEN_OVER
+    return None

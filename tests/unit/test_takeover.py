@@ -1,0 +1,47 @@
+"""Human takeover windows and echo recognition: pure rules with explicit clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from chatbatch.domain.takeover import (
+    ECHO_TEXT_WINDOW, GROUPS_OFF, TAKEN_OVER, SentReply, is_bot_echo, reason_to_stay_silent, takeover_active,
+)
+
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def test_the_bot_is_silent_until_the_human_has_been_quiet_for_the_window():
+    assert takeover_active(T0, T0 + timedelta(minutes=29, seconds=59), minutes=30)
+    assert not takeover_active(T0, T0 + timedelta(minutes=30), minutes=30)
+    assert not takeover_active(None, T0, minutes=30)  # no human ever wrote
+    assert not takeover_active(T0, T0, minutes=0)  # takeover switched off
+
+
+def test_an_echo_is_recognised_by_the_sent_message_id_however_late():
+    reply = SentReply(text="Halo kak", message_id="3EB0AB", sending_at=T0)
+
+    assert is_bot_echo("3EB0AB", "whatever the gateway says", T0 + timedelta(hours=3), [reply])
+
+
+def test_an_echo_is_recognised_by_identical_text_only_moments_after_the_send():
+    reply = SentReply(text="Halo kak", message_id=None, sending_at=T0)
+
+    assert is_bot_echo("other-id", "Halo kak", T0 + timedelta(seconds=3), [reply])
+    assert not is_bot_echo("other-id", "Halo kak", T0 + ECHO_TEXT_WINDOW + timedelta(seconds=1), [reply])
+    assert not is_bot_echo("other-id", "Halo kak!", T0 + timedelta(seconds=3), [reply])
+    assert not is_bot_echo("other-id", "Halo kak", T0 - timedelta(seconds=1), [reply])  # before the send
+
+
+def test_a_human_message_in_a_chat_where_the_bot_sent_nothing_is_no_echo():
+    assert not is_bot_echo("id", "Halo kak", T0, [])
+
+
+def test_groups_stay_silent_unless_switched_on_and_a_takeover_silences_any_chat():
+    facts = dict(human_active_at=None, now=T0, takeover_minutes=30)
+
+    assert reason_to_stay_silent(is_group=True, reply_groups=False, **facts) == GROUPS_OFF
+    assert reason_to_stay_silent(is_group=True, reply_groups=True, **facts) is None
+    assert reason_to_stay_silent(is_group=False, reply_groups=False, **facts) is None
+    assert reason_to_stay_silent(is_group=False, reply_groups=False, human_active_at=T0 - timedelta(minutes=5),
+                                 now=T0, takeover_minutes=30) == TAKEN_OVER

@@ -1,0 +1,31 @@
+"""`make bench`'s reply benchmark in quick mode: runs end to end and reports fewer calls than the baseline."""
+
+from __future__ import annotations
+
+import random
+
+from bench.__main__ import BenchContext
+from bench.bench_reply import synthetic_trace
+
+
+def test_the_trace_is_seeded_bursty_and_ordered_by_window_end():
+    bursts = synthetic_trace(30, random.Random(7))
+
+    assert bursts == synthetic_trace(30, random.Random(7))
+    assert all(1 <= len(burst) <= 6 for burst in bursts)
+    assert all(b.at - a.at < 3.0 for burst in bursts for a, b in zip(burst, burst[1:]))
+    assert [b[-1].at for b in bursts] == sorted(b[-1].at for b in bursts)
+
+
+def test_quick_run_answers_every_burst_once_with_fewer_llm_calls(database_url, reset_settings, capsys):
+    from bench import bench_reply
+    from chatbatch_local.lambda_runtime import load_function
+
+    load_function("worker")._ports.cache_clear()
+    bench_reply.run(BenchContext(database_url=database_url, quick=True))
+
+    out = capsys.readouterr().out
+    assert "one call per burst (chatbatch)" in out and "p99 ms" in out
+    chatbatch_row = next(line for line in out.splitlines() if line.startswith("| one call per burst"))
+    calls_ratio = float(chatbatch_row.split("|")[5].strip().rstrip("x"))
+    assert calls_ratio < 1.0
