@@ -1,28 +1,38 @@
-"""The ``chatbatch`` console command: ``chatbatch migrate``, ``chatbatch dev`` (local stack), and more."""
+"""The ``chatbatch`` console command: ``chatbatch migrate``, ``chatbatch dev`` (local stack), ``chatbatch token …``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import psycopg2
 
 from chatbatch import migrate
-from chatbatch.db import connect_params_from_settings
+from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.errors import ChatbatchError
+from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings, load
 
 Command = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, tuple[Command, Callable[[argparse.ArgumentParser], None], str]] = {}
+Arguments = Callable[[argparse.ArgumentParser], None]
+_COMMANDS: dict[str, tuple[Command, Arguments, str]] = {}
+_GROUPS: dict[str, str] = {}
 
 
-def command(name: str, help_text: str, arguments: Callable[[argparse.ArgumentParser], None] = lambda p: None):
+def command(name: str, help_text: str, arguments: Arguments = lambda p: None):
+    """Register a command; a name with spaces (``"token create"``) is a subcommand of its group."""
+
     def register(fn: Command) -> Command:
         _COMMANDS[name] = (fn, arguments, help_text)
         return fn
 
     return register
+
+
+def command_group(name: str, help_text: str) -> None:
+    _GROUPS[name] = help_text
 
 
 @command("migrate", "apply the pending database migrations (DATABASE_URL or DB_SECRET_ARN)")
@@ -50,16 +60,81 @@ def _dev(args: argparse.Namespace) -> int:
     return run_dev(port=args.port, data_dir=args.data_dir)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="chatbatch", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, (_, arguments, help_text) in _COMMANDS.items():
-        arguments(sub.add_parser(name, help=help_text, description=help_text))
-    args = parser.parse_args(argv)
+@contextmanager
+def _database() -> Iterator[Database]:
+    db = Database(connect_params_from_settings(load(CommonSettings)))
     try:
-        return _COMMANDS[args.command][0](args)
+        yield db
+    finally:
+        db.close()
+
+
+command_group("token", "API tokens of the chat-history API (one session token each; stored hashed)")
+
+
+def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("session_tok", help="the session token (tenant) whose chat history the token may read")
+    parser.add_argument("--label", default=None, help="a note saying who or what uses the token")
+
+
+@command("token create", "create an API token; it is printed once, as the last line", _token_create_arguments)
+def _token_create(args: argparse.Namespace) -> int:
+    with _database() as db:
+        issued = api_tokens.create_token(db, args.session_tok, label=args.label)
+    label = f" ({issued.record.label})" if issued.record.label else ""
+    print(f"API token {issued.record.id}{label} for session {issued.record.session_tok}; "
+          "it is shown only this once (only its hash is stored):")
+    print(issued.token)
+    return 0
+
+
+@command("token revoke", "revoke an API token (requests with it get 401 from now on)",
+         lambda p: p.add_argument("token_or_id", help="the token itself, or its id from `chatbatch token list`"))
+def _token_revoke(args: argparse.Namespace) -> int:
+    with _database() as db:
+        record = api_tokens.revoke_token(db, args.token_or_id)
+    print(f"API token {record.id} of session {record.session_tok} revoked at {record.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+    return 0
+
+
+@command("token list", "list a session's API tokens (never the tokens themselves)",
+         lambda p: p.add_argument("session_tok"))
+def _token_list(args: argparse.Namespace) -> int:
+    with _database() as db:
+        records = api_tokens.list_tokens(db, args.session_tok)
+    if not records:
+        print(f"session {args.session_tok} has no API tokens")
+    for r in records:
+        state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
+        used = f"last used {r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never used"
+        print(f"{r.id}\t{state}\tcreated {r.created_at:%Y-%m-%d %H:%M}\t{used}\t{r.label or ''}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatbatch", description=__doc__)
+    groups = {"": parser.add_subparsers(dest="command", required=True)}
+    for name, (_, arguments, help_text) in _COMMANDS.items():
+        *path, leaf = name.split()
+        for depth in range(1, len(path) + 1):
+            group = " ".join(path[:depth])
+            if group not in groups:
+                help_of_group = _GROUPS.get(group)
+                group_parser = groups[" ".join(path[:depth - 1])].add_parser(
+                    path[depth - 1], help=help_of_group, description=help_of_group)
+                groups[group] = group_parser.add_subparsers(dest=f"{group} command", required=True)
+        leaf_parser = groups[" ".join(path)].add_parser(leaf, help=help_text, description=help_text)
+        arguments(leaf_parser)
+        leaf_parser.set_defaults(command_name=name)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command_name][0](args)
     except ChatbatchError as exc:
-        print(f"chatbatch {args.command}: {exc.message}", file=sys.stderr)
+        print(f"chatbatch {args.command_name}: {exc.message}", file=sys.stderr)
         return 2
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbatch.errors import ConfigurationError
@@ -44,6 +44,15 @@ class ApiSettings(CommonSettings):
     webhook_secret_arn: str | None = None
     max_webhook_body_bytes: int = Field(default=1_048_576, ge=1024)
     ai_reply_groups: bool = False
+    # The dashboard UI's origin (e.g. https://ui.example.com), allowed by CORS; unset or empty: no CORS headers.
+    cors_allow_origin: str | None = None
+
+    @field_validator("cors_allow_origin")
+    @classmethod
+    def _empty_origin_is_none(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return value.strip()
 
     def require_webhook_secret(self) -> None:
         if self.webhook_secret is None and self.webhook_secret_arn is None:

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import webhook
-from chatbatch.errors import ChatbatchError
+from chatbatch.api import history, openapi, webhook
+from chatbatch.errors import ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
+from chatbatch.settings import ApiSettings, api_settings
 
 
 def _json(status: int, body: dict) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
+    settings = settings or api_settings()
+    cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
+    app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
+    app.include_router(history.router)
+    # One OpenAPI description for everything that reads it: /swagger (UI and ?format=json), tests, tooling.
+    app.configure_openapi(
+        title=openapi.TITLE,
+        version=openapi.VERSION,
+        description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
+        security_schemes=openapi.SECURITY_SCHEMES,
+    )
+    app.enable_swagger(path="/swagger", persist_authorization=True)
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:
@@ -38,5 +51,10 @@ def create_app() -> APIGatewayHttpResolver:
         ]
         message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _json(422, {"error": "invalid_fields", "message": message, "details": details})
+
+    @app.not_found
+    def handle_unknown_route(_: NotFoundError) -> Response:
+        event = app.current_event
+        return _json(404, NotFound(f"no route {event.http_method} {event.path}; /swagger lists the routes").to_body())
 
     return app

@@ -15,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
 from chatbatch import secrets
+from chatbatch.api import openapi
 from chatbatch.db import database_for
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.errors import BadRequest, PayloadTooLarge, Unauthorized
@@ -85,7 +86,16 @@ def _decode_json(data: bytes) -> object:
         raise BadRequest("the body's JSON is nested too deeply") from None
 
 
-@router.post("/webhook", summary="Receive one WhatsApp message from the gateway")
+@router.post(
+    "/webhook",
+    summary="Receive one WhatsApp message from the gateway",
+    description="The gateway's flat JSON message (snake_case or camelCase fields: session_token, message_id, "
+                "from, to, body, push_name, timestamp, from_me, type, is_group, participant). Saved once: "
+                "a retried message answers `duplicate` and changes nothing.",
+    responses=openapi.responses("Stored (or already stored)", 400, 401, 413, 422, 503),
+    security=[{openapi.WEBHOOK_SECRET: []}],
+    tags=[openapi.GATEWAY_TAG],
+)
 def receive_message() -> Response[WebhookAck]:
     settings = api_settings()
     _check_secret(router.current_event.headers.get(SECRET_HEADER), settings)
@@ -111,7 +121,12 @@ def receive_message() -> Response[WebhookAck]:
     )
 
 
-@router.get("/health", summary="200 when the database answers, else 503")
+@router.get(
+    "/health",
+    summary="200 when the database answers, else 503",
+    responses=openapi.responses("The database answers", 503),
+    tags=[openapi.GATEWAY_TAG],
+)
 def health() -> Health:
     database_for(api_settings()).transaction(lambda cur: cur.execute("SELECT 1"))
     return Health(status="ok")

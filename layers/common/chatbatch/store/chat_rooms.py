@@ -68,3 +68,16 @@ def human_active_at(cur: Cursor, *, chat_id: str) -> tuple[datetime | None, date
     """When a human on the business side last wrote in the chat (None: never), and the database's now."""
     cur.execute("SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s), now()", (chat_id,))
     return cur.fetchone()
+
+
+def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
+    """Set the room's unread count to 0; False when the tenant has no such room (another tenant's included)."""
+    cur.execute(
+        """
+        UPDATE chat_rooms SET unread_count = 0, updated_at = now()
+         WHERE id = %s AND user_token = %s
+        RETURNING id
+        """,
+        (room_id, user_token),
+    )
+    return cur.fetchone() is not None

@@ -1,0 +1,134 @@
+"""Routes of the chat-history API for the dashboard UI: rooms, a room's messages, mark a room read.
+
+Every route needs ``Authorization: Bearer <token>``; the token decides the tenant (session token), once per
+request, and every query is scoped by it. Lists are keyset-paginated: ``next_cursor`` of one page is the
+``cursor`` (rooms) or ``before`` (messages) of the next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Request
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel, PlainSerializer, WithJsonSchema
+
+from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
+from chatbatch.db import database_for
+from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
+from chatbatch.errors import Unauthorized
+from chatbatch.services import api_tokens, history
+from chatbatch.services.api_tokens import Tenant
+from chatbatch.settings import api_settings
+
+router = APIGatewayHttpRouter()
+
+MAX_CURSOR_CHARS = 512
+
+# Times leave the API as ISO-8601 UTC ("…Z"), whatever the database session's time zone.
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(lambda at: at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Room(BaseModel):
+    id: int
+    chat_id: str
+    contact_jid: str
+    contact_name: str | None
+    chat_type: Literal["individual", "group"]
+    is_group: bool
+    last_message: str | None
+    last_sender: Literal["contact", "user", "ai"] | None
+    last_activity: UtcTime
+    unread_count: int
+
+
+class Message(BaseModel):
+    id: int
+    message_id: str
+    sender_type: Literal["contact", "user", "ai"]
+    sender_jid: str
+    message_type: str
+    content: str
+    status: str
+    timestamp: UtcTime
+
+
+class RoomPage(BaseModel):
+    items: list[Room]
+    next_cursor: str | None
+
+
+class MessagePage(BaseModel):
+    items: list[Message]
+    next_cursor: str | None
+
+
+def bearer_tenant(request: Request) -> Tenant:
+    """The tenant of the request's bearer token (401 when missing, malformed, unknown or revoked)."""
+    header = request.headers.get("authorization")  # the event's headers are case-insensitive
+    if not header:
+        raise Unauthorized("missing Authorization header; send `Authorization: Bearer <token>`")
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be `Bearer <token>`")
+    return api_tokens.authenticate(database_for(api_settings()), token.strip())
+
+
+CurrentTenant = Annotated[Tenant, Depends(bearer_tenant)]
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")]
+RoomId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The chat room's id")]
+SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
+
+
+@router.get(
+    "/chat-rooms",
+    summary="The session's chat rooms, newest activity first",
+    responses=responses("One page of rooms", 400, 401, 422, 503),
+    **SECURED,
+)
+def list_rooms(
+    tenant: CurrentTenant,
+    limit: Limit = 20,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS,
+                                        description="next_cursor of the previous page")] = None,
+) -> RoomPage:
+    after = decode_cursor(cursor, parameter="cursor") if cursor else None
+    page = history.list_rooms(database_for(api_settings()), session_tok=tenant.session_tok, limit=limit, after=after)
+    return RoomPage(items=[Room(**row) for row in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/chat-rooms/<room_id>/messages",
+    summary="A chat room's messages, newest first",
+    responses=responses("One page of messages", 400, 401, 404, 422, 503),
+    **SECURED,
+)
+def list_messages(
+    tenant: CurrentTenant,
+    room_id: RoomId,
+    limit: Limit = 20,
+    before: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS,
+                                        description="next_cursor of the previous (newer) page")] = None,
+) -> MessagePage:
+    older_than = decode_cursor(before, parameter="before") if before else None
+    page = history.list_messages(database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id,
+                                 limit=limit, before=older_than)
+    return MessagePage(items=[Message(**row) for row in page.items], next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/chat-rooms/<room_id>/read",
+    summary="Mark a chat room read (unread_count 0)",
+    responses=responses("The room, now with unread_count 0", 401, 404, 422, 503),
+    **SECURED,
+)
+def mark_read(tenant: CurrentTenant, room_id: RoomId) -> Room:
+    return Room(**history.mark_room_read(database_for(api_settings()), session_tok=tenant.session_tok,
+                                         room_id=room_id))

@@ -1,0 +1,57 @@
+"""What the OpenAPI document says beyond the routes' own types: the error body, the security schemes."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
+
+TITLE = "chatbatch API"
+VERSION = "1.0.0"
+BEARER = "historyToken"
+WEBHOOK_SECRET = "webhookSecret"
+GATEWAY_TAG = "WhatsApp gateway"
+HISTORY_TAG = "Chat history"
+
+SECURITY_SCHEMES = {
+    BEARER: HTTPBearer(
+        bearerFormat="cbt_…",
+        description="An API token of one session: `chatbatch token create <session_tok>` prints one.",
+    ),
+    WEBHOOK_SECRET: APIKey(
+        **{"in": APIKeyIn.header},
+        name="X-Webhook-Secret",
+        description="The secret shared with the WhatsApp gateway (WEBHOOK_SECRET / WEBHOOK_SECRET_ARN).",
+    ),
+}
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer (see chatbatch/errors.py): a code, a message a person can act on, field details."""
+
+    error: str
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+_MEANING = {
+    400: "Bad request (a cursor this API did not issue, a body that is not JSON)",
+    401: "Missing, unknown or revoked credentials",
+    404: "No such chat room in this session",
+    413: "Body too large",
+    422: "Invalid fields (each named in details)",
+    503: "The database is unavailable; retry later",
+}
+
+
+def responses(success: str, *error_codes: int) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: 200 (its schema from the route's return type) and its errors."""
+    documented: dict[int, OpenAPIResponse] = {200: {"description": success}}
+    for code in error_codes:
+        documented[code] = {"description": _MEANING[code], "content": {"application/json": {"model": ErrorBody}}}
+    return documented

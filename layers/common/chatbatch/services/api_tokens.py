@@ -1,0 +1,74 @@
+"""Use cases of the history API's bearer tokens: create (shown once), revoke, list, authenticate a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatbatch.db import Database
+from chatbatch.domain.api_tokens import looks_like_token, new_token, owner_problems, token_digest
+from chatbatch.errors import InvalidFields, NotFound, Unauthorized
+from chatbatch.store import api_tokens
+from chatbatch.store.api_tokens import TokenRecord
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token: ``token`` is the only copy of the secret; the database keeps its digest."""
+
+    token: str
+    record: TokenRecord
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who a request acts for: the session token its bearer token belongs to."""
+
+    session_tok: str
+    token_id: int
+
+
+def create_token(db: Database, session_tok: str, *, label: str | None = None) -> IssuedToken:
+    session_tok = session_tok.strip()
+    problems = owner_problems(session_tok, label)
+    if problems:
+        raise InvalidFields("; ".join(f"{p['field']} {p['problem']}" for p in problems), details=problems)
+    token = new_token()
+    record = db.transaction(
+        lambda cur: api_tokens.insert(cur, session_tok=session_tok, token_hash=token_digest(token), label=label or None)
+    )
+    return IssuedToken(token, record)
+
+
+def revoke_token(db: Database, token_or_id: str) -> TokenRecord:
+    """Revoke by the token itself or by its id (as ``token list`` shows it); revoking twice is harmless."""
+    text = token_or_id.strip()
+    if looks_like_token(text):
+        revoked = db.transaction(lambda cur: api_tokens.revoke(cur, token_hash=token_digest(text)))
+    elif text.isascii() and text.isdigit() and 0 < int(text) < 2**63:
+        revoked = db.transaction(lambda cur: api_tokens.revoke(cur, token_id=int(text)))
+    else:
+        raise InvalidFields("give the token itself (cbt_…) or its numeric id from `chatbatch token list`")
+    if revoked is None:
+        raise NotFound(f"no API token {_describe(text)}")
+    return revoked
+
+
+def list_tokens(db: Database, session_tok: str) -> list[TokenRecord]:
+    return db.transaction(lambda cur: api_tokens.list_for_session(cur, session_tok))
+
+
+def authenticate(db: Database, token: str) -> Tenant:
+    """The tenant of a bearer token; ``Unauthorized`` when it is unknown or revoked.
+
+    Looked up by digest: how long the index search takes tells nothing about the token, only about its hash.
+    """
+    record = None
+    if looks_like_token(token):
+        record = db.transaction(lambda cur: api_tokens.use_active(cur, token_digest(token)))
+    if record is None:
+        raise Unauthorized("unknown or revoked API token; create one with `chatbatch token create <session_tok>`")
+    return Tenant(record.session_tok, record.id)
+
+
+def _describe(text: str) -> str:
+    return f"with id {text}" if text.isdigit() else "matches that token"

@@ -1,0 +1,60 @@
+"""Use cases of the chat-history API: a page of the tenant's rooms, a page of a room's messages, mark read.
+
+Each runs in one transaction and sees only the tenant's rows: another tenant's room is ``NotFound``, exactly
+like a room that does not exist, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chatbatch import views
+from chatbatch.db import Cursor, Database
+from chatbatch.domain.paging import PageKey, encode_cursor, split_page
+from chatbatch.errors import NotFound
+from chatbatch.store import chat_rooms
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def list_rooms(db: Database, *, session_tok: str, limit: int, after: PageKey | None) -> Page:
+    rows = db.transaction(lambda cur: views.rooms_page(cur, user_token=session_tok, after=after, size=limit + 1))
+    return _page(rows, limit, "last_activity")
+
+
+def list_messages(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
+    def work(cur: Cursor) -> list[dict[str, Any]]:
+        _require_room(cur, session_tok, room_id)
+        return views.messages_page(cur, user_token=session_tok, room_id=room_id, before=before, size=limit + 1)
+
+    return _page(db.transaction(work), limit, "timestamp")
+
+
+def mark_room_read(db: Database, *, session_tok: str, room_id: int) -> dict[str, Any]:
+    def work(cur: Cursor) -> dict[str, Any]:
+        if not chat_rooms.mark_read(cur, room_id=room_id, user_token=session_tok):
+            raise _no_room(room_id)
+        return _require_room(cur, session_tok, room_id)
+
+    return db.transaction(work)
+
+
+def _require_room(cur: Cursor, session_tok: str, room_id: int) -> dict[str, Any]:
+    found = views.room(cur, user_token=session_tok, room_id=room_id)
+    if found is None:
+        raise _no_room(room_id)
+    return found
+
+
+def _no_room(room_id: int) -> NotFound:
+    return NotFound(f"no chat room {room_id} in this session")
+
+
+def _page(rows: list[dict[str, Any]], limit: int, time_column: str) -> Page:
+    items, next_key = split_page(rows, limit, lambda row: PageKey(row[time_column], row["id"]))
+    return Page(items, encode_cursor(next_key) if next_key else None)

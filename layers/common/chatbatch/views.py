@@ -1,0 +1,72 @@
+"""Read-only queries of the chat history for the dashboard (the read side; writes live in ``store/``).
+
+Every query is scoped by the tenant (``user_token``), and the keyset orders are exactly those of the indexes
+``chat_rooms_tenant_activity (user_token, last_activity DESC, id DESC)`` and
+``chat_messages_room_time (chat_room_id, message_timestamp DESC, id DESC)``: a page deep in a list costs what
+the first page costs (one index range scan of ``limit + 1`` rows, no OFFSET).
+
+The first page and the next ones share one statement: psycopg2 sends the cursor's values as literals, so
+the planner folds ``NULL IS NULL`` away on a first page and turns the row comparison into the index
+condition on the others (tests/history/test_query_plans.py checks both plans).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatbatch.db import Cursor
+from chatbatch.domain.paging import PageKey
+
+Row = dict[str, Any]
+
+_ROOM_COLUMNS = """id, chat_id, contact_jid, contact_name, chat_type, is_group,
+                   last_message, last_sender, last_activity, unread_count"""
+_MESSAGE_COLUMNS = """id, message_id, sender_type, sender_jid, message_type, content, status,
+                      message_timestamp AS "timestamp" """
+
+
+def rooms_page(cur: Cursor, *, user_token: str, after: PageKey | None, size: int) -> list[Row]:
+    """Up to ``size`` rooms of the tenant, newest activity first, strictly after ``after``."""
+    cur.execute(
+        f"""
+        SELECT {_ROOM_COLUMNS} FROM chat_rooms
+         WHERE user_token = %(tenant)s
+           AND (%(after_at)s::timestamptz IS NULL OR (last_activity, id) < (%(after_at)s, %(after_id)s))
+         ORDER BY last_activity DESC, id DESC
+         LIMIT %(size)s
+        """,
+        _keyset(after) | {"tenant": user_token, "size": size},
+    )
+    return _rows(cur)
+
+
+def room(cur: Cursor, *, user_token: str, room_id: int) -> Row | None:
+    """The tenant's room, or None (also when the id is another tenant's room)."""
+    cur.execute(f"SELECT {_ROOM_COLUMNS} FROM chat_rooms WHERE id = %s AND user_token = %s", (room_id, user_token))
+    rows = _rows(cur)
+    return rows[0] if rows else None
+
+
+def messages_page(cur: Cursor, *, user_token: str, room_id: int, before: PageKey | None, size: int) -> list[Row]:
+    """Up to ``size`` messages of the room, newest first, strictly older than ``before``."""
+    cur.execute(
+        f"""
+        SELECT {_MESSAGE_COLUMNS} FROM chat_messages
+         WHERE chat_room_id = %(room)s AND user_token = %(tenant)s
+           AND (%(after_at)s::timestamptz IS NULL
+                OR (message_timestamp, id) < (%(after_at)s, %(after_id)s))
+         ORDER BY message_timestamp DESC, id DESC
+         LIMIT %(size)s
+        """,
+        _keyset(before) | {"tenant": user_token, "room": room_id, "size": size},
+    )
+    return _rows(cur)
+
+
+def _keyset(key: PageKey | None) -> dict[str, Any]:
+    return {"after_at": key.at if key else None, "after_id": key.id if key else None}
+
+
+def _rows(cur: Cursor) -> list[Row]:
+    names = [column.name for column in cur.description]
+    return [dict(zip(names, values)) for values in cur.fetchall()]
