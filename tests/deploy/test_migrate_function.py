@@ -108,3 +108,15 @@ def test_migrations_running_past_the_deadline_answer_failed_in_time():
         release.set()
 
     assert response.status == "FAILED" and "did not finish within" in response.reason
+
+
+def test_an_answer_the_url_refuses_is_a_lambda_error_not_silence(migrate_function, response_bucket, monkeypatch):
+    """An expired or tampered URL (S3 answers 403): the invocation fails, so the error is in the function's logs
+    and Errors metric; CloudFormation gives up after the resource's ServiceTimeout."""
+    from urllib.error import HTTPError
+
+    response_bucket.status = 403
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+
+    with pytest.raises(HTTPError):
+        run(migrate_function, "migrate_delete.json", response_bucket)

@@ -171,3 +171,21 @@ def test_alarms_notify_the_topic():
     assert (not_running["MetricName"], not_running["TreatMissingData"], not_running["ComparisonOperator"]) == (
         "Invocations", "breaching", "LessThanThreshold")
     assert resources()["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_samconfig_environments_deploy_this_template(environment):
+    import shlex
+    import tomllib
+
+    config = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())[environment]
+    deploy = config["deploy"]["parameters"]
+    overrides = dict(item.split("=", 1) for item in shlex.split(deploy["parameter_overrides"]))
+
+    assert config["global"]["parameters"]["stack_name"] == f"chatbatch-{environment}"
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["confirm_changeset"] is True
+    assert overrides["Environment"] == environment
+    parameters = template()["Parameters"]
+    for name, value in overrides.items():
+        assert name in parameters, f"samconfig.toml overrides an unknown parameter {name}"
+        assert value in [str(v) for v in parameters[name].get("AllowedValues", [value])], (name, value)
