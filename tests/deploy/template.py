@@ -65,28 +65,28 @@ def referenced_names(node: Any) -> set[str]:
                     "AWS::URLSuffix"}
 
 
-def render_sub(node: Any, values: dict[str, str]) -> str:
+def render_sub(node: Any, values: dict[str, str], *, condition_holds: bool = True) -> str:
     """Render a Fn::Sub (string or [string, variables]) with ``values`` for the plain ${Name} placeholders.
 
-    Variables that are themselves Fn::If pick their first branch (the condition's "true" case).
+    Variables that are themselves Fn::If take the branch of ``condition_holds``.
     """
     sub = node["Fn::Sub"] if isinstance(node, dict) else node
     text, variables = (sub[0], sub[1]) if isinstance(sub, list) else (sub, {})
     rendered_vars: dict[str, str] = {}
     for name, value in variables.items():
         while isinstance(value, dict) and "Fn::If" in value:
-            value = value["Fn::If"][1]
+            value = value["Fn::If"][1 if condition_holds else 2]
         if isinstance(value, dict) and "Fn::Sub" in value:
-            value = render_sub(value, values)
+            value = render_sub(value, values, condition_holds=condition_holds)
         elif isinstance(value, dict) and "Ref" in value:
             value = value["Ref"]
         rendered_vars[name] = str(value)
     return _PLACEHOLDER.sub(lambda m: rendered_vars.get(m[1], values.get(m[1], m[1])), text)
 
 
-def dashboard_body() -> dict[str, Any]:
+def dashboard_body(*, with_database: bool = True) -> dict[str, Any]:
     body = resources("AWS::CloudWatch::Dashboard")["Dashboard"]["Properties"]["DashboardBody"]
-    return json.loads(render_sub(body, {}))
+    return json.loads(render_sub(body, {}, condition_holds=with_database))
 
 
 def dashboard_namespace() -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 from chatbatch.observability import MetricName
-from tests.deploy.template import REPO_ROOT, dashboard_metrics, dashboard_namespace, functions, global_env
+from tests.deploy.template import REPO_ROOT, dashboard_body, dashboard_metrics, dashboard_namespace, functions, global_env
 
 OBSERVABILITY = REPO_ROOT / "layers/common/chatbatch/observability.py"
 
@@ -93,3 +94,8 @@ def test_queue_depth_and_age_are_shown_for_the_queue_and_the_dead_letter_queue()
 def test_database_connections_and_cpu_are_shown():
     shown = {line[1] for line in dashboard_metrics() if line[0] == "AWS/RDS"}
     assert shown == {"DatabaseConnections", "CPUUtilization"}
+
+
+def test_without_a_known_database_instance_the_dashboard_is_still_valid_json_without_rds_widgets():
+    widgets = dashboard_body(with_database=False)["widgets"]
+    assert widgets and not any("AWS/RDS" in json.dumps(w) for w in widgets)
