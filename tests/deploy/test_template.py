@@ -11,10 +11,11 @@ from tests.deploy.template import (
     REPO_ROOT, function_folder, functions, global_env, referenced_names, resources, template)
 
 FOLDERS = sorted(p.name for p in (REPO_ROOT / "functions").iterdir() if (p / "app.py").exists())
-# ec2:Describe* and xray:Put* have no resource-level permissions in IAM: "*" is the only Resource AWS accepts.
+# ec2:Describe* and these X-Ray actions have no resource-level permissions in IAM: "*" is the only Resource AWS
+# accepts for them (the same actions AWS's own AWSLambdaVPCAccessExecutionRole and AWSXrayWriteOnlyAccess grant).
 UNAVOIDABLE_WILDCARD = {"Sid": "NoResourceLevelPermissions",
                         "Action": {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTraceSegments",
-                                   "xray:PutTelemetryRecords"}}
+                                   "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}}
 DATABASE_SECRET = {"Database", "ExistingDbSecretArn"}
 SECRETS_BY_FUNCTION = {
     "api": DATABASE_SECRET | {"WebhookSecret", "WebhookSecretArn"},
