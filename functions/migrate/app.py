@@ -26,5 +26,7 @@ def apply_pending_migrations() -> list[migrate.Migration]:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = CustomResourceRequest.model_validate(event)
     deadline = max(1.0, context.get_remaining_time_in_millis() / 1000 - ANSWER_MARGIN_SECONDS)
-    response = answer_schema_request(request, apply_pending_migrations, PresignedUrlResponder(), deadline_seconds=deadline)
+    response = answer_schema_request(
+        request, apply_pending_migrations, PresignedUrlResponder(), deadline_seconds=deadline
+    )
     return {"status": response.status, "physical_resource_id": response.physical_resource_id}

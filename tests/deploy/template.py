@@ -41,7 +41,7 @@ def global_env() -> dict[str, Any]:
 
 
 def referenced_names(node: Any) -> set[str]:
-    """Logical ids and parameters a piece of template refers to (Ref, GetAtt, ${...} in Sub); condition names excluded."""
+    """Logical ids and parameters a piece of template refers to (Ref, GetAtt, ${...} in Sub), not conditions."""
     found: set[str] = set()
     if isinstance(node, dict):
         for key, value in node.items():
@@ -99,5 +99,6 @@ def dashboard_metrics() -> list[list]:
     """Every metric line of every widget: [namespace, name, dim, value, ..., optional options dict]."""
     lines = []
     for widget in dashboard_body()["widgets"]:
-        lines += [[p for p in line if not isinstance(p, dict)] for line in widget.get("properties", {}).get("metrics", [])]
+        for line in widget.get("properties", {}).get("metrics", []):
+            lines.append([part for part in line if not isinstance(part, dict)])
     return lines

@@ -7,13 +7,15 @@ import json
 from pathlib import Path
 
 from chatbatch.observability import MetricName
-from tests.deploy.template import REPO_ROOT, dashboard_body, dashboard_metrics, dashboard_namespace, functions, global_env
+from tests.deploy.template import (
+    REPO_ROOT, dashboard_body, dashboard_metrics, dashboard_namespace, functions, global_env)
 
 OBSERVABILITY = REPO_ROOT / "layers/common/chatbatch/observability.py"
 
 
 def code_files() -> list[Path]:
-    shipped = sorted((REPO_ROOT / "layers/common/chatbatch").rglob("*.py")) + sorted((REPO_ROOT / "functions").glob("*/*.py"))
+    shipped = [*sorted((REPO_ROOT / "layers/common/chatbatch").rglob("*.py")),
+               *sorted((REPO_ROOT / "functions").glob("*/*.py"))]
     return [f for f in shipped if f != OBSERVABILITY]
 
 

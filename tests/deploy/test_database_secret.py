@@ -89,7 +89,8 @@ def test_after_a_rotation_a_reconnect_reads_the_new_password(secretsmanager, dat
     assert database.transaction(lambda cur: (cur.execute("SELECT 1"), cur.fetchone())[1]) == (1,)
     database.close()
     current["password"] = "rotated"
-    secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({**RDS_MANAGED_SECRET, "password": "rotated"}))
+    rotated = {**RDS_MANAGED_SECRET, "password": "rotated"}
+    secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps(rotated))
 
     assert database.transaction(lambda cur: (cur.execute("SELECT 2"), cur.fetchone())[1]) == (2,)
     assert offered == ["first-password", "first-password", "rotated"]

@@ -107,7 +107,8 @@ def correlation_id_of(event: dict, function: str) -> str | None:
 def lambda_like_runtime(monkeypatch, database_url, reset_settings):
     """The template's Powertools settings, with the log stream captured."""
     env = global_env()
-    monkeypatch.setattr(metrics, "namespace", render_sub(env["POWERTOOLS_METRICS_NAMESPACE"], {"AWS::StackName": STACK}))
+    namespace = render_sub(env["POWERTOOLS_METRICS_NAMESPACE"], {"AWS::StackName": STACK})
+    monkeypatch.setattr(metrics, "namespace", namespace)
     monkeypatch.setattr(metrics, "service", env["POWERTOOLS_SERVICE_NAME"])
     previous_level = logger.log_level
     logger.setLevel(env["POWERTOOLS_LOG_LEVEL"])

@@ -101,7 +101,8 @@ def test_each_function_may_read_only_its_own_secrets(folder):
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_each_function_writes_only_its_own_log_group(folder):
     name, _ = function_in_folder(folder)
-    log_statements = [s for s in statements(resources()[f"{name}Role"]) if any(a.startswith("logs:") for a in as_set(s["Action"]))]
+    log_statements = [s for s in statements(resources()[f"{name}Role"])
+                      if any(a.startswith("logs:") for a in as_set(s["Action"]))]
     assert [s["Resource"] for s in log_statements] == [{"Fn::GetAtt": [f"{name}Logs", "Arn"]}]
 
 
@@ -117,7 +118,7 @@ def test_no_resource_wildcard_except_the_actions_iam_cannot_scope():
 
 
 def test_functions_get_no_aws_managed_policies():
-    # SAM would attach AWS managed policies (with Resource "*") only to roles it generates; every function brings its own.
+    # SAM attaches AWS managed policies (Resource "*") only to roles it generates; every function brings its own.
     for name, role in resources("AWS::IAM::Role").items():
         for arn in role["Properties"].get("ManagedPolicyArns", []):
             assert arn == {"Ref": "FunctionRuntimePolicy"}, name
@@ -136,7 +137,8 @@ def test_no_credentials_in_plain_environment_variables_or_parameters():
 def test_the_database_the_stack_creates_is_private_encrypted_and_its_password_managed_by_rds():
     db = resources("AWS::RDS::DBInstance")["Database"]
     props = db["Properties"]
-    assert (props["StorageEncrypted"], props["PubliclyAccessible"], props["ManageMasterUserPassword"]) == (True, False, True)
+    assert props["StorageEncrypted"] is True and props["PubliclyAccessible"] is False
+    assert props["ManageMasterUserPassword"] is True
     assert "MasterUserPassword" not in props
     assert db["Condition"] == "CreateDatabase" and db["DeletionPolicy"] == "Snapshot"
     ingress = resources()["DatabaseSecurityGroup"]["Properties"]["SecurityGroupIngress"]
@@ -157,7 +159,8 @@ def test_migrations_wait_for_every_network_path_so_a_fresh_stack_deploys_in_one_
     # The migrate function (and, after it, every function) needs the endpoints, the ingress rules and the proxy
     # target; on delete the same order keeps its answer to CloudFormation routable.
     needed = {name for name, r in resources().items()
-              if r["Type"] in {"AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroupIngress", "AWS::RDS::DBProxyTargetGroup"}}
+              if r["Type"] in {"AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroupIngress",
+                               "AWS::RDS::DBProxyTargetGroup"}}
     needed -= {"DatabaseSecurityGroupSelfIngress"}  # the proxy target group waits for it
     assert needed <= referenced_names(resources()["DatabaseSchema"]["Properties"])
     assert resources()["DatabaseProxyTargetGroup"]["DependsOn"] == "DatabaseSecurityGroupSelfIngress"

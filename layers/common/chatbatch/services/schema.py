@@ -23,10 +23,14 @@ def physical_id(request: CustomResourceRequest) -> str:
     return request.physical_resource_id or f"{request.logical_resource_id}-schema"
 
 
-def decide(request: CustomResourceRequest, apply_migrations: ApplyMigrations, *, deadline_seconds: float) -> CustomResourceResponse:
+def decide(
+    request: CustomResourceRequest, apply_migrations: ApplyMigrations, *, deadline_seconds: float
+) -> CustomResourceResponse:
     """What to answer: run the migrations (Create/Update) within ``deadline_seconds``; Delete does nothing."""
     if request.request_type == "Delete":
-        return CustomResourceResponse(status="SUCCESS", reason="the database is kept", physical_resource_id=physical_id(request))
+        return CustomResourceResponse(
+            status="SUCCESS", reason="the database is kept", physical_resource_id=physical_id(request)
+        )
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrate")
     try:
         applied = pool.submit(apply_migrations).result(timeout=deadline_seconds)
