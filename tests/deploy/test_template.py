@@ -193,3 +193,9 @@ def test_samconfig_environments_deploy_this_template(environment):
     for name, value in overrides.items():
         assert name in parameters, f"samconfig.toml overrides an unknown parameter {name}"
         assert value in [str(v) for v in parameters[name].get("AllowedValues", [value])], (name, value)
+
+
+def test_every_parameter_is_in_exactly_one_console_group():
+    groups = template()["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    grouped = [name for group in groups for name in group["Parameters"]]
+    assert sorted(grouped) == sorted(template()["Parameters"])
