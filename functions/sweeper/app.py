@@ -1,6 +1,7 @@
 """sweeper function: every minute (EventBridge schedule) it sweeps every SWEEP_INTERVAL_SECONDS until
 shortly before its timeout; ready chats become one job each on the SQS FIFO queue."""
 
+from dataclasses import asdict
 from functools import lru_cache
 
 from aws_lambda_powertools.utilities.parser import event_parser
@@ -28,5 +29,5 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict:
     settings = sweeper_settings()
     summary = run_sweeps(database_for(settings), job_queue_for(settings), settings,
                          remaining_ms=context.get_remaining_time_in_millis, metrics=metrics)
-    logger.info("sweeps done", extra={"scheduled_at": event.time.isoformat(), **summary.__dict__})
-    return summary.__dict__
+    logger.info("sweeps done", extra={"scheduled_at": event.time.isoformat(), **asdict(summary)})
+    return asdict(summary)

@@ -1,12 +1,17 @@
 """``make dev``: the sweeper function invoked back to back, as EventBridge + Lambda would run it.
 
-Each invocation gets the events/ scheduled event and a Lambda context whose remaining time drops to zero when
-``make dev`` is stopping, so the handler's own loop ends within one sweep interval.
+It runs in its own process, like a Lambda container: the Powertools logger and metrics are per-process
+singletons, and sharing them with the api function's thread would mix their keys and flush each other's
+metrics. Each invocation gets the events/ scheduled event and a Lambda context whose remaining time drops to
+zero when ``make dev`` stops, so the handler's own loop ends within one sweep interval.
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,6 +19,7 @@ from datetime import datetime, timezone
 from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
 
 INVOCATION_SECONDS = 70.0  # the template's SweeperFunction Timeout
+STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -30,7 +36,7 @@ def scheduled_event() -> dict:
     return event
 
 
-def sweeper_loop(stop: threading.Event) -> None:
+def invoke_until(stop: threading.Event) -> None:
     """Invoke the sweeper until ``stop``; a failed invocation is printed and retried a second later."""
     function = load_function("sweeper")
     while not stop.is_set():
@@ -40,3 +46,32 @@ def sweeper_loop(stop: threading.Event) -> None:
         except Exception as exc:  # noqa: BLE001 - like Lambda: log the failed invocation, the schedule goes on
             print(f"sweeper: invocation failed: {type(exc).__name__}: {exc}", flush=True)
             stop.wait(1.0)
+
+
+def sweeper_loop(stop: threading.Event) -> None:
+    """A ``run_dev`` service: the sweeper process (same environment) until ``stop``, then SIGTERM to it."""
+    process = subprocess.Popen([sys.executable, "-m", "chatbatch_local.sweeper"])
+    try:
+        while not stop.wait(0.2):
+            if process.poll() is not None:
+                print(f"sweeper: process exited with {process.returncode}", flush=True)
+                return
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main() -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    invoke_until(stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -40,13 +40,16 @@ class TestQueue:
         return boto3.client("sqs", endpoint_url=self.endpoint_url, region_name="us-east-1")
 
     def receive_all(self, session_tok: str) -> list[dict]:
-        """Every message of this tenant on the queue (received once: each stays invisible afterwards).
+        """Consume every message on the queue (as a worker would: receive, delete); this tenant's ones.
 
-        Scoped by tenant because a sweep is global: it also batches what other tests left pending."""
+        Deleting matters: FIFO hands out no more of a group while some of it is in flight. Scoped by tenant
+        because a sweep is global: it also batches what other tests left pending."""
         sqs, messages = self.client(), []
         while batch := sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"],
                                            VisibilityTimeout=300).get("Messages", []):
             messages += batch
+            sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)])
         return [m for m in messages if json.loads(m["Body"])["session_tok"] == session_tok]
 
     def job_ids(self, session_tok: str) -> list[int]:
@@ -64,8 +67,10 @@ def queue(sqs_endpoint) -> TestQueue:
 @pytest.fixture
 def make_settings(database_url, queue):
     def make(**overrides) -> SweeperSettings:
+        # Long windows: time passes only when a test says so (chats.time_passes), never because the machine
+        # is slow - bubbles are far from every threshold.
         values = {"database_url": database_url, "queue_url": queue.url, "sqs_endpoint_url": queue.endpoint_url,
-                  "debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 50,
+                  "debounce_seconds": 30, "max_wait_seconds": 300, "max_batch_messages": 50,
                   "max_jobs_per_sweep": 10_000, **overrides}
         return SweeperSettings(**values)
 

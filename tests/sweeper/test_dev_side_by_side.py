@@ -22,7 +22,9 @@ READY_LINE = "Ctrl-C stops everything."
 
 def start_dev(database_url: str, port: int) -> tuple[subprocess.Popen, queue.Queue]:
     env = {k: v for k, v in os.environ.items() if k not in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL")}
+    # A long window: the bursts below become ready when the test ages them, not by how fast it posts.
     env |= {"DATABASE_URL": database_url, "PORT": str(port), "SWEEP_INTERVAL_SECONDS": "0.2",
+            "DEBOUNCE_SECONDS": "30", "MAX_WAIT_SECONDS": "300",
             "POWERTOOLS_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen([str(Path(sys.executable).with_name("chatbatch")), "dev"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -52,6 +54,9 @@ def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database
             for n, jid in enumerate(chats):
                 post(ports[(n + bubble) % 2], {"session_token": session_tok, "message_id": f"{jid}-{bubble}",
                                                "from": jid, "to": "6280000000000@s.whatsapp.net", "body": "Halo"})
+        with pg.cursor() as cur:  # 60 s of quiet pass for every chat
+            cur.execute("UPDATE ai_chat_messages SET last_activity = last_activity - interval '60 seconds' "
+                        "WHERE session_tok = %s", (session_tok,))
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with pg.cursor() as cur:

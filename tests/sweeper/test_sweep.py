@@ -19,7 +19,7 @@ OTHER = "6289876543210@s.whatsapp.net"
 
 
 def test_a_burst_becomes_one_job_with_its_bubbles_in_arrival_order(db, sqs_queue, settings, chats, queue):
-    ids = chats.bubbles(5.0, 4.0, 3.5)
+    ids = chats.bubbles(50.0, 40.0, 35.0)
 
     result = sweep(db, sqs_queue, settings)
 
@@ -32,32 +32,32 @@ def test_a_burst_becomes_one_job_with_its_bubbles_in_arrival_order(db, sqs_queue
 
 
 def test_the_window_restarts_with_each_bubble(db, sqs_queue, settings, chats):
-    first = chats.bubbles(2.5)
+    first = chats.bubbles(25.0)        # window: 30 s
     sweep(db, sqs_queue, settings)
     assert chats.jobs() == []
 
     second = chats.bubbles(0)          # the contact types again before the window closed
-    chats.time_passes(1.0)             # the first bubble is now 3.5 s old, the second 1 s
+    chats.time_passes(10.0)            # the first bubble is now 35 s old, the second 10 s
     sweep(db, sqs_queue, settings)
     assert chats.jobs() == []
 
-    chats.time_passes(2.0)             # 3 s of quiet since the second bubble
+    chats.time_passes(20.0)            # 30 s of quiet since the second bubble
     sweep(db, sqs_queue, settings)
     [job] = chats.jobs()
     assert job["batched_msg_ids"] == first + second
 
 
 def test_a_pause_longer_than_the_window_splits_the_chat_into_two_jobs(db, sqs_queue, settings, chats):
-    before = chats.bubbles(10.0, 9.0)
+    before = chats.bubbles(100.0, 90.0)
     sweep(db, sqs_queue, settings)
-    after = chats.bubbles(4.0)          # arrived after a 5 s pause, already quiet for 4 s
+    after = chats.bubbles(40.0)         # arrived after a 50 s pause, already quiet for 40 s
     sweep(db, sqs_queue, settings)
 
     assert [j["batched_msg_ids"] for j in chats.jobs()] == [before, after]
 
 
 def test_the_max_wait_forces_a_job_while_the_contact_keeps_typing(db, sqs_queue, settings, chats):
-    ids = chats.bubbles(31.0, 20.0, 10.0, 0.5)
+    ids = chats.bubbles(310.0, 200.0, 100.0, 5.0)  # max wait: 300 s
 
     [created] = sweep(db, sqs_queue, settings).created
 
@@ -67,14 +67,14 @@ def test_the_max_wait_forces_a_job_while_the_contact_keeps_typing(db, sqs_queue,
 
 def test_the_batch_cap_forces_a_job_and_the_rest_waits_for_the_next(db, sqs_queue, make_settings, chats):
     settings = make_settings(max_batch_messages=3)
-    ids = chats.bubbles(1.0, 0.9, 0.8, 0.7, 0.6)
+    ids = chats.bubbles(10.0, 9.0, 8.0, 7.0, 6.0)
 
     sweep(db, sqs_queue, settings)
     [job] = chats.jobs()
     assert job["batched_msg_ids"] == ids[:3]
-    assert chats.batch_ids(ids[3:]) == [None, None]   # two pending, newest 0.6 s old: still waiting
+    assert chats.batch_ids(ids[3:]) == [None, None]   # two pending, newest 6 s old: still waiting
 
-    chats.time_passes(3.0)
+    chats.time_passes(30.0)
     sweep(db, sqs_queue, settings)
     assert [j["batched_msg_ids"] for j in chats.jobs()] == [ids[:3], ids[3:]]
 
@@ -87,16 +87,16 @@ def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, se
     ]):
         ingest_message(db, parse_webhook({"session_token": session_tok, "message_id": f"x{n}", "body": "hi", **doc}),
                        reply_groups=False)
-    chats.time_passes(60.0)
+    chats.time_passes(600.0)
 
     sweep(db, sqs_queue, settings)
 
     assert chats.jobs() == []
 
 
-def test_chats_are_batched_separately_and_tenants_never_mix(db, sqs_queue, settings, chats, queue):
-    a = chats.bubbles(5.0, 4.0, chat_jid=CONTACT)
-    b = chats.bubbles(6.0, chat_jid=OTHER)
+def test_chats_are_batched_separately(db, sqs_queue, settings, chats):
+    a = chats.bubbles(50.0, 40.0, chat_jid=CONTACT)
+    b = chats.bubbles(60.0, chat_jid=OTHER)
 
     sweep(db, sqs_queue, settings)
 
@@ -105,10 +105,10 @@ def test_chats_are_batched_separately_and_tenants_never_mix(db, sqs_queue, setti
 
 def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(db, sqs_queue, settings, chats, queue,
                                                                       session_tok):
-    chats.bubbles(5.0, chat_jid=CONTACT)
-    chats.bubbles(5.0, chat_jid=OTHER)
+    chats.bubbles(50.0, chat_jid=CONTACT)
+    chats.bubbles(50.0, chat_jid=OTHER)
     sweep(db, sqs_queue, settings)
-    chats.bubbles(4.0, chat_jid=CONTACT)
+    chats.bubbles(40.0, chat_jid=CONTACT)
     sweep(db, sqs_queue, settings)
 
     jobs = {j["id"]: j for j in chats.jobs()}
@@ -125,8 +125,8 @@ def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(db, sqs_que
 
 
 def test_a_job_the_queue_refused_stays_pending_and_a_later_sweep_sends_it(db, settings, chats):
-    chats.bubbles(5.0, chat_jid=CONTACT)
-    chats.bubbles(5.0, chat_jid=OTHER)
+    chats.bubbles(50.0, chat_jid=CONTACT)
+    chats.bubbles(50.0, chat_jid=OTHER)
     accepted, refused = make_jobs(db, DebounceRule.from_settings(settings), limit=settings.max_jobs_per_sweep)
 
     outbox = send_due_jobs(db, FakeJobQueue(refuse={refused.id}), settings)

@@ -13,7 +13,6 @@ from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services.sweep import sweep
 
-from tests.sweeper.conftest import CONTACT
 
 
 class Crash(Exception):
@@ -37,12 +36,12 @@ class CrashAfterSend:
 
 
 def test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a_burst(
-        settings, chats, queue, sqs_queue):
+        settings, chats, queue):
     rng = random.Random(3)
-    bursts = {f"62811{n:07d}@s.whatsapp.net": chats.bubbles(*[rng.uniform(3.5, 8) for _ in range(rng.randint(1, 6))],
+    bursts = {f"62811{n:07d}@s.whatsapp.net": chats.bubbles(*[rng.uniform(31, 60) for _ in range(rng.randint(1, 6))],
                                                              chat_jid=f"62811{n:07d}@s.whatsapp.net")
               for n in range(120)}
-    typing = chats.bubbles(10.0, 0.5, chat_jid="62899@s.whatsapp.net")  # still typing: no job yet
+    typing = chats.bubbles(100.0, 0.5, chat_jid="62899@s.whatsapp.net")  # still typing: no job yet
     start = threading.Barrier(4)
     errors: list[BaseException] = []
 
@@ -79,7 +78,7 @@ def test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a
 @pytest.mark.parametrize("crashing_queue", [CrashBeforeSend, CrashAfterSend])
 def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
         db, settings, chats, queue, sqs_queue, crashing_queue):
-    ids = chats.bubbles(5.0, 4.0)
+    ids = chats.bubbles(50.0, 40.0)
     adapter = crashing_queue(sqs_queue) if crashing_queue is CrashAfterSend else crashing_queue()
 
     with pytest.raises(Crash):
@@ -96,7 +95,7 @@ def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
 
 def test_a_job_stuck_in_flight_is_sent_again_a_bounded_number_of_times(db, make_settings, chats, queue, sqs_queue, pg):
     settings = make_settings(job_stuck_after_seconds=600, job_max_sends=2)
-    chats.bubbles(5.0)
+    chats.bubbles(50.0)
     sweep(db, sqs_queue, settings)
     [job] = chats.jobs()
 

@@ -97,7 +97,11 @@ def sweep(db: Database, queue: JobQueue, settings: SweeperSettings,
 
 
 class MetricsSink(Protocol):
+    """Powertools ``Metrics`` (EMF); a list in tests."""
+
     def add_metric(self, name: str, unit: MetricUnit, value: float) -> None: ...
+
+    def flush_metrics(self) -> None: ...
 
 
 def record_metrics(result: SweepResult, metrics: MetricsSink, settings: SweeperSettings) -> None:
@@ -166,6 +170,9 @@ def run_sweeps(db: Database, queue: JobQueue, settings: SweeperSettings, *, rema
     def step() -> SweepResult:
         result = sweep(db, queue, settings)
         record_metrics(result, metrics, settings)
+        if result.created or result.outbox.sent:
+            # An invocation lasts ~65 s: publish now rather than at its end, so jobs' metrics carry their time.
+            metrics.flush_metrics()
         return result
 
     return sweep_loop(step, interval_seconds=settings.sweep_interval_seconds, remaining_ms=remaining_ms,

@@ -1,0 +1,31 @@
+"""The SQS adapter against a real peer (moto server): batches of ten, failures reported and never raised."""
+
+from __future__ import annotations
+
+import json
+
+from chatbatch.adapters.queue import SqsJobQueue
+from chatbatch.domain.job_message import JobMessage
+from chatbatch_local.postgres import free_port
+
+
+def test_more_than_ten_jobs_go_out_in_several_batches_in_order(queue, session_tok):
+    adapter = SqsJobQueue(queue.url, region="us-east-1", endpoint_url=queue.endpoint_url)
+    messages = [JobMessage(n, session_tok, "6281234567890@s.whatsapp.net") for n in range(1, 24)]
+
+    outcome = adapter.send(messages)
+
+    assert outcome.sent == list(range(1, 24)) and outcome.failed == {}
+    received = queue.receive_all(session_tok)
+    assert [json.loads(m["Body"])["job_id"] for m in received] == list(range(1, 24))  # one group: FIFO order
+
+
+def test_an_unreachable_queue_reports_every_job_as_unsent(session_tok):
+    closed = f"http://127.0.0.1:{free_port()}"
+    adapter = SqsJobQueue(f"{closed}/123456789012/nowhere.fifo", region="us-east-1", endpoint_url=closed,
+                          timeout_seconds=1)
+
+    outcome = adapter.send([JobMessage(n, session_tok, "jid") for n in range(1, 13)])
+
+    assert outcome.sent == [] and sorted(outcome.failed) == list(range(1, 13))
+    assert "EndpointConnectionError" in outcome.failed[1]
