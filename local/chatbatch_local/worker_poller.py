@@ -3,17 +3,21 @@ real SQS event records, as Lambda's SQS integration does (ReportBatchItemFailure
 
 Succeeded messages are deleted; failed ones stay on the queue and come back after RETRY_AFTER_SECONDS (instead
 of the queue's visibility timeout), so locally a failed job is retried within seconds. After the queue's
-maxReceiveCount the queue itself moves the message to the dead-letter queue.
+maxReceiveCount the queue itself moves the message to the dead-letter queue. It runs in its own process
+(``python -m chatbatch_local.worker_poller``), like a Lambda container.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
 
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
+from chatbatch_local.processes import run_module_until
 
 RETRY_AFTER_SECONDS = 2
 MAX_MESSAGES = 10  # Lambda's default SQS batch size in template.yaml
@@ -70,8 +74,8 @@ def poll_once(sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1,
     return len(messages) - len(failed_ids), len(failed_ids)
 
 
-def poll_worker_queue(stop: threading.Event) -> None:
-    """``make dev``'s worker: runs until ``stop`` is set (QUEUE_URL / SQS_ENDPOINT_URL from the stack)."""
+def poll_until(stop: threading.Event) -> None:
+    """Poll the queue (QUEUE_URL / SQS_ENDPOINT_URL from the stack) and invoke the worker until ``stop``."""
     queue_url = os.environ["QUEUE_URL"]
     sqs = sqs_client()
     handler = load_function("worker").lambda_handler
@@ -82,3 +86,20 @@ def poll_worker_queue(stop: threading.Event) -> None:
         except Exception:  # a hiccup of the local queue must not end the dev stack's worker
             traceback.print_exc()
             stop.wait(RETRY_AFTER_SECONDS)
+
+
+def poll_worker_queue(stop: threading.Event) -> None:
+    """A ``run_dev`` service: the worker's process until ``stop``."""
+    run_module_until("chatbatch_local.worker_poller", stop, name="worker")
+
+
+def main() -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    poll_until(stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
