@@ -1,9 +1,10 @@
 """``make dev``: the whole pipeline on this machine, no AWS account.
 
 Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, the api function
-behind a local HTTP server on PORT that hands it real API Gateway v2 events, the sweeper function invoked
-back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS), a local SQS (moto) and the worker polling it
-(chatbatch_local.worker_poller). Ctrl-C stops what it started.
+behind a local HTTP server on PORT that hands it real API Gateway v2 events, a local SQS (moto), the sweeper
+function invoked back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS) and the worker polling the
+queue (chatbatch_local.worker_poller); sweeper and worker each in a process of its own. Ctrl-C stops what it
+started.
 """
 
 from __future__ import annotations

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
+from chatbatch_local.processes import run_module_until
 
 INVOCATION_SECONDS = 70.0  # the template's SweeperFunction Timeout
-STOP_SECONDS = 10.0
 
 
 @dataclass
@@ -49,20 +48,8 @@ def invoke_until(stop: threading.Event) -> None:
 
 
 def sweeper_loop(stop: threading.Event) -> None:
-    """A ``run_dev`` service: the sweeper process (same environment) until ``stop``, then SIGTERM to it."""
-    process = subprocess.Popen([sys.executable, "-m", "chatbatch_local.sweeper"])
-    try:
-        while not stop.wait(0.2):
-            if process.poll() is not None:
-                print(f"sweeper: process exited with {process.returncode}", flush=True)
-                return
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    """A ``run_dev`` service: the sweeper process (same environment) until ``stop``."""
+    run_module_until("chatbatch_local.sweeper", stop, name="sweeper")
 
 
 def main() -> int:

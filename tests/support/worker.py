@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from chatbatch.db import Database
+from chatbatch.domain.debounce import Batch, Readiness
 from chatbatch.store import ai_chat_messages, ai_jobs
 from tests.support import invoke, load_event, webhook_event
 
@@ -34,14 +35,16 @@ def post_message(api_function, session_tok: str, body: str, *, chat: str = CONTA
 
 
 def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> int:
-    """What the sweeper does for a ready chat: its pending bubbles become one job (store functions only)."""
+    """What a sweep does for a ready chat, through the sweeper's store: its pending bubbles become one job."""
 
     def work(cur) -> int:
-        bubble_ids = ai_chat_messages.pending_ids(cur, session_tok=session_tok, chat_jid=chat)
-        assert bubble_ids, "no pending bubbles to batch"
-        job_id = ai_jobs.insert(cur, session_tok=session_tok, chat_jid=chat, bubble_ids=bubble_ids)
-        ai_chat_messages.attach_to_job(cur, bubble_ids, job_id=job_id)
-        return job_id
+        _, [pending] = ai_chat_messages.pending_chats(cur, [(session_tok, chat)])
+        arrivals = [bubble.arrived_at for bubble in pending.bubbles]
+        batch = Batch(session_tok, chat, tuple(b.message_id for b in pending.bubbles), min(arrivals), max(arrivals),
+                      Readiness.QUIET)
+        [job] = ai_jobs.insert_batches(cur, [batch])
+        ai_chat_messages.mark_batched(cur, {message_id: job.id for message_id in batch.message_ids})
+        return job.id
 
     db = Database(lambda: {"dsn": database_url})
     try:

@@ -8,13 +8,17 @@ from bench.__main__ import BenchContext
 from bench.bench_reply import synthetic_trace
 
 
-def test_the_trace_is_seeded_bursty_and_ordered_by_window_end():
+def test_the_trace_is_seeded_and_bursty_with_sub_window_gaps_and_longer_pauses():
     bursts = synthetic_trace(30, random.Random(7))
 
     assert bursts == synthetic_trace(30, random.Random(7))
     assert all(1 <= len(burst) <= 6 for burst in bursts)
     assert all(b.at - a.at < 3.0 for burst in bursts for a, b in zip(burst, burst[1:]))
-    assert [b[-1].at for b in bursts] == sorted(b[-1].at for b in bursts)
+    by_chat: dict[str, list] = {}
+    for burst in bursts:
+        by_chat.setdefault(burst[0].chat, []).append(burst)
+    assert all(later[0].at - earlier[-1].at >= 9.0
+               for chat_bursts in by_chat.values() for earlier, later in zip(chat_bursts, chat_bursts[1:]))
 
 
 def test_quick_run_answers_every_burst_once_with_fewer_llm_calls(database_url, reset_settings, capsys):

@@ -126,25 +126,7 @@ def mark_batched(cur: Cursor, job_by_message: dict[int, int]) -> None:
         raise RuntimeError(f"expected to batch {len(job_by_message)} messages, batched {cur.rowcount}")
 
 
-# --- the worker ----------------------------------------------------------------------------------------------
-
-
-def attach_to_job(cur: Cursor, bubble_ids: Sequence[int], *, job_id: int) -> None:
-    """The bubbles now belong to ``job_id``: the debounce sweep never batches them again."""
-    cur.execute(
-        "UPDATE ai_chat_messages SET is_batched = true, batch_id = %s WHERE id = ANY(%s)",
-        (job_id, list(bubble_ids)),
-    )
-
-
-def pending_ids(cur: Cursor, *, session_tok: str, chat_jid: str) -> list[int]:
-    """The chat's bubbles waiting for a reply, oldest first."""
-    cur.execute(
-        "SELECT id FROM ai_chat_messages WHERE session_tok = %s AND chat_jid = %s AND needs_reply AND NOT is_batched"
-        " ORDER BY id",
-        (session_tok, chat_jid),
-    )
-    return [row[0] for row in cur.fetchall()]
+# --- the worker: a job's bubbles as the prompt's newest user turn --------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
 """SQL for ai_jobs: one row per AI reply job, and the sweeper's outbox to SQS.
 
-Status machine (CONTRACTS; enforced in domain/jobs.py): pending -> enqueued -> generating -> replied -> done;
-skipped / failed are terminal. The sweeper writes ``pending`` jobs, sends them, and re-sends a job that stays in
-flight far too long; the worker moves a job forward from there.
+Status machine (CONTRACTS): pending -> enqueued -> generating -> replied -> done; skipped / failed are terminal.
+The sweeper writes ``pending`` jobs, sends them, and re-sends a job that stays in flight far too long.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -127,26 +125,6 @@ def mark_sent(cur: Cursor, job_ids: list[int]) -> list[SentJob]:
         (job_ids,),
     )
     return sorted((SentJob(*row) for row in cur.fetchall()), key=lambda job: job.id)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Creating a job (the sweeper's real batching lives in its own service; this is the plain insert it, the tests and
-# the benchmark share).
-
-
-def insert(cur: Cursor, *, session_tok: str, chat_jid: str, bubble_ids: Sequence[int]) -> int:
-    """A pending job for these bubbles (ai_chat_messages ids, oldest first); its id."""
-    cur.execute(
-        """
-        INSERT INTO ai_jobs (session_tok, chat_jid, status, batched_msg_ids, batch_size,
-                             first_message_at, last_message_at)
-        SELECT %(s)s, %(c)s, 'pending', %(ids)s, cardinality(%(ids)s::bigint[]), min(last_activity), max(last_activity)
-          FROM ai_chat_messages WHERE id = ANY(%(ids)s)
-        RETURNING id
-        """,
-        {"s": session_tok, "c": chat_jid, "ids": list(bubble_ids)},
-    )
-    return cur.fetchone()[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
