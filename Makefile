@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test bench clean demo
+.PHONY: venv dev test bench clean demo sam build deploy lint
 
 venv: $(STAMP)
 
@@ -31,5 +31,37 @@ test: venv
 bench: venv
 	$(PY) -m bench $(BENCH_ARGS)
 
+## --- deploy (AWS SAM). The SAM CLI lives in its own virtualenv: its pins must not fight the project's.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
+ENV ?= dev
+# sam build looks for "python3.12" on PATH (the Lambda runtime's version); find-python knows where it is.
+SAM_RUN = PYTHON_DIR="$$(dirname "$$(scripts/find-python)")" && PATH="$$PYTHON_DIR:$$PATH" SAM_CLI_TELEMETRY=0 \
+	AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}}" $(SAM)
+
+sam: $(SAM_STAMP)
+
+$(SAM_STAMP):
+	@python_bin="$$(scripts/find-python)" && test -n "$$python_bin"; \
+	 [ -x $(SAM_VENV)/bin/python ] || "$$python_bin" -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
+	@touch $@
+
+## make build: sam build (arm64 layer + functions into .aws-sam/, no container needed)
+build: sam
+	$(SAM_RUN) build
+
+## make deploy [ENV=dev|prod]: sam deploy with samconfig.toml's environment (first time: see docs/readme/deploy.md)
+deploy: build
+	$(SAM_RUN) deploy --config-env $(ENV)
+
+## make lint: sam validate --lint and cfn-lint on template.yaml
+lint: venv sam
+	$(SAM_RUN) validate --lint --template-file template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
+
 clean:
-	rm -rf $(VENV) .pytest_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .aws-sam

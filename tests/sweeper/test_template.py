@@ -52,7 +52,11 @@ def test_the_sweeper_covers_every_minute_and_resends_only_after_sqs_gave_up(reso
     assert sweeper["Timeout"] - float(env["SWEEP_SAFETY_MARGIN_SECONDS"]) > SCHEDULE_PERIOD_SECONDS
     assert float(env["JOB_STUCK_AFTER_SECONDS"]) > (
         queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"])
-    assert sweeper["Policies"] == [{"SQSSendMessagePolicy": {"QueueName": {"GetAtt": "JobsQueue.QueueName"}}}]
+    # its own role (template.yaml: one least-privilege role per function) may send to the jobs queue
+    assert sweeper["Role"] == {"GetAtt": "SweeperFunctionRole.Arn"}
+    statements = resources["SweeperFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    [send] = [s for s in statements if "sqs:SendMessage" in s["Action"]]
+    assert send["Resource"] == {"GetAtt": "JobsQueue.Arn"}
 
 
 def test_every_sweeper_variable_is_a_setting_and_their_values_validate(resources, monkeypatch):

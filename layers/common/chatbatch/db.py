@@ -17,7 +17,8 @@ import psycopg2
 import psycopg2.errors
 import psycopg2.extensions
 
-from chatbatch.errors import DatabaseUnavailable
+from chatbatch import secrets
+from chatbatch.errors import ConfigurationError, DatabaseUnavailable
 
 T = TypeVar("T")
 Cursor = psycopg2.extensions.cursor
@@ -27,16 +28,31 @@ ConnectParams = Callable[[], dict[str, Any]]
 class Database:
     """A lazily opened, self-healing connection. Not shared between threads: use one per thread."""
 
-    def __init__(self, connect_params: ConnectParams, *, cursor_factory: Any = None) -> None:
+    def __init__(
+        self,
+        connect_params: ConnectParams,
+        *,
+        cursor_factory: Any = None,
+        refresh_credentials: Callable[[], None] | None = None,
+    ) -> None:
         self._connect_params = connect_params
         self._cursor_factory = cursor_factory
+        # Forgets cached credentials: RDS rotates a managed master password (every 7 days by default), and a warm
+        # container that must reconnect afterwards would otherwise keep offering the old one.
+        self._refresh_credentials = refresh_credentials
         self._conn: psycopg2.extensions.connection | None = None
 
     def _connect(self) -> psycopg2.extensions.connection:
         try:
             conn = psycopg2.connect(**self._connect_params())
         except psycopg2.OperationalError as exc:
-            raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}") from exc
+            if self._refresh_credentials is None or not _is_authentication_failure(exc):
+                raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}") from exc
+            self._refresh_credentials()
+            try:
+                conn = psycopg2.connect(**self._connect_params())
+            except psycopg2.OperationalError as again:
+                raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(again)}") from again
         conn.set_session(autocommit=False)
         return conn
 
@@ -88,13 +104,23 @@ class _ConnectionLost(Exception):
     pass
 
 
+def _is_authentication_failure(exc: psycopg2.OperationalError) -> bool:
+    # libpq reports a refused password only in its message (no SQLSTATE reaches the client before a session).
+    return "password authentication failed" in str(exc)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
 def connect_params_from_settings(settings: Any) -> ConnectParams:
-    """Connection parameters from ``CommonSettings``: a DSN locally, the RDS secret in AWS (read lazily)."""
+    """Connection parameters from ``CommonSettings``: a DSN locally, the database secret in AWS.
+
+    In AWS the secret is read on the first connection (cold start) and cached; only the credentials come from
+    it. The secret RDS manages for a master user holds just ``username`` and ``password``, so the host, port and
+    database name come from DB_HOST / DB_PORT / DB_NAME (the template wires them), else from the secret.
+    """
     settings.require_database()
 
     def params() -> dict[str, Any]:
@@ -108,13 +134,18 @@ def connect_params_from_settings(settings: Any) -> ConnectParams:
         if settings.database_url is not None:
             base["dsn"] = settings.database_url.get_secret_value()
             return base
-        from chatbatch.secrets import secret_json  # AWS only: keeps boto3 off the local import path
-
-        secret = secret_json(settings.db_secret_arn)
+        secret = secrets.secret_json(settings.db_secret_arn)
+        missing = [key for key in ("username", "password") if not secret.get(key)]
+        host = settings.db_host or secret.get("host")
+        if missing or not host:
+            raise ConfigurationError(
+                f"the database secret DB_SECRET_ARN={settings.db_secret_arn} lacks "
+                + ", ".join(missing + ([] if host else ["host (or set DB_HOST)"]))
+            )
         base.update(
-            host=settings.db_host or secret["host"],
-            port=settings.db_port or int(secret.get("port", 5432)),
-            dbname=settings.db_name or secret.get("dbname", "chatbatch"),
+            host=host,
+            port=settings.db_port or int(secret.get("port") or 5432),
+            dbname=settings.db_name or secret.get("dbname") or "chatbatch",
             user=secret["username"],
             password=secret["password"],
             sslmode="require",
@@ -132,7 +163,8 @@ def database_for(settings: Any) -> Database:
     cache: dict[int, Database] = _per_thread.__dict__.setdefault("databases", {})
     key = id(settings)
     if key not in cache:
-        cache[key] = Database(connect_params_from_settings(settings))
+        refresh = None if settings.database_url is not None else secrets.forget_cached_secrets
+        cache[key] = Database(connect_params_from_settings(settings), refresh_credentials=refresh)
     return cache[key]
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+import psycopg2
 import psycopg2.extensions
 
 _LOCK_KEY = 7_312_046_051  # arbitrary, constant: "chatbatch migrations"
@@ -75,7 +76,12 @@ def apply(conn: psycopg2.extensions.connection) -> list[Migration]:
 
 
 def migrate_dsn(dsn: str) -> list[Migration]:
-    conn = psycopg2.connect(dsn)
+    return migrate_with(dsn=dsn)
+
+
+def migrate_with(**connect_params) -> list[Migration]:
+    """Open a connection with ``psycopg2.connect(**connect_params)``, apply what is pending, close it."""
+    conn = psycopg2.connect(**connect_params)
     try:
         return apply(conn)
     finally:

@@ -15,6 +15,11 @@ def secret_string(secret_id: str) -> str:
     return response["SecretString"]
 
 
+def forget_cached_secrets() -> None:
+    """Read every secret afresh on next use (after a rotation made a cached value stale)."""
+    secret_string.cache_clear()
+
+
 def secret_json(secret_id: str) -> dict[str, Any]:
     return json.loads(secret_string(secret_id))
 

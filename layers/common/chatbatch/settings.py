@@ -107,6 +107,10 @@ class WorkerSettings(CommonSettings):
     worker_job_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
 
 
+class MigrateSettings(CommonSettings):
+    """The migrate function (CloudFormation custom resource): the database settings only."""
+
+
 S = TypeVar("S", bound=CommonSettings)
 
 
@@ -134,3 +138,8 @@ def sweeper_settings() -> SweeperSettings:
 @lru_cache(maxsize=None)
 def worker_settings() -> WorkerSettings:
     return load(WorkerSettings)
+
+
+@lru_cache(maxsize=None)
+def migrate_settings() -> MigrateSettings:
+    return load(MigrateSettings)

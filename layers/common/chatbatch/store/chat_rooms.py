@@ -59,6 +59,17 @@ def upsert_for_message(
     return cur.fetchone()[0]
 
 
+def mark_human_active(cur: Cursor, room_id: int) -> None:
+    """A human on the business side wrote in the room just now (the takeover clock restarts)."""
+    cur.execute("UPDATE chat_rooms SET human_active_at = now(), updated_at = now() WHERE id = %s", (room_id,))
+
+
+def human_active_at(cur: Cursor, *, chat_id: str) -> tuple[datetime | None, datetime]:
+    """When a human on the business side last wrote in the chat (None: never), and the database's now."""
+    cur.execute("SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s), now()", (chat_id,))
+    return cur.fetchone()
+
+
 def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
     """Set the room's unread count to 0; False when the tenant has no such room (another tenant's included)."""
     cur.execute(
@@ -70,14 +81,3 @@ def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
         (room_id, user_token),
     )
     return cur.fetchone() is not None
-
-
-def mark_human_active(cur: Cursor, room_id: int) -> None:
-    """A human on the business side wrote in the room just now (the takeover clock restarts)."""
-    cur.execute("UPDATE chat_rooms SET human_active_at = now(), updated_at = now() WHERE id = %s", (room_id,))
-
-
-def human_active_at(cur: Cursor, *, chat_id: str) -> tuple[datetime | None, datetime]:
-    """When a human on the business side last wrote in the chat (None: never), and the database's now."""
-    cur.execute("SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s), now()", (chat_id,))
-    return cur.fetchone()
