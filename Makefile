@@ -54,7 +54,7 @@ $(SAM_STAMP):
 build: sam
 	$(SAM_RUN) build
 
-## make deploy [ENV=dev|prod]: sam deploy with samconfig.toml's environment (first time: see docs/readme/deploy.md)
+## make deploy [ENV=dev|prod]: sam deploy with samconfig.toml's environment (first time: see docs/deploy.md)
 deploy: build
 	$(SAM_RUN) deploy --config-env $(ENV)
 

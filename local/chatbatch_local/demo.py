@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {line.sender_type:>7}: {line.as_text().replace(chr(10), ' / ')}")
     if not replies:
         print(f"\nno reply within {args.wait:.0f} s: the sweeper batches the bubbles into a job — is it part of "
-              "this `make dev`? (see docs/readme/worker.md)", file=sys.stderr)
+              "this `make dev`? (see docs/worker.md)", file=sys.stderr)
         return 1
     return 0 if len(replies) == 1 else 1
 
