@@ -4,9 +4,11 @@ keys (correlation ids) and flush each other's metrics."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 
 STOP_SECONDS = 10.0
 
@@ -26,3 +28,12 @@ def run_module_until(module: str, stop: threading.Event, *, name: str) -> None:
                 process.wait(STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def main_until_signal(loop: Callable[[threading.Event], None]) -> int:
+    """The ``main`` of such a module: run ``loop`` until SIGTERM (what ``run_module_until`` sends) or SIGINT."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    loop(stop)
+    return 0

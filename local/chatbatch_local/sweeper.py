@@ -9,14 +9,13 @@ zero when ``make dev`` stops, so the handler's own loop ends within one sweep in
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
-from chatbatch_local.processes import run_module_until
+from chatbatch_local.processes import main_until_signal, run_module_until
 
 INVOCATION_SECONDS = 70.0  # the template's SweeperFunction Timeout
 
@@ -52,13 +51,5 @@ def sweeper_loop(stop: threading.Event) -> None:
     run_module_until("chatbatch_local.sweeper", stop, name="sweeper")
 
 
-def main() -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    invoke_until(stop)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_until_signal(invoke_until))

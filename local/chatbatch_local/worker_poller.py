@@ -10,14 +10,13 @@ maxReceiveCount the queue itself moves the message to the dead-letter queue. It 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable
 
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
-from chatbatch_local.processes import run_module_until
+from chatbatch_local.processes import main_until_signal, run_module_until
 
 RETRY_AFTER_SECONDS = 2
 MAX_MESSAGES = 10  # Lambda's default SQS batch size in template.yaml
@@ -93,13 +92,5 @@ def poll_worker_queue(stop: threading.Event) -> None:
     run_module_until("chatbatch_local.worker_poller", stop, name="worker")
 
 
-def main() -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    poll_until(stop)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_until_signal(poll_until))
