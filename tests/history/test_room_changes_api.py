@@ -112,7 +112,8 @@ def test_more_changes_than_one_answer_holds_say_so_and_hold_the_most_recent(db, 
 
 
 def test_a_cursor_that_is_not_ours_is_a_400_naming_since(api_function, token):
-    for bad in ("nope", base64.urlsafe_b64encode(b"2026-11-26T10:00:00").decode()):  # garbage; a time without zone
+    for bad in ("nope", base64.urlsafe_b64encode(b"2026-11-26T10:00:00").decode(),  # garbage; a time without zone
+                base64.urlsafe_b64encode(b"0001-01-01T00:00:00+00:00").decode()):  # the look-back would underflow
         status, body = poll(api_function, token, bad)
 
         assert status == 400

@@ -163,3 +163,48 @@ def test_every_timestamp_form_stores_the_same_moment_everywhere(api_function, pg
             {"s": session_tok},
         )
         assert cur.fetchone() == ("2026-11-26 12:00:00+00",) * 3
+
+
+def test_a_jid_with_an_underscore_is_rejected_so_chat_keys_of_two_tenants_never_collide(api_function, pg, session_tok):
+    # '<session>_<jid>' would be the same key for session "s" + JID "x_1@…" and session "s_x" + JID "1@…"
+    status, body = invoke(api_function, webhook_event(message(session_tok, "u1", **{"from": "x_6281@s.whatsapp.net"})))
+
+    assert (status, body["error"]) == (422, "invalid_fields")
+    assert [d["field"] for d in body["details"]] == ["from"]
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_a_room_key_owned_by_another_tenant_is_never_moved(api_function, pg, session_tok):
+    victim_chat = f"{session_tok}_{CONTACT}"
+    with pg.cursor() as cur:  # a room of another tenant that (by a legacy row) carries this chat's key
+        cur.execute("INSERT INTO chat_rooms (chat_id, user_token, contact_jid, chat_type, last_message, last_activity)"
+                    " VALUES (%s, 'someone-else', %s, 'individual', 'theirs', now())", (victim_chat, CONTACT))
+
+    status, body = invoke(api_function, webhook_event(message(session_tok, "m1")))
+
+    assert (status, body["error"]) == (422, "invalid_fields")
+    assert room(pg, session_tok)["last_message"] == "theirs"
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("raw, status", [
+    ('"timestamp": %s' % ("9" * 400), 422),  # a number no clock can hold
+    ('"extra": %s' % ("9" * 5000), 400),  # over Python's integer-literal limit: not JSON we can read
+])
+def test_monstrous_numbers_are_client_errors_not_5xx(api_function, pg, session_tok, raw, status):
+    body = ('{"session_token": "%s", "message_id": "n1", "from": "%s", "to": "%s", %s}'
+            % (session_tok, CONTACT, BUSINESS, raw)).encode()
+
+    assert invoke(api_function, webhook_event(None, raw=body))[0] == status
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_a_timestamp_in_the_future_is_taken_as_now_so_it_cannot_pin_the_room(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "f1", body="from the future", timestamp=4_000_000_000)))
+    invoke(api_function, webhook_event(message(session_tok, "f2", body="real newest")))
+
+    assert room(pg, session_tok)["last_message"] == "real newest"
+    with pg.cursor() as cur:
+        cur.execute("SELECT bool_and(message_timestamp <= now()) FROM chat_messages WHERE user_token = %s",
+                    (session_tok,))
+        assert cur.fetchone() == (True,)

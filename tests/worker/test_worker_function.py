@@ -189,17 +189,32 @@ def test_echoes_of_the_reply_by_id_and_by_text_are_stored_once_and_are_no_takeov
     first = burst_job(api_function, database_url, session_tok, ["Halo"])
     assert run(worker, sqs_event((first, group_of(session_tok)))) == []
     reply = job(pg, first)
+    second = burst_job(api_function, database_url, session_tok, ["Saya mau"])
+    assert run(worker, sqs_event((second, group_of(session_tok)))) == []
 
-    # the gateway echoes the sent reply with its message id ...
+    # the gateway echoes the first reply with its message id ...
     post_message(api_function, session_tok, reply["reply"], from_me=True, message_id=reply["reply_message_id"])
-    # ... and a gateway that reports another id echoes the identical text moments later
-    post_message(api_function, session_tok, reply["reply"], from_me=True)
+    # ... and the second one with another id than its answer named: recognised by the identical text
+    post_message(api_function, session_tok, job(pg, second)["reply"], from_me=True)
 
-    assert [h[0] for h in history(pg, session_tok)] == ["contact", "ai"]
+    assert [h[0] for h in history(pg, session_tok)] == ["contact", "ai", "contact", "ai"]
     assert room(pg, session_tok)["human_active_at"] is None
     later = burst_job(api_function, database_url, session_tok, ["Terima kasih"])
     assert run(worker, sqs_event((later, group_of(session_tok)))) == []
     assert job(pg, later)["status"] == "done"
+
+
+def test_a_human_repeating_the_bots_words_after_its_echo_is_a_human(
+        worker, api_function, database_url, pg, session_tok, gateway_server):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
+    reply = job(pg, job_id)
+    post_message(api_function, session_tok, reply["reply"], from_me=True, message_id=reply["reply_message_id"])
+
+    post_message(api_function, session_tok, reply["reply"], from_me=True)  # a human types the same words
+
+    assert [h[0] for h in history(pg, session_tok)] == ["contact", "ai", "user"]
+    assert room(pg, session_tok)["human_active_at"] is not None
 
 
 def test_an_echo_arriving_before_the_worker_recorded_the_send_is_recognised_by_its_text(

@@ -84,6 +84,8 @@ def _decode_json(data: bytes) -> object:
         raise BadRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise BadRequest("the body's JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal over Python's 4300-digit limit
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
 
 
 @router.post(

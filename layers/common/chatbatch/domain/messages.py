@@ -51,6 +51,8 @@ def parse_timestamp(value: Any) -> datetime:
             return _in_range(parsed)
         value = number
     if isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value) >= 10**18:
+            raise ValueError("is not a representable time")
         if not math.isfinite(value):
             raise ValueError("must be a finite number")
         seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # 1e11 s is year 5138: must be ms
@@ -96,6 +98,15 @@ class WebhookPayload(BaseModel):
         value = _storable(value, "value")
         if value != value.strip() or not value.strip():
             raise ValueError("must not be blank or have leading/trailing spaces")
+        return value
+
+    @field_validator("from_", "to", "participant", mode="after")
+    @classmethod
+    def _jid(cls, value: str | None) -> str | None:
+        # chat_rooms.chat_id is '<session_tok>_<jid>' (the seed's key): with '_' in a JID two tenants' chats could
+        # share one key. WhatsApp JIDs (…@s.whatsapp.net, …@c.us, …@g.us, …@lid) never contain '_'.
+        if value is not None and "_" in value:
+            raise ValueError("is not a WhatsApp JID: it contains '_'")
         return value
 
     @field_validator("body", "push_name", mode="after")

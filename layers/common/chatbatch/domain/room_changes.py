@@ -32,7 +32,7 @@ def decode_cursor(cursor: str) -> datetime:
         at = datetime.fromisoformat(base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii"))
     except (ValueError, UnicodeError, binascii.Error):
         at = None
-    if at is None or at.tzinfo is None:
+    if at is None or at.tzinfo is None or at.year < 2:
         raise BadRequest(
             "since is not a cursor this API returned; pass the cursor of the previous changes answer "
             "unchanged, or leave since out to get a first cursor"

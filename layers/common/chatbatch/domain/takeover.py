@@ -2,7 +2,8 @@
 
 The gateway reports every message the business number sends (``from_me``) — also the bot's own replies.
 Such an echo is recognised by the gateway's message id of a sent reply, else by identical text the bot handed
-to the gateway in that chat moments before (the echo may arrive before the worker recorded the id).
+to the gateway in that chat moments before (the echo may arrive before the worker recorded the id, or carry
+another id than the gateway's answer did). Each reply is echoed once, so it matches one echo by text at most.
 Any other ``from_me`` message is a human on the business side: the bot stays silent in that chat until the
 human has been quiet for ``HUMAN_TAKEOVER_MINUTES``.
 """
@@ -25,15 +26,21 @@ class SentReply:
     text: str
     message_id: str | None  # the gateway's id, once the worker recorded it
     sending_at: datetime
+    job_id: int | None = None
+    echo_message_id: str | None = None  # the from_me message already taken as this reply's echo
 
 
-def is_bot_echo(message_id: str, body: str, arrived_at: datetime, replies: Iterable[SentReply]) -> bool:
+def echoed_reply(message_id: str, body: str, arrived_at: datetime, replies: Iterable[SentReply]) -> SentReply | None:
+    """The sent reply this from_me message echoes (None: a human on the business side wrote it)."""
+    replies = list(replies)
     for reply in replies:
-        if reply.message_id is not None and reply.message_id == message_id:
-            return True
-        if reply.text == body and timedelta(0) <= arrived_at - reply.sending_at <= ECHO_TEXT_WINDOW:
-            return True
-    return False
+        if message_id in (reply.message_id, reply.echo_message_id):
+            return reply
+    for reply in replies:
+        if (reply.echo_message_id is None and reply.text == body
+                and timedelta(0) <= arrived_at - reply.sending_at <= ECHO_TEXT_WINDOW):
+            return reply
+    return None
 
 
 def takeover_active(human_active_at: datetime | None, now: datetime, *, minutes: float) -> bool:

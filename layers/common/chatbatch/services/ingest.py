@@ -7,7 +7,7 @@ from typing import Literal
 
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
-from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, is_bot_echo
+from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
 
 
@@ -71,4 +71,8 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
 def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
     replies, now = ai_jobs.sent_replies(cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid,
                                         message_id=msg.message_id, within=ECHO_TEXT_WINDOW)
-    return is_bot_echo(msg.message_id, msg.body, now, replies)
+    reply = echoed_reply(msg.message_id, msg.body, now, replies)
+    if reply is None:
+        return False
+    ai_jobs.record_echo(cur, reply.job_id, message_id=msg.message_id)
+    return True

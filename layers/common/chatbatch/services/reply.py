@@ -120,7 +120,8 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
 
 
 def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
-    human_active_at, now = chat_rooms.human_active_at(cur, chat_id=chat_id(session_tok, chat_jid))
+    human_active_at, now = chat_rooms.human_active_at(cur, chat_id=chat_id(session_tok, chat_jid),
+                                                      user_token=session_tok)
     return reason_to_stay_silent(is_group=chat_jid.endswith(GROUP_SUFFIX), reply_groups=policy.reply_groups,
                                  human_active_at=human_active_at, now=now, takeover_minutes=policy.takeover_minutes)
 

@@ -19,7 +19,7 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
         INSERT INTO ai_chat_messages
             (session_tok, "from", "to", chat_jid, participant, body, push_name, message_id,
              message_type, from_me, is_group, needs_reply, message_timestamp)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, now()))
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, LEAST(COALESCE(%s, now()), now()))
         ON CONFLICT (session_tok, message_id) DO NOTHING
         RETURNING id, message_timestamp
         """,

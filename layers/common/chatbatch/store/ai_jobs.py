@@ -226,7 +226,7 @@ def sent_replies(cur: Cursor, *, session_tok: str, chat_jid: str, message_id: st
     """Replies of this chat that carry ``message_id`` or were handed over ``within`` before now; and now."""
     cur.execute(
         """
-        SELECT reply, reply_message_id, sending_at, now()
+        SELECT reply, reply_message_id, sending_at, now(), id, echo_message_id
           FROM ai_jobs
          WHERE session_tok = %(s)s AND chat_jid = %(c)s AND reply IS NOT NULL AND sending_at IS NOT NULL
            AND (reply_message_id = %(mid)s OR sending_at >= now() - %(within)s)
@@ -237,4 +237,11 @@ def sent_replies(cur: Cursor, *, session_tok: str, chat_jid: str, message_id: st
     if not rows:
         cur.execute("SELECT now()")
         return [], cur.fetchone()[0]
-    return [SentReply(text=r[0], message_id=r[1], sending_at=r[2]) for r in rows], rows[0][3]
+    return [SentReply(text=r[0], message_id=r[1], sending_at=r[2], job_id=r[4], echo_message_id=r[5])
+            for r in rows], rows[0][3]
+
+
+def record_echo(cur: Cursor, job_id: int, *, message_id: str) -> None:
+    """The gateway's echo of this job's reply arrived as ``message_id`` (the first one taken counts)."""
+    cur.execute("UPDATE ai_jobs SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s",
+                (message_id, job_id))

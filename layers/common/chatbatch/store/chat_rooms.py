@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chatbatch.db import Cursor
+from chatbatch.errors import InvalidFields
 
 
 def upsert_for_message(
@@ -42,6 +43,7 @@ def upsert_for_message(
             contact_name  = COALESCE(EXCLUDED.contact_name, r.contact_name),
             unread_count  = r.unread_count + EXCLUDED.unread_count,
             updated_at    = now()
+        WHERE r.user_token = EXCLUDED.user_token  -- a room is only ever moved by its own tenant
         RETURNING id
         """,
         {
@@ -56,7 +58,13 @@ def upsert_for_message(
             "unread": unread_increment,
         },
     )
-    return cur.fetchone()[0]
+    row = cur.fetchone()
+    if row is None:
+        raise InvalidFields(
+            f"chat {chat_id!r} belongs to another session token",
+            details=[{"field": "session_token", "problem": "another session owns a chat with this key"}],
+        )
+    return row[0]
 
 
 def mark_human_active(cur: Cursor, room_id: int) -> None:
@@ -64,9 +72,12 @@ def mark_human_active(cur: Cursor, room_id: int) -> None:
     cur.execute("UPDATE chat_rooms SET human_active_at = now(), updated_at = now() WHERE id = %s", (room_id,))
 
 
-def human_active_at(cur: Cursor, *, chat_id: str) -> tuple[datetime | None, datetime]:
+def human_active_at(cur: Cursor, *, chat_id: str, user_token: str) -> tuple[datetime | None, datetime]:
     """When a human on the business side last wrote in the chat (None: never), and the database's now."""
-    cur.execute("SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s), now()", (chat_id,))
+    cur.execute(
+        "SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s AND user_token = %s), now()",
+        (chat_id, user_token),
+    )
     return cur.fetchone()
 
 
