@@ -31,7 +31,7 @@ BUSINESS = "6280000000000@s.whatsapp.net"
 def post_bubble(api_url: str, secret: str, text: str) -> str:
     message_id = f"demo-{uuid.uuid4().hex[:12]}"
     payload = {"session_token": SESSION, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
-               "body": text, "push_name": "Budi", "timestamp": int(time.time())}
+               "body": text, "push_name": "Budi", "timestamp": int(time.time() * 1000)}
     request = urllib.request.Request(f"{api_url}/webhook", data=json.dumps(payload).encode(), method="POST",
                                      headers={"Content-Type": "application/json", "X-Webhook-Secret": secret})
     with urllib.request.urlopen(request, timeout=10) as response:

@@ -2,7 +2,7 @@
 
 One model per function (``ApiSettings``, ``SweeperSettings``, ``WorkerSettings``), all sharing
 ``CommonSettings``. Secrets come either directly from an environment variable (local runs) or from
-AWS Secrets Manager / SSM by reference (``*_SECRET_ARN`` / ``*_PARAMETER``), resolved by
+AWS Secrets Manager by reference (``*_SECRET_ARN``), resolved by
 :mod:`chatbatch.secrets`. Never read ``os.environ`` anywhere else.
 """
 
@@ -20,8 +20,8 @@ WHATSAPP_MAX_TEXT_CHARS = 65_536
 
 
 class CommonSettings(BaseSettings):
-    # env_ignore_empty: CloudFormation cannot unset a variable, so template parameters left at "" (DATABASE_URL
-    # when DB_SECRET_ARN is used, WEBHOOK_SECRET_ARN locally) arrive as empty strings and must mean "not set".
+    # env_ignore_empty: CloudFormation cannot unset a variable, so template parameters left at "" (an optional
+    # LLM_API_KEY_SECRET_ARN or GATEWAY_TOKEN_SECRET_ARN, say) arrive as empty strings and must mean "not set".
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=True)
 
     # Locally: a DSN. In AWS: the RDS secret (JSON with host/port/username/password/dbname) + optional overrides.
