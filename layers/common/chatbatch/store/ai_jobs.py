@@ -224,21 +224,21 @@ def _update(cur: Cursor, job_id: int, to: JobStatus, assignments: str, *, strict
 def sent_replies(cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str,
                  within: timedelta) -> tuple[list[SentReply], datetime]:
     """Replies of this chat that carry ``message_id`` or were handed over ``within`` before now; and now."""
+    # One round trip also when the chat has no reply: the clock row always comes back, the replies joined to it.
     cur.execute(
         """
-        SELECT reply, reply_message_id, sending_at, now(), id, echo_message_id
-          FROM ai_jobs
-         WHERE session_tok = %(s)s AND chat_jid = %(c)s AND reply IS NOT NULL AND sending_at IS NOT NULL
-           AND (reply_message_id = %(mid)s OR sending_at >= now() - %(within)s)
+        SELECT clock.now, j.reply, j.reply_message_id, j.sending_at, j.id, j.echo_message_id
+          FROM (SELECT now() AS now) AS clock
+          LEFT JOIN ai_jobs AS j
+            ON j.session_tok = %(s)s AND j.chat_jid = %(c)s AND j.reply IS NOT NULL AND j.sending_at IS NOT NULL
+           AND (j.reply_message_id = %(mid)s OR j.sending_at >= clock.now - %(within)s)
         """,
         {"s": session_tok, "c": chat_jid, "mid": message_id, "within": within},
     )
     rows = cur.fetchall()
-    if not rows:
-        cur.execute("SELECT now()")
-        return [], cur.fetchone()[0]
-    return [SentReply(text=r[0], message_id=r[1], sending_at=r[2], job_id=r[4], echo_message_id=r[5])
-            for r in rows], rows[0][3]
+    replies = [SentReply(text=r[1], message_id=r[2], sending_at=r[3], job_id=r[4], echo_message_id=r[5])
+               for r in rows if r[4] is not None]
+    return replies, rows[0][0]
 
 
 def record_echo(cur: Cursor, job_id: int, *, message_id: str) -> None:
