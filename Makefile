@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test bench clean demo sam build deploy lint
+.PHONY: venv dev test bench clean demo sam build deploy lint format
 
 venv: $(STAMP)
 
@@ -58,10 +58,17 @@ build: sam
 deploy: build
 	$(SAM_RUN) deploy --config-env $(ENV)
 
-## make lint: sam validate --lint and cfn-lint on template.yaml
+## make lint: ruff (lint + format check) on the code, sam validate --lint and cfn-lint on template.yaml
 lint: venv sam
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(SAM_RUN) validate --lint --template-file template.yaml
 	$(VENV)/bin/cfn-lint template.yaml
+
+## make format: ruff's formatter and safe fixes, in place
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .aws-sam

@@ -53,11 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         migrate.migrate_dsn(url)
         os.environ["DATABASE_URL"] = url
         ctx = BenchContext(database_url=url, quick=args.quick)
-        names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_"))
+        names = sorted(
+            m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+        )
         if args.only:
             names = [n for n in names if n.removeprefix("bench_") in args.only]
-        print(f"# chatbatch benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}; "
-              f"{os.cpu_count()} cores)")
+        print(
+            f"# chatbatch benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}; "
+            f"{os.cpu_count()} cores)"
+        )
         for name in names:
             started = time.perf_counter()
             importlib.import_module(f"bench.{name}").run(ctx)

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import psycopg2
-
-from bench.report import median, percentile, print_table, ratio
 from chatbatch import views
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.paging import PageKey, encode_cursor
@@ -26,6 +24,8 @@ from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings
 from chatbatch_local.explain import ExplainingCursor, index_scan
 from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
+
+from bench.report import median, percentile, print_table, ratio
 
 PAGE = 20
 
@@ -59,8 +59,15 @@ def run(ctx) -> None:
     handler_rows, sql_rows, plan_rows = [], [], []
     for name, path, cursor_param, total, table, order, index in (
         ("rooms", "/chat-rooms", "cursor", rooms, "chat_rooms", "last_activity", "chat_rooms_tenant_activity"),
-        ("messages", f"/chat-rooms/{big_room}/messages", "before", messages, "chat_messages", "message_timestamp",
-         "chat_messages_room_time"),
+        (
+            "messages",
+            f"/chat-rooms/{big_room}/messages",
+            "before",
+            messages,
+            "chat_messages",
+            "message_timestamp",
+            "chat_messages_room_time",
+        ),
     ):
         get(path, limit=PAGE)  # warm: the first request pays for the connection, not for paging
         followed_at = time.perf_counter()
@@ -72,27 +79,45 @@ def run(ctx) -> None:
         last_offset = (total - 1) // PAGE * PAGE
         last_cursor = encode_cursor(_key_at(conn, table, order, tenant, big_room, last_offset - 1))
 
-        first, deep, last = _timed(repeats, [
-            lambda: get(path, limit=PAGE),
-            lambda: get(path, limit=PAGE, **{cursor_param: cursor}),
-            lambda: get(path, limit=PAGE, **{cursor_param: last_cursor}),
-        ])
+        first, deep, last = _timed(
+            repeats,
+            [
+                lambda: get(path, limit=PAGE),
+                lambda: get(path, limit=PAGE, **{cursor_param: cursor}),
+                lambda: get(path, limit=PAGE, **{cursor_param: last_cursor}),
+            ],
+        )
         base = median(first)
         handler_rows += [
             (name, "1 (first)", 0, median(first), percentile(first, 95), "1.00x"),
-            (name, f"{deep_page} (cursor followed {hops}x)", hops * PAGE, median(deep), percentile(deep, 95),
-             ratio(median(deep), base)),
-            (name, f"{last_offset // PAGE + 1} (last)", last_offset, median(last), percentile(last, 95),
-             ratio(median(last), base)),
+            (
+                name,
+                f"{deep_page} (cursor followed {hops}x)",
+                hops * PAGE,
+                median(deep),
+                percentile(deep, 95),
+                ratio(median(deep), base),
+            ),
+            (
+                name,
+                f"{last_offset // PAGE + 1} (last)",
+                last_offset,
+                median(last),
+                percentile(last, 95),
+                ratio(median(last), base),
+            ),
         ]
         handler_rows.append((name, "following next_cursor (mean per page)", "", per_hop_ms, "", ""))
 
         for depth in (0, hops * PAGE, last_offset):
             keyset_key = _key_at(conn, table, order, tenant, big_room, depth - 1) if depth else None
-            keyset, offset = _timed(repeats, [
-                lambda: _sql_page(conn, table, order, tenant, big_room, key=keyset_key),
-                lambda: _sql_page(conn, table, order, tenant, big_room, offset=depth),
-            ])
+            keyset, offset = _timed(
+                repeats,
+                [
+                    lambda: _sql_page(conn, table, order, tenant, big_room, key=keyset_key),
+                    lambda: _sql_page(conn, table, order, tenant, big_room, offset=depth),
+                ],
+            )
             sql_rows.append((name, depth, median(keyset), median(offset), ratio(median(offset), median(keyset))))
             plan_rows.append((name, depth, *_view_plan(conn, table, index, tenant, big_room, keyset_key)))
 
@@ -175,20 +200,25 @@ def _key_at(conn, table: str, order: str, tenant: str, room: int, position: int)
     """The key of the row at ``position`` (0-based) of the list: a cursor pointing right after it."""
     where, params = _where(table, tenant, room)
     with conn.cursor() as cur:
-        cur.execute(f"SELECT {order}, id FROM {table} WHERE {where} ORDER BY {order} DESC, id DESC "
-                    f"OFFSET %(position)s LIMIT 1", params | {"position": position})
+        cur.execute(
+            f"SELECT {order}, id FROM {table} WHERE {where} ORDER BY {order} DESC, id DESC OFFSET %(position)s LIMIT 1",
+            params | {"position": position},
+        )
         return PageKey(*cur.fetchone())
 
 
-def _sql_page(conn, table: str, order: str, tenant: str, room: int, *, key: PageKey | None = None,
-              offset: int = 0) -> None:
+def _sql_page(
+    conn, table: str, order: str, tenant: str, room: int, *, key: PageKey | None = None, offset: int = 0
+) -> None:
     where, params = _where(table, tenant, room)
     if key is not None:
         where += f" AND ({order}, id) < (%(at)s, %(id)s)"
         params |= {"at": key.at, "id": key.id}
     with conn.cursor() as cur:
-        cur.execute(f"SELECT * FROM {table} WHERE {where} ORDER BY {order} DESC, id DESC "
-                    f"LIMIT {PAGE + 1} OFFSET %(offset)s", params | {"offset": offset})
+        cur.execute(
+            f"SELECT * FROM {table} WHERE {where} ORDER BY {order} DESC, id DESC LIMIT {PAGE + 1} OFFSET %(offset)s",
+            params | {"offset": offset},
+        )
         cur.fetchall()
 
 

@@ -43,10 +43,15 @@ class Workload:
 
     def payload(self, index: int) -> dict:
         chat = index % self.chats
-        return {"session_token": self.run_id, "message_id": f"{self.run_id}-{index}",
-                "from": f"62812{chat:08d}@s.whatsapp.net", "to": "6280000000000@s.whatsapp.net",
-                "body": f"bubble {index} of chat {chat}", "push_name": f"Contact {chat}",
-                "timestamp": 1_795_694_400 + index}
+        return {
+            "session_token": self.run_id,
+            "message_id": f"{self.run_id}-{index}",
+            "from": f"62812{chat:08d}@s.whatsapp.net",
+            "to": "6280000000000@s.whatsapp.net",
+            "body": f"bubble {index} of chat {chat}",
+            "push_name": f"Contact {chat}",
+            "timestamp": 1_795_694_400 + index,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,30 +103,57 @@ def _measure_throughput(ctx) -> None:
             handler += _all(handled)
             floor += _all(inserted)
         handler_rate, floor_rate = median(handler_rates), median(floor_rates)
-        rows.append([workers, messages, chats, handler_rate, floor_rate, ratio(handler_rate, floor_rate),
-                     _ms(percentile(handler, 50)), _ms(percentile(handler, 99)),
-                     _ms(percentile(floor, 50)), _ms(percentile(floor, 99))])
+        rows.append(
+            [
+                workers,
+                messages,
+                chats,
+                handler_rate,
+                floor_rate,
+                ratio(handler_rate, floor_rate),
+                _ms(percentile(handler, 50)),
+                _ms(percentile(handler, 99)),
+                _ms(percentile(floor, 50)),
+                _ms(percentile(floor, 99)),
+            ]
+        )
     print_table(
         f"Ingest: api lambda_handler in-process, {messages:,} webhooks over {chats} chats "
         f"(concurrency = processes; rates: median of {rounds} rounds) vs raw single-row INSERT+COMMIT "
         f"(1-min load average before: {load_before:.1f})",
-        ["concurrency", "messages", "chats", "handler msg/s", "floor insert/s", "handler/floor",
-         "handler p50 ms", "handler p99 ms", "floor p50 ms", "floor p99 ms"],
+        [
+            "concurrency",
+            "messages",
+            "chats",
+            "handler msg/s",
+            "floor insert/s",
+            "handler/floor",
+            "handler p50 ms",
+            "handler p99 ms",
+            "floor p50 ms",
+            "floor p99 ms",
+        ],
         rows,
     )
 
 
 def _measure_cold_start(ctx) -> None:
     samples = ctx.scale(7, 1)
-    floor, tracer, api = (_cold_start(setup, code, samples, warm_up=not ctx.quick) for setup, code in
-                          (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT)))
+    floor, tracer, api = (
+        _cold_start(setup, code, samples, warm_up=not ctx.quick)
+        for setup, code in (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT))
+    )
     print_table(
         f"Cold start: import time in a fresh interpreter (median of {samples}; modules loaded of {HEAVY_MODULES})",
         ["import", "median ms", "vs floor", "heavy modules loaded"],
-        [[label, _ms(seconds), ratio(seconds, floor[0]), ", ".join(heavy) or "none"]
-         for label, (seconds, heavy) in (("floor: import aws_lambda_powertools, psycopg2, pydantic", floor),
-                                         ("floor + Powertools Tracer() (X-Ray SDK)", tracer),
-                                         ("functions/api/app.py", api))],
+        [
+            [label, _ms(seconds), ratio(seconds, floor[0]), ", ".join(heavy) or "none"]
+            for label, (seconds, heavy) in (
+                ("floor: import aws_lambda_powertools, psycopg2, pydantic", floor),
+                ("floor + Powertools Tracer() (X-Ray SDK)", tracer),
+                ("functions/api/app.py", api),
+            )
+        ],
     )
     # Powertools imports botocore itself, and its Tracer's X-Ray SDK imports botocore.session: that much is the
     # price of the floor and of tracing. Anything beyond it (boto3, an LLM client) is ours and must stay lazy.
@@ -133,14 +165,17 @@ def _measure_cold_start(ctx) -> None:
 # --- throughput and latency -------------------------------------------------------------------------------
 
 
-def _in_processes(target: Callable[[Share, object, object], None], database_url: str, workload: Workload,
-                  workers: int) -> list[Timing]:
+def _in_processes(
+    target: Callable[[Share, object, object], None], database_url: str, workload: Workload, workers: int
+) -> list[Timing]:
     """Run ``target`` in ``workers`` fresh processes; each gets ready, then all start together."""
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter per container, as Lambda has
     ready = spawn.Barrier(workers)
     results = spawn.Queue()
-    processes = [spawn.Process(target=target, args=(Share(database_url, workload, i, workers), ready, results))
-                 for i in range(workers)]
+    processes = [
+        spawn.Process(target=target, args=(Share(database_url, workload, i, workers), ready, results))
+        for i in range(workers)
+    ]
     for process in processes:
         process.start()
     timings = [results.get(timeout=600) for _ in processes]
@@ -164,8 +199,10 @@ def _handle_webhooks(share: Share, ready, results) -> None:
 
         api = load_function("api")
         headers = {"content-type": "application/json", "x-webhook-secret": BENCH_SECRET}
-        events = [http_api_event("POST", "/webhook", "", headers, json.dumps(share.workload.payload(i)).encode())
-                  for i in share.indexes()]
+        events = [
+            http_api_event("POST", "/webhook", "", headers, json.dumps(share.workload.payload(i)).encode())
+            for i in share.indexes()
+        ]
         warm = api.lambda_handler(http_api_event("GET", "/health", "", {}, b""), LambdaContext())
         if warm["statusCode"] != 200:
             raise RuntimeError(f"/health answered {warm}")
@@ -226,8 +263,10 @@ def _create_floor_table(database_url: str) -> None:
     conn = psycopg2.connect(database_url)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, session_tok text NOT NULL,"
-                        " body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {FLOOR_TABLE} (id bigserial PRIMARY KEY, session_tok text NOT NULL,"
+                " body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+            )
     finally:
         conn.close()
 
@@ -258,7 +297,7 @@ def _check_stored(database_url: str, workload: Workload) -> None:
 class _CountingCursor(psycopg2.extensions.cursor):
     statements = 0
 
-    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's parameter name
+    def execute(self, query, vars=None):
         _CountingCursor.statements += 1
         return super().execute(query, vars)
 
@@ -281,8 +320,9 @@ def _count_sql(database_url: str) -> list[list[object]]:
     from chatbatch.services.ingest import ingest_message
 
     workload = Workload(f"bench-sql-{uuid.uuid4().hex[:10]}", messages=2, chats=1)
-    db = Database(lambda: {"dsn": database_url, "connection_factory": _CountingConnection},
-                  cursor_factory=_CountingCursor)
+    db = Database(
+        lambda: {"dsn": database_url, "connection_factory": _CountingConnection}, cursor_factory=_CountingCursor
+    )
     db.connection()
     rows = []
     for case, index in (("first message of a chat", 0), ("next message of the chat", 1), ("retried (duplicate)", 1)):
@@ -322,7 +362,14 @@ def _cold_start(setup: str, code: str, samples: int, *, warm_up: bool) -> tuple[
 def _import_time(setup: str, code: str) -> tuple[float, list[str]]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.setdefault("POWERTOOLS_SERVICE_NAME", "chatbatch-bench")
-    out = subprocess.run([sys.executable, "-c", _PROBE.format(setup=setup, code=code, heavy=HEAVY_MODULES)],
-                         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(setup=setup, code=code, heavy=HEAVY_MODULES)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     return result["seconds"], result["heavy"]

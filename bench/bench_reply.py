@@ -24,16 +24,40 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bench.report import percentile, print_table, ratio
 
 SEED = 20261126
 BUSINESS = "6280000000000@s.whatsapp.net"
-WORDS = ("halo", "kak", "saya", "mau", "pesan", "produk", "yang", "warna", "merah", "ukuran", "berapa", "harga",
-         "ongkir", "ke", "bandung", "bisa", "cod", "ya", "terima", "kasih", "stok", "masih", "ada", "?")
+WORDS = (
+    "halo",
+    "kak",
+    "saya",
+    "mau",
+    "pesan",
+    "produk",
+    "yang",
+    "warna",
+    "merah",
+    "ukuran",
+    "berapa",
+    "harga",
+    "ongkir",
+    "ke",
+    "bandung",
+    "bisa",
+    "cod",
+    "ya",
+    "terima",
+    "kasih",
+    "stok",
+    "masih",
+    "ada",
+    "?",
+)
 DEBOUNCE_SECONDS = 3.0  # the sweeper's default window: in-burst gaps are shorter, pauses longer
-TRACE_START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # virtual clock's zero
+TRACE_START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # virtual clock's zero
 
 
 @dataclass(frozen=True)
@@ -80,7 +104,6 @@ class Pipeline:
 
     def __init__(self, database_url: str) -> None:
         import boto3
-
         from chatbatch.adapters.queue import SqsJobQueue
         from chatbatch.db import Database
         from chatbatch.domain.debounce import DebounceRule
@@ -92,8 +115,13 @@ class Pipeline:
         self.api, self.worker = load_function("api"), load_function("worker")
         self.db = Database(lambda: {"dsn": database_url})
         self.queues = start_local_sqs()
-        self.sqs = boto3.client("sqs", endpoint_url=self.queues.endpoint_url, region_name="us-east-1",
-                                aws_access_key_id="local", aws_secret_access_key="local")
+        self.sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.queues.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
         self.queue = SqsJobQueue(self.queues.queue_url, region="us-east-1", endpoint_url=self.queues.endpoint_url)
         self.sweeper_settings = sweeper_settings()
         self.rule = DebounceRule.from_settings(self.sweeper_settings)
@@ -107,11 +135,21 @@ class Pipeline:
     def post(self, bubble: Bubble) -> None:
         from chatbatch_local.lambda_runtime import LambdaContext, http_api_event
 
-        payload = {"session_token": self.session, "message_id": uuid.uuid4().hex, "from": bubble.chat,
-                   "to": BUSINESS, "body": bubble.text, "push_name": "Bench"}
-        event = http_api_event("POST", "/webhook", "", {"content-type": "application/json",
-                                                        "x-webhook-secret": "dev-webhook-secret"},
-                               json.dumps(payload).encode())
+        payload = {
+            "session_token": self.session,
+            "message_id": uuid.uuid4().hex,
+            "from": bubble.chat,
+            "to": BUSINESS,
+            "body": bubble.text,
+            "push_name": "Bench",
+        }
+        event = http_api_event(
+            "POST",
+            "/webhook",
+            "",
+            {"content-type": "application/json", "x-webhook-secret": "dev-webhook-secret"},
+            json.dumps(payload).encode(),
+        )
         assert self.api.lambda_handler(event, LambdaContext(function_name="api"))["statusCode"] == 200
         self.pending.setdefault(bubble.chat, []).append(bubble.at)
 
@@ -125,9 +163,14 @@ class Pipeline:
         from chatbatch_local.worker_poller import poll_once
 
         now = TRACE_START + timedelta(seconds=at)
-        ready = [chat for chat, arrivals in self.pending.items() if arrivals and self.rule.readiness(
-            newest_at=_virtual(max(arrivals)), oldest_at=_virtual(min(arrivals)), pending=len(arrivals), now=now
-        ).ready]
+        ready = [
+            chat
+            for chat, arrivals in self.pending.items()
+            if arrivals
+            and self.rule.readiness(
+                newest_at=_virtual(max(arrivals)), oldest_at=_virtual(min(arrivals)), pending=len(arrivals), now=now
+            ).ready
+        ]
         if not ready:
             return 0
 
@@ -135,16 +178,18 @@ class Pipeline:
             batches = []
             for chat in ready:
                 _, [stored] = ai_chat_messages.pending_chats(cur, [(self.session, chat)])
-                bubbles = tuple(PendingBubble(b.message_id, _virtual(a))  # the trace's clock, not the database's
-                                for b, a in zip(stored.bubbles, self.pending[chat], strict=True))
+                bubbles = tuple(
+                    PendingBubble(b.message_id, _virtual(a))  # the trace's clock, not the database's
+                    for b, a in zip(stored.bubbles, self.pending[chat], strict=True)
+                )
                 batches.append(self.rule.next_batch(PendingChat(self.session, chat, bubbles), now))
             jobs = ai_jobs.insert_batches(cur, batches)
             ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
             return jobs
 
         for job in self.db.transaction(make_jobs):
-            taken = self.pending[job.batch.chat_jid][:job.batch.size]
-            del self.pending[job.batch.chat_jid][:job.batch.size]
+            taken = self.pending[job.batch.chat_jid][: job.batch.size]
+            del self.pending[job.batch.chat_jid][: job.batch.size]
             self.sweep_delays[job.id] = at - (max(taken) + self.rule.debounce_seconds)
         send_due_jobs(self.db, self.queue, self.sweeper_settings)
         while poll_once(self.sqs, self.queues.queue_url, self.worker.lambda_handler, wait_seconds=0) != (0, 0):
@@ -182,29 +227,46 @@ def run(ctx) -> None:
                     next_bubble += 1
                 pipeline.sweep(tick)
         elapsed = time.perf_counter() - started
-        calls, tokens, after_enqueue, replies = pipeline.db.transaction(
-            lambda cur: _measured(cur, pipeline.session))
+        calls, tokens, after_enqueue, replies = pipeline.db.transaction(lambda cur: _measured(cur, pipeline.session))
         sweep_delays = pipeline.sweep_delays
     finally:
         pipeline.close()
 
     settings = worker_settings()
-    base_calls, base_tokens = baseline_one_call_per_bubble(bursts, settings.system_prompt,
-                                                           settings.history_context_messages)
+    base_calls, base_tokens = baseline_one_call_per_bubble(
+        bursts, settings.system_prompt, settings.history_context_messages
+    )
     latencies = [sweep_delays[job_id] + seconds for job_id, seconds in after_enqueue.items()]
     print_table(
         f"Replies per burst: {len(bursts):,} bursts, {len(arrivals):,} bubbles, "
         f"{len({b[0].chat for b in bursts}):,} chats (seed {SEED}; sweeper rule, echo LLM)",
         ["variant", "LLM calls", "prompt tokens", "calls per burst", "calls vs baseline", "tokens vs baseline"],
-        [["one call per bubble (baseline)", base_calls, base_tokens, base_calls / len(bursts), "1.00x", "1.00x"],
-         ["one call per burst (chatbatch)", calls, tokens, calls / len(bursts), ratio(calls, base_calls),
-          ratio(tokens, base_tokens)]],
+        [
+            ["one call per bubble (baseline)", base_calls, base_tokens, base_calls / len(bursts), "1.00x", "1.00x"],
+            [
+                "one call per burst (chatbatch)",
+                calls,
+                tokens,
+                calls / len(bursts),
+                ratio(calls, base_calls),
+                ratio(tokens, base_tokens),
+            ],
+        ],
     )
     print_table(
         "Reply latency after the window: sweep delay (virtual, 1 s ticks) + enqueue → reply sent (measured)",
         ["replies", "in history", "sweep delay p50 ms", "p50 ms", "p99 ms", "max ms", "wall time s"],
-        [[calls, replies, percentile(list(sweep_delays.values()), 50) * 1000, percentile(latencies, 50) * 1000,
-          percentile(latencies, 99) * 1000, max(latencies) * 1000, elapsed]],
+        [
+            [
+                calls,
+                replies,
+                percentile(list(sweep_delays.values()), 50) * 1000,
+                percentile(latencies, 50) * 1000,
+                percentile(latencies, 99) * 1000,
+                max(latencies) * 1000,
+                elapsed,
+            ]
+        ],
     )
     assert calls == replies == len(sweep_delays), "every job must get exactly one reply"
 

@@ -25,8 +25,6 @@ from contextlib import contextmanager
 
 import psycopg2
 import psycopg2.extensions
-
-from bench.report import median, percentile, print_table, ratio
 from chatbatch import migrate
 from chatbatch.adapters.queue import FakeJobQueue, SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
@@ -37,6 +35,8 @@ from chatbatch.services.sweep import sweep, sweep_loop
 from chatbatch.settings import SweeperSettings
 from chatbatch.store import ai_chat_messages
 
+from bench.report import median, percentile, print_table, ratio
+
 SEED_QUERY = """
     SELECT session_tok, "from", COUNT(*), array_agg(message_id)
     FROM ai_chat_messages
@@ -44,13 +44,15 @@ SEED_QUERY = """
       AND last_activity < NOW() - INTERVAL '3 seconds'
     GROUP BY session_tok, "from"
 """
-SEED_INDEX = 'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
+SEED_INDEX = (
+    'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
+)
 
 
 class _CountingCursor(psycopg2.extensions.cursor):
     statements = 0
 
-    def execute(self, query, vars=None):  # noqa: A002 - psycopg2's name
+    def execute(self, query, vars=None):
         type(self).statements += 1
         return super().execute(query, vars)
 
@@ -165,23 +167,53 @@ def measure_cost(ctx, url: str) -> None:
             assert len(queue.messages) == ready_chats, "every ready chat must make one job"
             with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
                 cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
-        results[size] = {"idle": (idle, idle_find, idle_seed),
-                         "ready": (median(busy), median(busy_find), median(busy_seed))}
+        results[size] = {
+            "idle": (idle, idle_find, idle_seed),
+            "ready": (median(busy), median(busy_find), median(busy_seed)),
+        }
         label = f"{size:,}"
         rows.append([label, "idle", idle, idle_find, idle_seed, ratio(idle_seed, idle_find), idle_statements])
-        rows.append([label, f"{ready_chats:,} ready chats", median(busy), median(busy_find), median(busy_seed),
-                     ratio(median(busy_seed), median(busy_find)), median(busy_statements)])
+        rows.append(
+            [
+                label,
+                f"{ready_chats:,} ready chats",
+                median(busy),
+                median(busy_find),
+                median(busy_seed),
+                ratio(median(busy_seed), median(busy_find)),
+                median(busy_statements),
+            ]
+        )
     db.close()
     conn.close()
-    print_table("Sweep cost vs history size (ms, median; seed = the seed's query + the seed's index)",
-                ["history rows", "case", "ours: sweep", "ours: find", "seed's query", "seed / ours (find)",
-                 "statements per sweep"], rows)
+    print_table(
+        "Sweep cost vs history size (ms, median; seed = the seed's query + the seed's index)",
+        [
+            "history rows",
+            "case",
+            "ours: sweep",
+            "ours: find",
+            "seed's query",
+            "seed / ours (find)",
+            "statements per sweep",
+        ],
+        rows,
+    )
     if len(sizes) > 1:
         small, large = results[sizes[0]], results[sizes[-1]]
-        print_table(f"Growth from {sizes[0]:,} to {sizes[-1]:,} history rows ({sizes[-1] // sizes[0]}x the rows)",
-                    ["case", "ours: sweep", "ours: find", "seed's query"],
-                    [[case, ratio(large[case][0], small[case][0]), ratio(large[case][1], small[case][1]),
-                      ratio(large[case][2], small[case][2])] for case in ("idle", "ready")])
+        print_table(
+            f"Growth from {sizes[0]:,} to {sizes[-1]:,} history rows ({sizes[-1] // sizes[0]}x the rows)",
+            ["case", "ours: sweep", "ours: find", "seed's query"],
+            [
+                [
+                    case,
+                    ratio(large[case][0], small[case][0]),
+                    ratio(large[case][1], small[case][1]),
+                    ratio(large[case][2], small[case][2]),
+                ]
+                for case in ("idle", "ready")
+            ],
+        )
 
 
 def measure_precision(ctx, url: str) -> None:
@@ -194,17 +226,25 @@ def measure_precision(ctx, url: str) -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # moto accepts any credentials
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     queues = start_local_sqs()
-    settings = SweeperSettings(database_url=url, queue_url=queues.queue_url, sqs_endpoint_url=queues.endpoint_url,
-                               debounce_seconds=window, sweep_interval_seconds=interval)
+    settings = SweeperSettings(
+        database_url=url,
+        queue_url=queues.queue_url,
+        sqs_endpoint_url=queues.endpoint_url,
+        debounce_seconds=window,
+        sweep_interval_seconds=interval,
+    )
     tok = f"precision-{uuid.uuid4().hex[:8]}"
     stop = threading.Event()
     deadline = time.monotonic() + spread + 2 * window + 10
 
     def loop() -> None:
         db, queue = Database(connect_params_from_settings(settings)), SqsJobQueue.from_settings(settings)
-        sweep_loop(lambda: sweep(db, queue, settings),
-                   interval_seconds=interval, safety_margin_ms=0,
-                   remaining_ms=lambda: 0 if stop.is_set() else int((deadline - time.monotonic()) * 1000))
+        sweep_loop(
+            lambda: sweep(db, queue, settings),
+            interval_seconds=interval,
+            safety_margin_ms=0,
+            remaining_ms=lambda: 0 if stop.is_set() else int((deadline - time.monotonic()) * 1000),
+        )
         db.close()
 
     def contact(n: int, rng: random.Random) -> None:
@@ -213,9 +253,19 @@ def measure_precision(ctx, url: str) -> None:
         for b in range(rng.randint(1, 4)):
             if b:
                 time.sleep(rng.uniform(0, 0.5 * window))  # well inside the window: the same burst
-            ingest_message(db, parse_webhook({"session_token": tok, "message_id": f"{n}-{b}", "body": "Halo",
-                                              "from": f"6287{n:06d}@s.whatsapp.net", "to": "biz@s.whatsapp.net"}),
-                           reply_groups=False)
+            ingest_message(
+                db,
+                parse_webhook(
+                    {
+                        "session_token": tok,
+                        "message_id": f"{n}-{b}",
+                        "body": "Halo",
+                        "from": f"6287{n:06d}@s.whatsapp.net",
+                        "to": "biz@s.whatsapp.net",
+                    }
+                ),
+                reply_groups=False,
+            )
         db.close()
 
     sweeper = threading.Thread(target=loop)
@@ -229,9 +279,11 @@ def measure_precision(ctx, url: str) -> None:
     try:
         while time.monotonic() < deadline:
             with conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM ai_chat_messages WHERE session_tok = %s AND NOT is_batched "
-                            "UNION ALL SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NULL",
-                            (tok, tok))
+                cur.execute(
+                    "SELECT count(*) FROM ai_chat_messages WHERE session_tok = %s AND NOT is_batched "
+                    "UNION ALL SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NULL",
+                    (tok, tok),
+                )
                 if all(n == 0 for (n,) in cur.fetchall()):
                     break
             conn.rollback()
@@ -239,18 +291,32 @@ def measure_precision(ctx, url: str) -> None:
         stop.set()
         sweeper.join()
         with conn.cursor() as cur:
-            cur.execute("SELECT extract(epoch FROM enqueued_at - last_message_at) * 1000 - %s, chat_jid "
-                        "FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NOT NULL", (window * 1000, tok))
+            cur.execute(
+                "SELECT extract(epoch FROM enqueued_at - last_message_at) * 1000 - %s, chat_jid "
+                "FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NOT NULL",
+                (window * 1000, tok),
+            )
             found = cur.fetchall()
     finally:
         conn.close()
         queues.stop()
     delays = [float(d) for d, _ in found]
-    print_table(f"Debounce precision: enqueued - (last bubble + window), ms (window {window:g} s, sweep every "
-                f"{interval:g} s, moto SQS)",
-                ["bursts", "jobs", "bursts split", "p50", "p99", "max", "min"],
-                [[chats, len(found), len(found) - len({jid for _, jid in found}), percentile(delays, 50),
-                  percentile(delays, 99), max(delays, default=0.0), min(delays, default=0.0)]])
+    print_table(
+        f"Debounce precision: enqueued - (last bubble + window), ms (window {window:g} s, sweep every "
+        f"{interval:g} s, moto SQS)",
+        ["bursts", "jobs", "bursts split", "p50", "p99", "max", "min"],
+        [
+            [
+                chats,
+                len(found),
+                len(found) - len({jid for _, jid in found}),
+                percentile(delays, 50),
+                percentile(delays, 99),
+                max(delays, default=0.0),
+                min(delays, default=0.0),
+            ]
+        ],
+    )
 
 
 def run(ctx) -> None:

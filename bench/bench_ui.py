@@ -17,14 +17,14 @@ from urllib.parse import urlencode
 
 import psycopg2
 import psycopg2.extensions
-
-from bench.report import median, percentile, print_table, ratio
 from chatbatch import views
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.room_changes import MAX_CHANGED_ROOMS, changes_window_start
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings
 from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
+
+from bench.report import median, percentile, print_table, ratio
 
 CHANGED = 5
 
@@ -52,20 +52,41 @@ def run(ctx) -> None:
 
         cursor = get("/chat-rooms/changes")["cursor"]
         with conn.cursor() as cur:  # between two polls: five rooms get a message
-            cur.execute("UPDATE chat_rooms SET last_message = 'new', last_activity = now() WHERE id IN "
-                        "(SELECT id FROM chat_rooms WHERE user_token = %s ORDER BY id LIMIT %s)", (tenant, CHANGED))
+            cur.execute(
+                "UPDATE chat_rooms SET last_message = 'new', last_activity = now() WHERE id IN "
+                "(SELECT id FROM chat_rooms WHERE user_token = %s ORDER BY id LIMIT %s)",
+                (tenant, CHANGED),
+            )
         poll = _timed(repeats, lambda: get("/chat-rooms/changes", since=cursor))
         reload = _timed(repeats, lambda: get("/chat-rooms", limit=30))
         assert len(get("/chat-rooms/changes", since=cursor)["items"]) == CHANGED
         baseline = baseline or median(poll)
-        rows.append([size, CHANGED, _buffers_read(conn, tenant, cursor), median(poll), percentile(poll, 95),
-                     ratio(median(poll), baseline), median(reload), percentile(reload, 95)])
+        rows.append(
+            [
+                size,
+                CHANGED,
+                _buffers_read(conn, tenant, cursor),
+                median(poll),
+                percentile(poll, 95),
+                ratio(median(poll), baseline),
+                median(reload),
+                percentile(reload, 95),
+            ]
+        )
     db.close()
     conn.close()
     print_table(
         f"changes poll vs tenant size ({repeats} requests each, in-process handler, ms)",
-        ["rooms of the tenant", "changed", "poll query buffers", "poll p50", "poll p95", "poll vs smallest",
-         "list page p50", "list page p95"],
+        [
+            "rooms of the tenant",
+            "changed",
+            "poll query buffers",
+            "poll p50",
+            "poll p95",
+            "poll vs smallest",
+            "list page p50",
+            "list page p95",
+        ],
         rows,
     )
 
@@ -101,8 +122,9 @@ class _Explained(psycopg2.extensions.cursor):
 def _buffers_read(conn, tenant: str, cursor: str) -> int:
     """Pages the poll's query touches: a measure the shared machine's noise cannot move."""
     with conn.cursor(cursor_factory=_Explained) as cur:
-        explained = views.rooms_changed_since(cur, user_token=tenant, since=changes_window_start(cursor),
-                                              size=MAX_CHANGED_ROOMS + 1)
+        explained = views.rooms_changed_since(
+            cur, user_token=tenant, since=changes_window_start(cursor), size=MAX_CHANGED_ROOMS + 1
+        )
     plan = explained[0]["QUERY PLAN"][0]["Plan"]
     return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
 

@@ -2,7 +2,6 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from chatbatch.api.resolver import create_app
 from chatbatch.observability import logger, metrics, tracer
 

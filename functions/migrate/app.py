@@ -4,7 +4,6 @@ Delete is a no-op; every request gets an answer on its pre-signed URL, also when
 """
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from chatbatch import migrate
 from chatbatch.adapters.cloudformation import CustomResourceRequest, PresignedUrlResponder
 from chatbatch.db import connect_params_from_settings

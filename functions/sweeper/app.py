@@ -7,7 +7,6 @@ from functools import lru_cache
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import database_for
 from chatbatch.observability import logger, metrics, tracer
@@ -27,7 +26,12 @@ def job_queue_for(settings: SweeperSettings) -> SqsJobQueue:
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict:
     settings = sweeper_settings()
-    summary = run_sweeps(database_for(settings), job_queue_for(settings), settings,
-                         remaining_ms=context.get_remaining_time_in_millis, metrics=metrics)
+    summary = run_sweeps(
+        database_for(settings),
+        job_queue_for(settings),
+        settings,
+        remaining_ms=context.get_remaining_time_in_millis,
+        metrics=metrics,
+    )
     logger.info("sweeps done", extra={"scheduled_at": event.time.isoformat(), **asdict(summary)})
     return asdict(summary)

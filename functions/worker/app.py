@@ -14,14 +14,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
-
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
 from chatbatch.adapters.llm import Llm, llm_from_settings
 from chatbatch.db import database_for
 from chatbatch.observability import MetricName, logger, metrics, tracer
 from chatbatch.services.reply import JobBusy, ReplyOutcome, ReplyPolicy, fail_job, reply_to_job
 from chatbatch.settings import worker_settings
+from pydantic import BaseModel, ConfigDict
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # A batch whose every record failed is still answered with the list of failures, not a Lambda error: SQS
@@ -68,8 +67,10 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
             failed = fail_job(db, job_id, error=f"gave up after {receives} receives: {exc}")
             logger.error("job failed for good", extra={"job_id": job_id, "receives": receives, "marked": failed})
         else:
-            logger.warning("job attempt failed; the queue will retry",
-                           extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__})
+            logger.warning(
+                "job attempt failed; the queue will retry",
+                extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__},
+            )
         raise
     _record_metrics(outcome)
     logger.info("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
@@ -78,21 +79,24 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
 
 def _record_metrics(outcome: ReplyOutcome) -> None:
     if outcome.completion is not None:
-        metrics.add_metric(name=MetricName.LLM_LATENCY.value, unit=MetricUnit.Milliseconds,
-                           value=outcome.completion.latency_ms)
-        metrics.add_metric(name=MetricName.LLM_TOKENS_IN.value, unit=MetricUnit.Count,
-                           value=outcome.completion.tokens_in)
-        metrics.add_metric(name=MetricName.LLM_TOKENS_OUT.value, unit=MetricUnit.Count,
-                           value=outcome.completion.tokens_out)
+        metrics.add_metric(
+            name=MetricName.LLM_LATENCY.value, unit=MetricUnit.Milliseconds, value=outcome.completion.latency_ms
+        )
+        metrics.add_metric(
+            name=MetricName.LLM_TOKENS_IN.value, unit=MetricUnit.Count, value=outcome.completion.tokens_in
+        )
+        metrics.add_metric(
+            name=MetricName.LLM_TOKENS_OUT.value, unit=MetricUnit.Count, value=outcome.completion.tokens_out
+        )
     if outcome.result == "done":
         metrics.add_metric(name=MetricName.REPLIES_SENT.value, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=MetricName.REPLY_LATENCY.value, unit=MetricUnit.Seconds,
-                           value=outcome.reply_latency_seconds)
+        metrics.add_metric(
+            name=MetricName.REPLY_LATENCY.value, unit=MetricUnit.Seconds, value=outcome.reply_latency_seconds
+        )
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=reply_to_record, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=reply_to_record, processor=processor, context=context)

@@ -13,13 +13,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chatbatch.db import Database
 from chatbatch.domain.messages import chat_id
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.store import chat_messages
+
 from chatbatch_local.stack import STACK_FILE
 
 BUBBLES = ("Halo", "Saya mau", "pesan produk")
@@ -30,24 +31,39 @@ BUSINESS = "6280000000000@s.whatsapp.net"
 
 def post_bubble(api_url: str, secret: str, text: str) -> str:
     message_id = f"demo-{uuid.uuid4().hex[:12]}"
-    payload = {"session_token": SESSION, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
-               "body": text, "push_name": "Budi", "timestamp": int(time.time() * 1000)}
-    request = urllib.request.Request(f"{api_url}/webhook", data=json.dumps(payload).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "X-Webhook-Secret": secret})
+    payload = {
+        "session_token": SESSION,
+        "message_id": message_id,
+        "from": CONTACT,
+        "to": BUSINESS,
+        "body": text,
+        "push_name": "Budi",
+        "timestamp": int(time.time() * 1000),
+    }
+    request = urllib.request.Request(
+        f"{api_url}/webhook",
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Webhook-Secret": secret},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         print(f"  → {text!r}: HTTP {response.status} {response.read().decode()}")
     return message_id
 
 
 def room_history(db: Database) -> list[ChatLine]:
-    return db.transaction(lambda cur: chat_messages.recent(
-        cur, chat_id=chat_id(SESSION, CONTACT), user_token=SESSION, limit=50,
-        arrived_by=datetime.now(timezone.utc)))
+    return db.transaction(
+        lambda cur: chat_messages.recent(
+            cur, chat_id=chat_id(SESSION, CONTACT), user_token=SESSION, limit=50, arrived_by=datetime.now(UTC)
+        )
+    )
 
 
 def replies_after(lines: list[ChatLine], message_id: str) -> list[ChatLine]:
     ids = [line.message_id for line in lines]
-    return [line for line in lines[ids.index(message_id) + 1:] if line.sender_type == "ai"] if message_id in ids else []
+    return (
+        [line for line in lines[ids.index(message_id) + 1 :] if line.sender_type == "ai"] if message_id in ids else []
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack-file", type=Path, default=STACK_FILE, help=f"default {STACK_FILE}")
     args = parser.parse_args(argv)
     if not args.stack_file.exists():
-        print(f"no running stack ({args.stack_file} is missing): start `make dev` in another terminal first",
-              file=sys.stderr)
+        print(
+            f"no running stack ({args.stack_file} is missing): start `make dev` in another terminal first",
+            file=sys.stderr,
+        )
         return 2
     stack = json.loads(args.stack_file.read_text())
     db = Database(lambda: {"dsn": stack["database_url"]})
@@ -80,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in lines:
         print(f"  {line.sender_type:>7}: {line.as_text().replace(chr(10), ' / ')}")
     if not replies:
-        print(f"\nno reply within {args.wait:.0f} s: the sweeper batches the bubbles into a job — is it part of "
-              "this `make dev`? (see docs/worker.md)", file=sys.stderr)
+        print(
+            f"\nno reply within {args.wait:.0f} s: the sweeper batches the bubbles into a job — is it part of "
+            "this `make dev`? (see docs/worker.md)",
+            file=sys.stderr,
+        )
         return 1
     return 0 if len(replies) == 1 else 1
 

@@ -32,7 +32,9 @@ class _ContainerServer(ThreadingHTTPServer):
         self.container.shutdown(wait=False)
 
 
-def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, function_name: str = "api") -> ThreadingHTTPServer:
+def make_server(
+    handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, function_name: str = "api"
+) -> ThreadingHTTPServer:
     container = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{function_name}-container")
 
     class RequestHandler(BaseHTTPRequestHandler):
@@ -48,8 +50,9 @@ def make_server(handler: Handler, host: str = "127.0.0.1", port: int = 3000, *, 
                 return
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
-            event = http_api_event(self.command, url.path, url.query, dict(self.headers.items()), body,
-                                   source_ip=self.client_address[0])
+            event = http_api_event(
+                self.command, url.path, url.query, dict(self.headers.items()), body, source_ip=self.client_address[0]
+            )
             try:
                 context = LambdaContext(function_name=function_name, timeout_seconds=29)
                 response = container.submit(handler, event, context).result()

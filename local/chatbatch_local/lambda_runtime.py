@@ -9,7 +9,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qsl
@@ -78,7 +78,7 @@ def http_api_event(
         text_body, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:
         text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     event = {
         "version": "2.0",
         "routeKey": "$default",

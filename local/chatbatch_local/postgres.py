@@ -64,13 +64,15 @@ class LocalPostgres:
         if done.returncode != 0:
             hint = ""
             if self._as_owner():
-                hint = (f"\n(as root the cluster runs as the postgres user, who must be able to reach {self.data_dir}: "
-                        "choose a data folder it can reach, e.g. --data-dir /var/tmp/chatbatch-pgdata, or set DATABASE_URL)")
+                hint = (
+                    f"\n(as root the cluster runs as the postgres user, who must be able to reach {self.data_dir}: "
+                    "choose a data folder it can reach, e.g. --data-dir /var/tmp/chatbatch-pgdata, or set DATABASE_URL)"
+                )
             raise RuntimeError(f"{Path(args[0]).name} failed (exit {done.returncode}):\n{done.stdout.strip()}{hint}")
 
     started_here: bool = False
 
-    def start(self) -> "LocalPostgres":
+    def start(self) -> LocalPostgres:
         """Start the cluster (creating it on first use), or attach to it when another process runs it."""
         self.data_dir = Path(self.data_dir).resolve()
         running_port = self._running_port()
@@ -83,14 +85,33 @@ class LocalPostgres:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             if os.geteuid() == 0:
                 shutil.chown(self.data_dir, "postgres", "postgres")
-            self._run(str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", DB_USER,
-                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8")
+            self._run(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                DB_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            )
         self.port = self.port or free_port()
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-o", options,
-                  "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start")
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         self.started_here = True
         self._ensure_database()
         return self
@@ -127,5 +148,8 @@ class LocalPostgres:
         """Stop the cluster if this process started it (a cluster another process runs is left alone)."""
         if self.started_here:
             self.started_here = False
-            subprocess.run([*self._as_owner(), str(self.bindir / "pg_ctl"), "-D", str(self.data_dir),
-                            "-m", "fast", "-w", "stop"], check=False, capture_output=True)
+            subprocess.run(
+                [*self._as_owner(), str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                check=False,
+                capture_output=True,
+            )

@@ -24,13 +24,15 @@ class LocalQueues:
             self.server = None
 
 
-def create_queues(endpoint_url: str, *, name: str = "chatbatch-jobs", visibility_timeout: int = 30,
-                  region: str = "us-east-1") -> tuple[str, str]:
+def create_queues(
+    endpoint_url: str, *, name: str = "chatbatch-jobs", visibility_timeout: int = 30, region: str = "us-east-1"
+) -> tuple[str, str]:
     """The FIFO job queue and its FIFO dead-letter queue (as template.yaml declares them); their URLs."""
     import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region,
-                       aws_access_key_id="local", aws_secret_access_key="local")
+    sqs = boto3.client(
+        "sqs", endpoint_url=endpoint_url, region_name=region, aws_access_key_id="local", aws_secret_access_key="local"
+    )
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     queue_url = sqs.create_queue(

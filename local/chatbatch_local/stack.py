@@ -19,6 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from chatbatch.errors import ConfigurationError
+
 from chatbatch_local.http_server import make_server
 from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
 from chatbatch_local.postgres import LocalPostgres
@@ -74,8 +75,11 @@ def apply_migrations(database_url: str) -> None:
     print(f"migrations: {', '.join(f'{m.version:04d}_{m.name}' for m in applied) or 'up to date'}", flush=True)
 
 
-def run_dev(port: int | None = None, data_dir: str | None = None,
-            extra_services: list[Callable[[threading.Event], None]] | None = None) -> int:
+def run_dev(
+    port: int | None = None,
+    data_dir: str | None = None,
+    extra_services: list[Callable[[threading.Event], None]] | None = None,
+) -> int:
     port = port or int(os.environ.get("PORT", "3000"))
     stop = threading.Event()
     with ExitStack() as stack:
@@ -109,8 +113,8 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
             "try:\n"
             f"  curl -s -X POST http://127.0.0.1:{port}/webhook -H 'Content-Type: application/json' "
             f"-H 'X-Webhook-Secret: {secret}' \\\n"
-            "    -d '{\"session_token\":\"demo\",\"message_id\":\"m1\",\"from\":\"6281234567890@s.whatsapp.net\","
-            "\"to\":\"6280000000000@s.whatsapp.net\",\"body\":\"Halo\",\"push_name\":\"Budi\"}'\n"
+            '    -d \'{"session_token":"demo","message_id":"m1","from":"6281234567890@s.whatsapp.net",'
+            '"to":"6280000000000@s.whatsapp.net","body":"Halo","push_name":"Budi"}\'\n'
             "Ctrl-C stops everything.",
             flush=True,
         )
@@ -121,11 +125,20 @@ def run_dev(port: int | None = None, data_dir: str | None = None,
 
 def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
     STACK_FILE.parent.mkdir(parents=True, exist_ok=True)
-    STACK_FILE.write_text(json.dumps({
-        "api_url": f"http://127.0.0.1:{port}", "database_url": database_url, "webhook_secret": webhook_secret,
-        "queue_url": os.environ.get("QUEUE_URL"), "dlq_url": os.environ.get("DLQ_URL"),
-        "sqs_endpoint_url": os.environ.get("SQS_ENDPOINT_URL"), "pid": os.getpid(),
-    }, indent=2))
+    STACK_FILE.write_text(
+        json.dumps(
+            {
+                "api_url": f"http://127.0.0.1:{port}",
+                "database_url": database_url,
+                "webhook_secret": webhook_secret,
+                "queue_url": os.environ.get("QUEUE_URL"),
+                "dlq_url": os.environ.get("DLQ_URL"),
+                "sqs_endpoint_url": os.environ.get("SQS_ENDPOINT_URL"),
+                "pid": os.getpid(),
+            },
+            indent=2,
+        )
+    )
 
 
 def remove_stack_file() -> None:

@@ -12,7 +12,7 @@ import json
 import sys
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
 from chatbatch_local.processes import main_until_signal, run_module_until
@@ -30,7 +30,7 @@ class StoppableContext(LambdaContext):
 
 def scheduled_event() -> dict:
     event = json.loads((REPO_ROOT / "events" / "sweeper_scheduled.json").read_text())
-    event["time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event["time"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return event
 
 
@@ -41,7 +41,7 @@ def invoke_until(stop: threading.Event) -> None:
         context = StoppableContext(function_name="sweeper", timeout_seconds=INVOCATION_SECONDS, stop=stop)
         try:
             function.lambda_handler(scheduled_event(), context)
-        except Exception as exc:  # noqa: BLE001 - like Lambda: log the failed invocation, the schedule goes on
+        except Exception as exc:
             print(f"sweeper: invocation failed: {type(exc).__name__}: {exc}", flush=True)
             stop.wait(1.0)
 

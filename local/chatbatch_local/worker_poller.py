@@ -26,33 +26,44 @@ Handler = Callable[[dict, object], dict]
 def sqs_client(endpoint_url: str | None = None, region: str | None = None):
     import boto3
 
-    return boto3.client("sqs", endpoint_url=endpoint_url or os.environ.get("SQS_ENDPOINT_URL"),
-                        region_name=region or os.environ.get("AWS_REGION", "us-east-1"))
+    return boto3.client(
+        "sqs",
+        endpoint_url=endpoint_url or os.environ.get("SQS_ENDPOINT_URL"),
+        region_name=region or os.environ.get("AWS_REGION", "us-east-1"),
+    )
 
 
 def lambda_event(messages: list[dict], *, queue_arn: str, region: str) -> dict:
     """An SQS event as Lambda builds it from received messages (attribute names as Lambda spells them)."""
-    return {"Records": [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": dict(m.get("Attributes", {})),
-            "messageAttributes": m.get("MessageAttributes", {}),
-            "md5OfBody": m["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": queue_arn,
-            "awsRegion": region,
-        }
-        for m in messages
-    ]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": dict(m.get("Attributes", {})),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for m in messages
+        ]
+    }
 
 
-def poll_once(sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1,
-              retry_after: int = RETRY_AFTER_SECONDS) -> tuple[int, int]:
+def poll_once(
+    sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1, retry_after: int = RETRY_AFTER_SECONDS
+) -> tuple[int, int]:
     """Receive one batch, invoke the handler, settle each message; (succeeded, failed)."""
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=MAX_MESSAGES, WaitTimeSeconds=wait_seconds,
-                                   MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
+    received = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=MAX_MESSAGES,
+        WaitTimeSeconds=wait_seconds,
+        MessageSystemAttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    )
     messages = received.get("Messages", [])
     if not messages:
         return 0, 0
@@ -66,8 +77,9 @@ def poll_once(sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1,
         failed_ids = {m["MessageId"] for m in messages}
     for message in messages:
         if message["MessageId"] in failed_ids:
-            sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                          VisibilityTimeout=retry_after)
+            sqs.change_message_visibility(
+                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=retry_after
+            )
         else:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return len(messages) - len(failed_ids), len(failed_ids)

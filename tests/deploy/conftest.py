@@ -32,10 +32,11 @@ def response_bucket() -> Iterator[ResponseBucket]:
     bucket = ResponseBucket(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+        def do_PUT(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            bucket.received.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                                    "document": json.loads(body)})
+            bucket.received.append(
+                {"path": self.path, "content_type": self.headers.get("Content-Type"), "document": json.loads(body)}
+            )
             self.send_response(bucket.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

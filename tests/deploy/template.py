@@ -61,8 +61,14 @@ def referenced_names(node: Any) -> set[str]:
     elif isinstance(node, list):
         for item in node:
             found |= referenced_names(item)
-    return found - {"AWS::NoValue", "AWS::Region", "AWS::Partition", "AWS::AccountId", "AWS::StackName",
-                    "AWS::URLSuffix"}
+    return found - {
+        "AWS::NoValue",
+        "AWS::Region",
+        "AWS::Partition",
+        "AWS::AccountId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+    }
 
 
 def render_sub(node: Any, values: dict[str, str], *, condition_holds: bool = True) -> str:

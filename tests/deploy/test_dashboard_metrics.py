@@ -7,22 +7,34 @@ import json
 from pathlib import Path
 
 from chatbatch.observability import MetricName
+
 from tests.deploy.template import (
-    REPO_ROOT, dashboard_body, dashboard_metrics, dashboard_namespace, functions, global_env)
+    REPO_ROOT,
+    dashboard_body,
+    dashboard_metrics,
+    dashboard_namespace,
+    functions,
+    global_env,
+)
 
 OBSERVABILITY = REPO_ROOT / "layers/common/chatbatch/observability.py"
 
 
 def code_files() -> list[Path]:
-    shipped = [*sorted((REPO_ROOT / "layers/common/chatbatch").rglob("*.py")),
-               *sorted((REPO_ROOT / "functions").glob("*/*.py"))]
+    shipped = [
+        *sorted((REPO_ROOT / "layers/common/chatbatch").rglob("*.py")),
+        *sorted((REPO_ROOT / "functions").glob("*/*.py")),
+    ]
     return [f for f in shipped if f != OBSERVABILITY]
 
 
 def metric_members_used(tree: ast.AST) -> set[str]:
     """Members named as ``MetricName.X`` anywhere in a module (a call site or a helper's argument)."""
-    return {node.attr for node in ast.walk(tree)
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "MetricName"}
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "MetricName"
+    }
 
 
 def literal_metric_names(tree: ast.AST) -> list[str]:
@@ -65,7 +77,8 @@ def test_every_member_of_metric_name_is_emitted_by_the_code_and_so_the_dashboard
     emitted, _ = scan()
 
     assert emitted == {m.value for m in MetricName}, (
-        f"declared but never emitted: {sorted({m.value for m in MetricName} - emitted)}")
+        f"declared but never emitted: {sorted({m.value for m in MetricName} - emitted)}"
+    )
     assert emitted == custom_dashboard_metrics()
 
 

@@ -7,11 +7,10 @@ import json
 import boto3
 import psycopg2
 import pytest
-from moto import mock_aws
-
 from chatbatch import db, secrets
 from chatbatch.errors import ConfigurationError
 from chatbatch.settings import CommonSettings
+from moto import mock_aws
 
 # The shape of the secret RDS creates with ManageMasterUserPassword: credentials only, no host.
 RDS_MANAGED_SECRET = {"username": "chatbatch", "password": "first-password"}
@@ -27,8 +26,14 @@ def secretsmanager():
 
 def aws_settings(secret_arn: str, **overrides) -> CommonSettings:
     # database_url=None: the suite's DATABASE_URL must not leak into what AWS would see.
-    fields = {"database_url": None, "db_secret_arn": secret_arn, "db_host": "db.internal.example",
-              "db_port": 5433, "db_name": "chatbatch", **overrides}
+    fields = {
+        "database_url": None,
+        "db_secret_arn": secret_arn,
+        "db_host": "db.internal.example",
+        "db_port": 5433,
+        "db_name": "chatbatch",
+        **overrides,
+    }
     return CommonSettings(**fields)
 
 
@@ -38,8 +43,13 @@ def test_credentials_come_from_the_rds_managed_secret_and_the_address_from_setti
     params = db.connect_params_from_settings(aws_settings(arn))()
 
     assert {k: params[k] for k in ("host", "port", "dbname", "user", "password", "sslmode")} == {
-        "host": "db.internal.example", "port": 5433, "dbname": "chatbatch",
-        "user": "chatbatch", "password": "first-password", "sslmode": "require"}
+        "host": "db.internal.example",
+        "port": 5433,
+        "dbname": "chatbatch",
+        "user": "chatbatch",
+        "password": "first-password",
+        "sslmode": "require",
+    }
     assert "dsn" not in params
 
 
@@ -73,8 +83,7 @@ def test_after_a_rotation_a_reconnect_reads_the_new_password(secretsmanager, dat
     """A warm container whose connection dropped after RDS rotated the password reconnects with the new one."""
     arn = secretsmanager.create_secret(Name="rds!db-4", SecretString=json.dumps(RDS_MANAGED_SECRET))["ARN"]
     settings = aws_settings(arn)
-    database = db.Database(db.connect_params_from_settings(settings),
-                           refresh_credentials=secrets.forget_cached_secrets)
+    database = db.Database(db.connect_params_from_settings(settings), refresh_credentials=secrets.forget_cached_secrets)
     real_connect = psycopg2.connect
     current = {"password": "first-password"}
     offered: list[str] = []

@@ -11,13 +11,12 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Callable
 
 import boto3
 import pytest
-
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
+
 from tests.deploy.template import REPO_ROOT, global_env, render_sub
 from tests.support import load_event
 
@@ -33,8 +32,13 @@ EXPECTED_METRICS = {
     "webhook_from_me.json": {M.MESSAGES_RECEIVED, M.TAKEOVERS},
     "webhook_bad_secret.json": {M.REJECTED_WEBHOOKS},
     "health.json": set(),
-    "sweeper_scheduled.json": {M.SWEEP_DURATION, M.BATCHES_CREATED, M.BUBBLES_PER_BATCH, M.JOBS_ENQUEUED,
-                               M.DEBOUNCE_DELAY},
+    "sweeper_scheduled.json": {
+        M.SWEEP_DURATION,
+        M.BATCHES_CREATED,
+        M.BUBBLES_PER_BATCH,
+        M.JOBS_ENQUEUED,
+        M.DEBOUNCE_DELAY,
+    },
     "worker_sqs_fifo.json": {M.LLM_LATENCY, M.LLM_TOKENS_IN, M.LLM_TOKENS_OUT, M.REPLIES_SENT, M.REPLY_LATENCY},
     "migrate_create.json": set(),
     "migrate_update.json": set(),
@@ -136,16 +140,22 @@ def pipeline(sqs_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
     queue_url, _ = create_queues(sqs_endpoint, name=f"obs-{uuid.uuid4().hex[:10]}")
-    for name, value in {"QUEUE_URL": queue_url, "SQS_ENDPOINT_URL": sqs_endpoint, "DEBOUNCE_SECONDS": "0.05",
-                        "SWEEP_INTERVAL_SECONDS": "0.1", "SWEEP_SAFETY_MARGIN_SECONDS": "0.4"}.items():
+    for name, value in {
+        "QUEUE_URL": queue_url,
+        "SQS_ENDPOINT_URL": sqs_endpoint,
+        "DEBOUNCE_SECONDS": "0.05",
+        "SWEEP_INTERVAL_SECONDS": "0.1",
+        "SWEEP_SAFETY_MARGIN_SECONDS": "0.4",
+    }.items():
         monkeypatch.setenv(name, value)
     load_function("sweeper").job_queue_for.cache_clear()
     return boto3.client("sqs", endpoint_url=sqs_endpoint, region_name="us-east-1"), queue_url
 
 
 def invoke(name: str, event: dict, timeout_seconds: float = 60) -> dict:
-    return load_function(name).lambda_handler(event, LambdaContext(function_name=f"{STACK}-{name}",
-                                                                    timeout_seconds=timeout_seconds))
+    return load_function(name).lambda_handler(
+        event, LambdaContext(function_name=f"{STACK}-{name}", timeout_seconds=timeout_seconds)
+    )
 
 
 def seed_chats(tenant: str, contacts: list[str]) -> set[str]:

@@ -6,11 +6,11 @@ import threading
 
 import psycopg2
 import pytest
-
 from chatbatch import migrate, settings
 from chatbatch.adapters.cloudformation import CustomResourceRequest
 from chatbatch.services.schema import decide
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
+
 from tests.support import load_event
 
 
@@ -34,7 +34,8 @@ def versions(dsn: str) -> list[int]:
 
 
 def test_create_on_an_empty_database_applies_every_migration_and_answers_success(
-        migrate_function, response_bucket, empty_database_url, monkeypatch):
+    migrate_function, response_bucket, empty_database_url, monkeypatch
+):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
 
     answer = run(migrate_function, "migrate_create.json", response_bucket)
@@ -45,14 +46,18 @@ def test_create_on_an_empty_database_applies_every_migration_and_answers_success
     assert versions(empty_database_url) == every
     assert doc["Data"]["Applied"].split(",") == [f"{m.version:04d}_{m.name}" for m in migrate.available()]
     assert (doc["StackId"], doc["LogicalResourceId"], doc["PhysicalResourceId"]) == (
-        load_event("migrate_create.json")["StackId"], "DatabaseSchema", "DatabaseSchema-schema")
+        load_event("migrate_create.json")["StackId"],
+        "DatabaseSchema",
+        "DatabaseSchema-schema",
+    )
     assert doc["RequestId"] == load_event("migrate_create.json")["RequestId"]
     # The URL is signed without a content type; urllib's default form type would break the signature.
     assert answer["content_type"] == "" and answer["path"].endswith("X-Amz-Signature=abc")
 
 
-def test_update_is_idempotent_and_keeps_the_physical_id(migrate_function, response_bucket, empty_database_url,
-                                                        monkeypatch):
+def test_update_is_idempotent_and_keeps_the_physical_id(
+    migrate_function, response_bucket, empty_database_url, monkeypatch
+):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     migrate.migrate_dsn(empty_database_url)
 
@@ -73,7 +78,8 @@ def test_delete_answers_success_without_touching_the_database(migrate_function, 
 
 
 def test_an_unreachable_database_still_gets_cloudformation_an_answer_with_the_reason(
-        migrate_function, response_bucket, monkeypatch):
+    migrate_function, response_bucket, monkeypatch
+):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")
 
@@ -84,8 +90,9 @@ def test_an_unreachable_database_still_gets_cloudformation_an_answer_with_the_re
     assert doc["PhysicalResourceId"] == "DatabaseSchema-schema"
 
 
-def test_a_missing_database_setting_is_a_failed_answer_naming_the_variable(migrate_function, response_bucket,
-                                                                          monkeypatch):
+def test_a_missing_database_setting_is_a_failed_answer_naming_the_variable(
+    migrate_function, response_bucket, monkeypatch
+):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("DB_SECRET_ARN", raising=False)
 

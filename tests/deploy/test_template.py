@@ -8,14 +8,29 @@ import re
 import pytest
 
 from tests.deploy.template import (
-    REPO_ROOT, function_folder, functions, global_env, referenced_names, resources, template)
+    REPO_ROOT,
+    function_folder,
+    functions,
+    global_env,
+    referenced_names,
+    resources,
+    template,
+)
 
 FOLDERS = sorted(p.name for p in (REPO_ROOT / "functions").iterdir() if (p / "app.py").exists())
 # ec2:Describe* and these X-Ray actions have no resource-level permissions in IAM: "*" is the only Resource AWS
 # accepts for them (the same actions AWS's own AWSLambdaVPCAccessExecutionRole and AWSXrayWriteOnlyAccess grant).
-UNAVOIDABLE_WILDCARD = {"Sid": "NoResourceLevelPermissions",
-                        "Action": {"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTraceSegments",
-                                   "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"}}
+UNAVOIDABLE_WILDCARD = {
+    "Sid": "NoResourceLevelPermissions",
+    "Action": {
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+    },
+}
 DATABASE_SECRET = {"Database", "ExistingDbSecretArn"}
 SECRETS_BY_FUNCTION = {
     "api": DATABASE_SECRET | {"WebhookSecret", "WebhookSecretArn"},
@@ -101,8 +116,9 @@ def test_each_function_may_read_only_its_own_secrets(folder):
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_each_function_writes_only_its_own_log_group(folder):
     name, _ = function_in_folder(folder)
-    log_statements = [s for s in statements(resources()[f"{name}Role"])
-                      if any(a.startswith("logs:") for a in as_set(s["Action"]))]
+    log_statements = [
+        s for s in statements(resources()[f"{name}Role"]) if any(a.startswith("logs:") for a in as_set(s["Action"]))
+    ]
     assert [s["Resource"] for s in log_statements] == [{"Fn::GetAtt": [f"{name}Logs", "Arn"]}]
 
 
@@ -158,9 +174,11 @@ def test_migrations_run_on_every_deploy_before_the_functions_that_use_the_schema
 def test_migrations_wait_for_every_network_path_so_a_fresh_stack_deploys_in_one_go():
     # The migrate function (and, after it, every function) needs the endpoints, the ingress rules and the proxy
     # target; on delete the same order keeps its answer to CloudFormation routable.
-    needed = {name for name, r in resources().items()
-              if r["Type"] in {"AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroupIngress",
-                               "AWS::RDS::DBProxyTargetGroup"}}
+    needed = {
+        name
+        for name, r in resources().items()
+        if r["Type"] in {"AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroupIngress", "AWS::RDS::DBProxyTargetGroup"}
+    }
     needed -= {"DatabaseSecurityGroupSelfIngress"}  # the proxy target group waits for it
     assert needed <= referenced_names(resources()["DatabaseSchema"]["Properties"])
     assert resources()["DatabaseProxyTargetGroup"]["DependsOn"] == "DatabaseSecurityGroupSelfIngress"
@@ -173,7 +191,10 @@ def test_alarms_notify_the_topic():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     not_running = alarms["SweeperNotRunningAlarm"]["Properties"]
     assert (not_running["MetricName"], not_running["TreatMissingData"], not_running["ComparisonOperator"]) == (
-        "Invocations", "breaching", "LessThanThreshold")
+        "Invocations",
+        "breaching",
+        "LessThanThreshold",
+    )
     assert resources()["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
 
 

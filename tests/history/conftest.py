@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings
+
 from tests.support.history import HistorySeed
 
 

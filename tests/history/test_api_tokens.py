@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
-
 from chatbatch.errors import InvalidFields, NotFound, Unauthorized
 from chatbatch.services import api_tokens
+
 from tests.support.history import call, history_request
 
 
@@ -56,8 +56,10 @@ def test_revoke_by_id_or_by_token_and_twice_keeps_the_first_time(db, session_tok
             api_tokens.authenticate(db, issued.token)
 
 
-@pytest.mark.parametrize("what, error", [("999999999999", NotFound), ("cbt_never-issued", NotFound),
-                                         ("not-a-token", InvalidFields), ("-1", InvalidFields)])
+@pytest.mark.parametrize(
+    "what, error",
+    [("999999999999", NotFound), ("cbt_never-issued", NotFound), ("not-a-token", InvalidFields), ("-1", InvalidFields)],
+)
 def test_revoking_an_unknown_token_says_so(db, what, error):
     with pytest.raises(error):
         api_tokens.revoke_token(db, what)
@@ -85,14 +87,17 @@ def test_use_is_recorded_at_most_once_a_minute(api_function, pg, session_tok, to
 
 # --- the CLI, as an operator runs it ----------------------------------------------------------------------
 
+
 def chatbatch(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.run([sys.executable, "-m", "chatbatch.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "chatbatch.cli", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
-def test_cli_creates_a_token_on_its_last_line_that_the_api_accepts_until_revoked(api_function, database_url,
-                                                                                 pg, session_tok):
+def test_cli_creates_a_token_on_its_last_line_that_the_api_accepts_until_revoked(
+    api_function, database_url, pg, session_tok
+):
     created = chatbatch(database_url, "token", "create", session_tok, "--label", "ui")
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bench.__main__ import BenchContext
 from bench import bench_history
+from bench.__main__ import BenchContext
 
 
 def test_the_history_benchmark_runs_in_quick_mode(database_url, capsys):

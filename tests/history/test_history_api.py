@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbatch.services import api_tokens
+
 from tests.support.history import call, history_request, sample_event
 
 T0 = "2026-11-26T10:00:00Z"
@@ -34,10 +34,12 @@ def walk(api_function, path: str, token: str, cursor_param: str, limit: int) -> 
 
 # --- rooms -------------------------------------------------------------------------------------------------
 
+
 def test_rooms_come_newest_activity_first_with_the_contract_fields(api_function, seed, token):
     old = seed.room("628111@s.whatsapp.net", at="2026-11-26T09:00:00Z", unread=2, name="Ani")
-    new = seed.room("628222@s.whatsapp.net", at="2026-11-26T11:30:00.123456Z", unread=0, name=None,
-                    last_message="Terima kasih")
+    new = seed.room(
+        "628222@s.whatsapp.net", at="2026-11-26T11:30:00.123456Z", unread=0, name=None, last_message="Terima kasih"
+    )
 
     status, body = get(api_function, "/chat-rooms", token)
 
@@ -45,9 +47,16 @@ def test_rooms_come_newest_activity_first_with_the_contract_fields(api_function,
     assert [r["id"] for r in body["items"]] == [new, old]
     assert body["next_cursor"] is None
     assert body["items"][0] == {
-        "id": new, "chat_id": f"{seed.session_tok}_628222@s.whatsapp.net", "contact_jid": "628222@s.whatsapp.net",
-        "contact_name": None, "chat_type": "individual", "is_group": False, "last_message": "Terima kasih",
-        "last_sender": "contact", "last_activity": "2026-11-26T11:30:00.123456Z", "unread_count": 0,
+        "id": new,
+        "chat_id": f"{seed.session_tok}_628222@s.whatsapp.net",
+        "contact_jid": "628222@s.whatsapp.net",
+        "contact_name": None,
+        "chat_type": "individual",
+        "is_group": False,
+        "last_message": "Terima kasih",
+        "last_sender": "contact",
+        "last_activity": "2026-11-26T11:30:00.123456Z",
+        "unread_count": 0,
     }
 
 
@@ -79,6 +88,7 @@ def test_a_tenant_without_rooms_gets_an_empty_page(api_function, token):
 
 # --- messages ----------------------------------------------------------------------------------------------
 
+
 def test_messages_come_newest_first_and_older_pages_follow_before(api_function, seed, token):
     room = seed.room("628111@s.whatsapp.net", at=T0)
     other_room = seed.room("628222@s.whatsapp.net", at=T0)
@@ -99,14 +109,22 @@ def test_a_message_has_the_contract_fields(api_function, seed, token):
 
     _, body = get(api_function, f"/chat-rooms/{room}/messages", token)
 
-    assert body["items"] == [{
-        "id": body["items"][0]["id"], "message_id": "wa-1", "sender_type": "ai",
-        "sender_jid": "628111@s.whatsapp.net", "message_type": "text", "content": "Ada stok?",
-        "status": "received", "timestamp": "2026-11-26T03:00:00Z",
-    }]
+    assert body["items"] == [
+        {
+            "id": body["items"][0]["id"],
+            "message_id": "wa-1",
+            "sender_type": "ai",
+            "sender_jid": "628111@s.whatsapp.net",
+            "message_type": "text",
+            "content": "Ada stok?",
+            "status": "received",
+            "timestamp": "2026-11-26T03:00:00Z",
+        }
+    ]
 
 
 # --- mark read ---------------------------------------------------------------------------------------------
+
 
 def test_mark_read_sets_unread_to_zero_and_answers_the_room(api_function, pg, seed, token):
     room = seed.room("628111@s.whatsapp.net", at=T0, unread=5)
@@ -123,8 +141,10 @@ def test_mark_read_sets_unread_to_zero_and_answers_the_room(api_function, pg, se
 
 # --- tenant isolation --------------------------------------------------------------------------------------
 
-def test_another_tenants_room_is_not_found_for_every_route_and_is_not_written(api_function, pg, seed, token,
-                                                                               other_tenant):
+
+def test_another_tenants_room_is_not_found_for_every_route_and_is_not_written(
+    api_function, pg, seed, token, other_tenant
+):
     other, _ = other_tenant
     seed.room("628111@s.whatsapp.net", at=T0)
     with pg.cursor() as cur:
@@ -155,8 +175,7 @@ def test_a_room_that_does_not_exist_answers_like_another_tenants_room(api_functi
     assert foreign_answer["message"].replace(str(foreign), "N") == missing_answer["message"].replace("999999999", "N")
 
 
-def test_a_cursor_from_another_tenants_list_still_shows_only_the_callers_rooms(api_function, seed, token,
-                                                                              other_tenant):
+def test_a_cursor_from_another_tenants_list_still_shows_only_the_callers_rooms(api_function, seed, token, other_tenant):
     other, other_token = other_tenant
     other.room("6289888888888@s.whatsapp.net", at="2026-11-26T13:00:00Z")
     mine = seed.rooms(3, at=T0)
@@ -170,15 +189,20 @@ def test_a_cursor_from_another_tenants_list_still_shows_only_the_callers_rooms(a
 
 # --- auth --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("headers, reason", [
-    ({}, "missing Authorization"),
-    ({"authorization": "Basic dXNlcjpwdw=="}, "Bearer <token>"),
-    ({"authorization": "Bearer "}, "Bearer <token>"),
-    ({"authorization": "Bearer cbt_not-a-token-we-issued"}, "unknown or revoked"),
-    ({"authorization": "Bearer something-else"}, "unknown or revoked"),
-])
-@pytest.mark.parametrize("method, path", [("GET", "/chat-rooms"), ("GET", "/chat-rooms/1/messages"),
-                                          ("POST", "/chat-rooms/1/read")])
+
+@pytest.mark.parametrize(
+    "headers, reason",
+    [
+        ({}, "missing Authorization"),
+        ({"authorization": "Basic dXNlcjpwdw=="}, "Bearer <token>"),
+        ({"authorization": "Bearer "}, "Bearer <token>"),
+        ({"authorization": "Bearer cbt_not-a-token-we-issued"}, "unknown or revoked"),
+        ({"authorization": "Bearer something-else"}, "unknown or revoked"),
+    ],
+)
+@pytest.mark.parametrize(
+    "method, path", [("GET", "/chat-rooms"), ("GET", "/chat-rooms/1/messages"), ("POST", "/chat-rooms/1/read")]
+)
 def test_requests_without_a_valid_token_get_401(api_function, method, path, headers, reason):
     status, body, _ = call(api_function, history_request(method, path, token=None, headers=headers))
     assert status == 401 and body["error"] == "unauthorized" and reason in body["message"]
@@ -203,6 +227,7 @@ def test_a_revoked_token_gets_401_and_the_others_keep_working(api_function, db, 
 
 # --- bad input ---------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
 def test_limit_outside_1_to_100_is_a_422_naming_limit(api_function, token, limit):
     status, body = get(api_function, "/chat-rooms", token, limit=limit)
@@ -215,12 +240,20 @@ def test_limit_bounds_are_inclusive(api_function, token, limit):
     assert get(api_function, "/chat-rooms", token, limit=limit)[0] == 200
 
 
-@pytest.mark.parametrize("cursor", [
-    "not-base64!", "bm90IGpzb24", "eyJ0IjoiMjAyNi0xMS0yNiIsImlkIjoxfQ",  # not JSON; naive time {"t":"2026-11-26"}
-    "eyJ0IjoxLCJpZCI6MX0", "W10", "eyJ0IjoiMjAyNi0xMS0yNlQxMDowMDowMFoiLCJpZCI6IjEifQ",  # t not a str; []; id str
-    "eyJ0IjoiMjAyNi0xMS0yNlQxMDowMDowMFoiLCJpZCI6OTk5OTk5OTk5OTk5OTk5OTk5OTk5fQ",  # id past bigint
-    "\u0000", "%%%",
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!",
+        "bm90IGpzb24",
+        "eyJ0IjoiMjAyNi0xMS0yNiIsImlkIjoxfQ",  # not JSON; naive time {"t":"2026-11-26"}
+        "eyJ0IjoxLCJpZCI6MX0",
+        "W10",
+        "eyJ0IjoiMjAyNi0xMS0yNlQxMDowMDowMFoiLCJpZCI6IjEifQ",  # t not a str; []; id str
+        "eyJ0IjoiMjAyNi0xMS0yNlQxMDowMDowMFoiLCJpZCI6OTk5OTk5OTk5OTk5OTk5OTk5OTk5fQ",  # id past bigint
+        "\u0000",
+        "%%%",
+    ],
+)
 @pytest.mark.parametrize("path, param", [("/chat-rooms", "cursor"), ("/chat-rooms/{room}/messages", "before")])
 def test_a_bad_cursor_is_a_400_naming_the_parameter(api_function, seed, token, cursor, path, param):
     room = seed.room("628111@s.whatsapp.net", at=T0)
@@ -235,8 +268,9 @@ def test_a_room_id_that_is_not_a_positive_bigint_is_a_422(api_function, token, r
     assert (status, body["error"]) == (422, "invalid_fields") and "room_id" in body["message"]
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/chat-rooms/"), ("GET", "/chat-rooms/1/read"),
-                                          ("DELETE", "/chat-rooms")])
+@pytest.mark.parametrize(
+    "method, path", [("GET", "/chat-rooms/"), ("GET", "/chat-rooms/1/read"), ("DELETE", "/chat-rooms")]
+)
 def test_an_unknown_route_is_a_404_in_the_api_error_shape(api_function, token, method, path):
     status, body, _ = call(api_function, history_request(method, path, token=token))
     assert (status, body["error"]) == (404, "not_found")
@@ -252,13 +286,15 @@ def test_a_database_that_is_down_is_a_503_not_a_crash(api_function, monkeypatch,
 
 # --- events/ samples ---------------------------------------------------------------------------------------
 
+
 def test_the_event_samples_work_with_a_real_token(api_function, seed, token):
     room = seed.room("628111@s.whatsapp.net", at=T0, unread=1)
     seed.message(room, "m1", at=T0)
 
     rooms_status, rooms, _ = call(api_function, sample_event("history_list_rooms.json", token=token))
     messages_status, messages, _ = call(
-        api_function, sample_event("history_list_messages.json", token=token, room_id=room))
+        api_function, sample_event("history_list_messages.json", token=token, room_id=room)
+    )
     read_status, read, _ = call(api_function, sample_event("history_mark_read.json", token=token, room_id=room))
 
     assert (rooms_status, [r["id"] for r in rooms["items"]]) == (200, [room])

@@ -8,17 +8,17 @@ import urllib.error
 import urllib.request
 
 import pytest
-from openapi_spec_validator import validate
-
 from chatbatch.api.resolver import create_app
 from chatbatch.settings import ApiSettings
+from openapi_spec_validator import validate
 
 T0 = "2026-11-26T10:00:00Z"
 UI_ORIGIN = "https://ui.example.com"
 
 
-def request(base: str, method: str, path: str, *, token: str | None = None,
-            headers: dict | None = None) -> tuple[int, dict, bytes]:
+def request(
+    base: str, method: str, path: str, *, token: str | None = None, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     all_headers = dict(headers or {})
     if token:
         all_headers["Authorization"] = f"Bearer {token}"
@@ -47,16 +47,25 @@ def test_pages_mark_read_and_isolation_over_http(http_base_url, seed, token, oth
     assert status == 200 and headers["Content-Type"].startswith("application/json")
     assert [r["id"] for r in first["items"] + second["items"]] == sorted(rooms, reverse=True)
     assert second["next_cursor"] is None
-    assert json.loads(request(http_base_url, "GET", f"/chat-rooms/{rooms[0]}/messages", token=token)[2])[
-        "items"][0]["message_id"] == "m1"
+    assert (
+        json.loads(request(http_base_url, "GET", f"/chat-rooms/{rooms[0]}/messages", token=token)[2])["items"][0][
+            "message_id"
+        ]
+        == "m1"
+    )
     assert request(http_base_url, "POST", f"/chat-rooms/{rooms[0]}/read", token=token)[0] == 200
     assert request(http_base_url, "GET", f"/chat-rooms/{foreign}/messages", token=token)[0] == 404
     assert request(http_base_url, "POST", f"/chat-rooms/{foreign}/read", token=token)[0] == 404
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("/chat-rooms?limit=500", 422), ("/chat-rooms?cursor=nope", 400), ("/chat-rooms/x/messages", 422),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("/chat-rooms?limit=500", 422),
+        ("/chat-rooms?cursor=nope", 400),
+        ("/chat-rooms/x/messages", 422),
+    ],
+)
 def test_bad_input_over_http_is_a_4xx_json_answer(http_base_url, token, path, expected):
     status, headers, raw = request(http_base_url, "GET", path, token=token)
     body = json.loads(raw)
@@ -69,14 +78,19 @@ def test_no_token_over_http_is_401(http_base_url):
 
 
 def test_the_openapi_document_and_swagger_ui_are_served(http_base_url):
-    status, headers, raw = request(http_base_url, "GET", "/swagger?format=json")
+    status, _headers, raw = request(http_base_url, "GET", "/swagger?format=json")
     document = json.loads(raw)
     ui_status, ui_headers, page = request(http_base_url, "GET", "/swagger")
 
     assert status == 200
     assert document["info"]["title"] == "chatbatch API"
-    assert {"/chat-rooms", "/chat-rooms/{room_id}/messages", "/chat-rooms/{room_id}/read", "/webhook",
-            "/health"} <= set(document["paths"])
+    assert {
+        "/chat-rooms",
+        "/chat-rooms/{room_id}/messages",
+        "/chat-rooms/{room_id}/read",
+        "/webhook",
+        "/health",
+    } <= set(document["paths"])
     assert document["components"]["securitySchemes"]["historyToken"]["scheme"] == "bearer"
     assert document["paths"]["/chat-rooms"]["get"]["security"] == [{"historyToken": []}]
     assert document["paths"]["/webhook"]["post"]["security"] == [{"webhookSecret": []}]
@@ -105,9 +119,16 @@ def cors_server(database_url):
 
 
 def test_cors_allows_the_configured_ui_origin_only(cors_server, token):
-    preflight = request(cors_server, "OPTIONS", "/chat-rooms", headers={
-        "Origin": UI_ORIGIN, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization"})
+    preflight = request(
+        cors_server,
+        "OPTIONS",
+        "/chat-rooms",
+        headers={
+            "Origin": UI_ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
     allowed = request(cors_server, "GET", "/chat-rooms", token=token, headers={"Origin": UI_ORIGIN})
     foreign = request(cors_server, "GET", "/chat-rooms", token=token, headers={"Origin": "https://evil.example"})
 

@@ -13,6 +13,9 @@ import uuid
 import psycopg2
 import pytest
 import schemathesis
+from chatbatch.db import Database, connect_params_from_settings
+from chatbatch.services import api_tokens
+from chatbatch.settings import CommonSettings
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -22,9 +25,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.services import api_tokens
-from chatbatch.settings import CommonSettings
 from tests.support import SECRET
 from tests.support.history import HistorySeed
 
@@ -67,8 +67,13 @@ def test_the_api_keeps_its_openapi_promises(fuzz_server, fuzz_tenant, mode):
 
     # schemathesis' own pytest plugin does not run under this pytest; its strategies with @given do.
     @given(case=schema.as_strategy(mode))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def keeps_promises(case) -> None:
         # Random room ids almost never exist: half the cases ask for the tenant's real room, to reach the 200s.
         room_id = (case.path_parameters or {}).get("room_id")

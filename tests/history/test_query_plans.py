@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from chatbatch import views
 from chatbatch.domain.paging import PageKey
 from chatbatch_local.explain import ExplainingCursor, index_scan, plan_nodes
 
-KEY = PageKey(datetime(2026, 11, 26, 10, tzinfo=timezone.utc), 12345)
+KEY = PageKey(datetime(2026, 11, 26, 10, tzinfo=UTC), 12345)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import base64
 
 from chatbatch.domain.room_changes import CHANGES_OVERLAP, decode_cursor, encode_cursor
 from chatbatch.services.room_changes import room_changes
+
 from tests.support import invoke, webhook_event
 from tests.support.history import call, history_request, sample_event
 
@@ -59,15 +60,26 @@ def test_a_webhook_message_and_a_mark_read_are_both_changes(api_function, seed, 
     room_id = seed.room(contact, at=T0, unread=0)
     since = cursor_just_after(pg, room_id)
 
-    invoke(api_function, webhook_event({"session_token": session_tok, "message_id": "m-changes", "from": contact,
-                                        "to": "6280000000000@s.whatsapp.net", "body": "Masih ada?"}))
+    invoke(
+        api_function,
+        webhook_event(
+            {
+                "session_token": session_tok,
+                "message_id": "m-changes",
+                "from": contact,
+                "to": "6280000000000@s.whatsapp.net",
+                "body": "Masih ada?",
+            }
+        ),
+    )
     _, after_message = poll(api_function, token, since)
     since = cursor_just_after(pg, room_id)
     call(api_function, history_request("POST", f"/chat-rooms/{room_id}/read", token=token))
     _, after_read = poll(api_function, token, since)
 
     assert [(r["id"], r["last_message"], r["unread_count"]) for r in after_message["items"]] == [
-        (room_id, "Masih ada?", 1)]
+        (room_id, "Masih ada?", 1)
+    ]
     assert [(r["id"], r["unread_count"]) for r in after_read["items"]] == [(room_id, 0)]
 
 
@@ -112,8 +124,11 @@ def test_more_changes_than_one_answer_holds_say_so_and_hold_the_most_recent(db, 
 
 
 def test_a_cursor_that_is_not_ours_is_a_400_naming_since(api_function, token):
-    for bad in ("nope", base64.urlsafe_b64encode(b"2026-11-26T10:00:00").decode(),  # garbage; a time without zone
-                base64.urlsafe_b64encode(b"0001-01-01T00:00:00+00:00").decode()):  # the look-back would underflow
+    for bad in (
+        "nope",
+        base64.urlsafe_b64encode(b"2026-11-26T10:00:00").decode(),  # garbage; a time without zone
+        base64.urlsafe_b64encode(b"0001-01-01T00:00:00+00:00").decode(),
+    ):  # the look-back would underflow
         status, body = poll(api_function, token, bad)
 
         assert status == 400
@@ -128,8 +143,11 @@ def test_changes_need_a_valid_token(api_function):
 def test_a_poll_is_one_range_scan_of_the_tenant_changes_index(pg, session_tok):
     with pg.cursor() as cur:
         cur.execute("SET enable_seqscan = off")
-        cur.execute("EXPLAIN SELECT id FROM chat_rooms WHERE user_token = %s AND updated_at > now() "
-                    "ORDER BY updated_at DESC LIMIT 201", (session_tok,))
+        cur.execute(
+            "EXPLAIN SELECT id FROM chat_rooms WHERE user_token = %s AND updated_at > now() "
+            "ORDER BY updated_at DESC LIMIT 201",
+            (session_tok,),
+        )
         plan = "\n".join(row[0] for row in cur.fetchall())
         cur.execute("RESET enable_seqscan")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import yaml
-
 from chatbatch.api.resolver import create_app
 from chatbatch.settings import ApiSettings
+
 from tests.conftest import REPO_ROOT
 
 
@@ -26,12 +26,20 @@ def api_function_routes() -> set[tuple[str, str]]:
 
 def test_every_documented_route_has_an_http_api_event_and_preflight():
     document = create_app(ApiSettings()).get_openapi_schema()
-    served = {(method.upper(), re.sub(r"\{[^}]+\}", "{id}", path))
-              for path, operations in document.paths.items() for method in operations.model_dump(exclude_none=True)}
+    served = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{id}", path))
+        for path, operations in document.paths.items()
+        for method in operations.model_dump(exclude_none=True)
+    }
     routed = api_function_routes()
 
-    assert {("GET", "/chat-rooms"), ("GET", "/chat-rooms/{id}/messages"), ("POST", "/chat-rooms/{id}/read"),
-            ("POST", "/webhook"), ("GET", "/health")} <= served
+    assert {
+        ("GET", "/chat-rooms"),
+        ("GET", "/chat-rooms/{id}/messages"),
+        ("POST", "/chat-rooms/{id}/read"),
+        ("POST", "/webhook"),
+        ("GET", "/health"),
+    } <= served
     assert served - routed == set()
     assert ("GET", "/swagger") in routed
     assert {("OPTIONS", "/chat-rooms"), ("OPTIONS", "/chat-rooms/{proxy+}")} <= routed

@@ -8,6 +8,7 @@ import sys
 
 from chatbatch import migrate
 from chatbatch_local.postgres import free_port
+
 from tests.support.foundation import fresh_database
 
 
@@ -15,8 +16,9 @@ def chatbatch(*args: str, database_url: str | None) -> subprocess.CompletedProce
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DB_SECRET_ARN")}
     if database_url is not None:
         env["DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "chatbatch.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "chatbatch.cli", *args], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_migrate_prints_what_it_applied_then_that_the_schema_is_up_to_date(database_url):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import psycopg2
 import pytest
-
 from chatbatch.db import close_cached_databases, database_for
 from chatbatch.settings import api_settings
 from chatbatch_local.postgres import free_port
+
 from tests.support import invoke, load_event, webhook_event
 from tests.support.foundation import counts, message
 
@@ -43,8 +43,9 @@ def test_a_connection_killed_between_invocations_is_replaced_transparently(api_f
     assert backend_pid_of_the_api_function() != killed
 
 
-def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(api_function, database_down, pg,
-                                                                               session_tok):
+def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(
+    api_function, database_down, pg, session_tok
+):
     # Given the database cannot be reached (database_down)
     # When the gateway posts a message
     status, body = invoke(api_function, webhook_event(message(session_tok, "m1")))
@@ -71,7 +72,8 @@ def short_statement_timeout(monkeypatch, reset_settings):
 
 
 def test_a_database_too_busy_to_answer_in_time_gets_503_and_the_message_is_not_half_written(
-        api_function, short_statement_timeout, database_url, pg, session_tok):
+    api_function, short_statement_timeout, database_url, pg, session_tok
+):
     # Given a chat whose room row another transaction holds locked for longer than the statement timeout
     assert invoke(api_function, webhook_event(message(session_tok, "first")))[0] == 200
     blocker = psycopg2.connect(database_url)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-
 from chatbatch_local.postgres import free_port
 from chatbatch_local.stack import DEV_WEBHOOK_SECRET
+
 from tests.support.foundation import counts
 
 READY_LINE = "Ctrl-C stops everything."
@@ -61,9 +61,14 @@ def dev_environment(port: int) -> dict[str, str]:
 @contextmanager
 def dev_stack(data_dir: Path, port: int) -> Iterator[DevStack]:
     """`chatbatch dev` in its own process group (as a terminal runs it) with its own Postgres in ``data_dir``."""
-    process = subprocess.Popen([*chatbatch_command(), "dev", "--data-dir", str(data_dir)], text=True,
-                               env=dev_environment(port),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [*chatbatch_command(), "dev", "--data-dir", str(data_dir)],
+        text=True,
+        env=dev_environment(port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:  # read the output in the background, so waiting for it can time out
@@ -142,8 +147,13 @@ def test_dev_serves_the_printed_curl_stops_cleanly_on_ctrl_c_and_keeps_its_data(
         again = curl(second.sample_curl)
 
         # (and a second `make dev` on the same port says what to change, leaving the running one alone)
-        clash = subprocess.run([*chatbatch_command(), "dev", "--data-dir", str(data_dir)], text=True, timeout=60,
-                               capture_output=True, env=dev_environment(port))
+        clash = subprocess.run(
+            [*chatbatch_command(), "dev", "--data-dir", str(data_dir)],
+            text=True,
+            timeout=60,
+            capture_output=True,
+            env=dev_environment(port),
+        )
         assert clash.returncode == 2 and f"port {port} is already in use" in clash.stderr, clash.stderr
         assert '"status":"duplicate"' in curl(second.sample_curl).replace(" ", "")
 

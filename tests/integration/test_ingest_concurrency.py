@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from chatbatch.db import Database
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.services.ingest import IngestResult, ingest_message
+
 from tests.support.foundation import counts, message, room
 
 CONTAINERS = 8
@@ -45,8 +46,9 @@ def test_concurrent_duplicates_of_one_message_are_stored_once(database_url, pg, 
 
 def test_unread_counts_every_concurrent_message_of_one_chat(database_url, pg, session_tok):
     # Given a contact's burst of 8 distinct bubbles in one chat
-    payloads = [message(session_tok, f"bubble-{i}", body=f"part {i}", timestamp=1795694400 + i)
-                for i in range(CONTAINERS)]
+    payloads = [
+        message(session_tok, f"bubble-{i}", body=f"part {i}", timestamp=1795694400 + i) for i in range(CONTAINERS)
+    ]
 
     # When they arrive concurrently in 8 containers
     results = ingest_concurrently(database_url, payloads)

@@ -9,9 +9,9 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from chatbatch_local import http_server
 from chatbatch_local.postgres import free_port
+
 from tests.support import SECRET
 from tests.support.foundation import counts, message
 
@@ -29,8 +29,12 @@ def server_port(api_function):
 
 
 def post(port: int, path: str, payload: object, headers: dict[str, str]) -> tuple[int, dict]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json", **headers}, method="POST")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.load(response)

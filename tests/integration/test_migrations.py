@@ -6,8 +6,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg2
-
 from chatbatch import migrate
+
 from tests.support.foundation import fresh_database
 
 
@@ -58,8 +58,10 @@ def test_two_concurrent_appliers_on_an_empty_database_apply_each_migration_once(
         conn = psycopg2.connect(dsn)
         try:
             with conn.cursor() as cur:
-                cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ANY(%s)",
-                            (["ai_jobs", "ai_chat_messages", "chat_rooms", "chat_messages"],))
+                cur.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = ANY(%s)",
+                    (["ai_jobs", "ai_chat_messages", "chat_rooms", "chat_messages"],),
+                )
                 assert cur.fetchone() == (4,)
         finally:
             conn.close()

@@ -18,13 +18,22 @@ def test_a_message_lands_in_all_three_tables(api_function, pg, session_tok):
     assert counts(pg, session_tok) == (1, 1, 1)
     r = room(pg, session_tok)
     assert (r["contact_name"], r["chat_type"], r["last_message"], r["last_sender"], r["unread_count"]) == (
-        "Budi", "individual", "Halo", "contact", 1)
+        "Budi",
+        "individual",
+        "Halo",
+        "contact",
+        1,
+    )
     with pg.cursor() as cur:
-        cur.execute("SELECT sender_type, sender_jid, message_type, content, message_timestamp::text "
-                    "FROM chat_messages WHERE user_token = %s", (session_tok,))
+        cur.execute(
+            "SELECT sender_type, sender_jid, message_type, content, message_timestamp::text "
+            "FROM chat_messages WHERE user_token = %s",
+            (session_tok,),
+        )
         assert cur.fetchone() == ("contact", CONTACT, "text", "Halo", "2026-11-26 12:00:00+00")
-        cur.execute("SELECT needs_reply, is_batched, chat_jid FROM ai_chat_messages WHERE session_tok = %s",
-                    (session_tok,))
+        cur.execute(
+            "SELECT needs_reply, is_batched, chat_jid FROM ai_chat_messages WHERE session_tok = %s", (session_tok,)
+        )
         assert cur.fetchone() == (True, False, CONTACT)
 
 
@@ -41,19 +50,39 @@ def test_a_retried_webhook_is_a_duplicate_and_changes_nothing(api_function, pg, 
 def test_unread_counts_contact_messages_only_and_from_me_goes_to_the_recipients_room(api_function, pg, session_tok):
     invoke(api_function, webhook_event(message(session_tok, "m1", timestamp=1795694400)))
     invoke(api_function, webhook_event(message(session_tok, "m2", body="Saya mau", timestamp=1795694401)))
-    status, _ = invoke(api_function, webhook_event(
-        {"sessionToken": session_tok, "messageId": "m3", "from": BUSINESS, "to": CONTACT, "body": "Siap kak",
-         "fromMe": True, "pushName": "Toko", "timestamp": 1795694402000}))
+    status, _ = invoke(
+        api_function,
+        webhook_event(
+            {
+                "sessionToken": session_tok,
+                "messageId": "m3",
+                "from": BUSINESS,
+                "to": CONTACT,
+                "body": "Siap kak",
+                "fromMe": True,
+                "pushName": "Toko",
+                "timestamp": 1795694402000,
+            }
+        ),
+    )
 
     assert status == 200
     r = room(pg, session_tok)
-    assert (r["last_message"], r["last_sender"], r["unread_count"], r["contact_name"]) == ("Siap kak", "user", 2, "Budi")
+    assert (r["last_message"], r["last_sender"], r["unread_count"], r["contact_name"]) == (
+        "Siap kak",
+        "user",
+        2,
+        "Budi",
+    )
     with pg.cursor() as cur:
-        cur.execute("SELECT sender_type, sender_jid FROM chat_messages WHERE user_token = %s AND message_id = 'm3'",
-                    (session_tok,))
+        cur.execute(
+            "SELECT sender_type, sender_jid FROM chat_messages WHERE user_token = %s AND message_id = 'm3'",
+            (session_tok,),
+        )
         assert cur.fetchone() == ("user", BUSINESS)
-        cur.execute("SELECT needs_reply FROM ai_chat_messages WHERE session_tok = %s AND message_id = 'm3'",
-                    (session_tok,))
+        cur.execute(
+            "SELECT needs_reply FROM ai_chat_messages WHERE session_tok = %s AND message_id = 'm3'", (session_tok,)
+        )
         assert cur.fetchone() == (False,)
 
 
@@ -75,7 +104,10 @@ def test_contact_name_follows_the_latest_non_empty_push_name(api_function, pg, s
 
 def test_group_messages_are_history_but_not_pending_by_default(api_function, pg, session_tok):
     group = "120363025246125486@g.us"
-    invoke(api_function, webhook_event(message(session_tok, "g1", **{"from": group, "participant": "628777@s.whatsapp.net"})))
+    invoke(
+        api_function,
+        webhook_event(message(session_tok, "g1", **{"from": group, "participant": "628777@s.whatsapp.net"})),
+    )
 
     r = room(pg, session_tok, group)
     assert (r["chat_type"], r["is_group"], r["contact_name"]) == ("group", True, None)
@@ -112,8 +144,13 @@ def test_base64_encoded_bodies_are_decoded(api_function, pg, session_tok):
         (lambda s: webhook_event(message(s, "x", body="y" * 1_100_000)), 413, "payload_too_large"),
         (lambda s: webhook_event(message(s, "x", body="y" * 65_537)), 422, "invalid_fields"),
         (lambda s: webhook_event(message(s, "x", body="nul\x00byte")), 422, "invalid_fields"),
-        (lambda s: webhook_event(None, raw=('{"session_token":"%s","message_id":"x","from":"a","to":"b",'
-                                            '"body":"\\ud83d"}' % s).encode()), 422, "invalid_fields"),
+        (
+            lambda s: webhook_event(
+                None, raw=(f'{{"session_token":"{s}","message_id":"x","from":"a","to":"b","body":"\\ud83d"}}').encode()
+            ),
+            422,
+            "invalid_fields",
+        ),
         (lambda s: webhook_event({"session_token": s}), 422, "invalid_fields"),
         (lambda s: webhook_event([1, 2]), 422, "invalid_fields"),
     ],
@@ -136,8 +173,9 @@ def test_health_answers_when_the_database_does(api_function):
     assert invoke(api_function, load_event("health.json")) == (200, {"status": "ok"})
 
 
-@pytest.mark.parametrize("sample", ["webhook_text.json", "webhook_from_me.json", "webhook_group.json",
-                                    "webhook_image.json"])
+@pytest.mark.parametrize(
+    "sample", ["webhook_text.json", "webhook_from_me.json", "webhook_group.json", "webhook_image.json"]
+)
 def test_event_samples_are_accepted(api_function, sample):
     status, body = invoke(api_function, load_event(sample))
     assert status == 200 and body["status"] in ("accepted", "duplicate")
@@ -147,8 +185,17 @@ def test_bad_secret_sample_is_rejected(api_function):
     assert invoke(api_function, load_event("webhook_bad_secret.json"))[0] == 401
 
 
-@pytest.mark.parametrize("timestamp", [1795694400, 1795694400000, "1795694400", "2026-11-26T19:00:00+07:00",
-                                       "2026-11-26T12:00:00Z", "2026-11-26 12:00:00"])
+@pytest.mark.parametrize(
+    "timestamp",
+    [
+        1795694400,
+        1795694400000,
+        "1795694400",
+        "2026-11-26T19:00:00+07:00",
+        "2026-11-26T12:00:00Z",
+        "2026-11-26 12:00:00",
+    ],
+)
 def test_every_timestamp_form_stores_the_same_moment_everywhere(api_function, pg, session_tok, timestamp):
     # Given a gateway that sends the time as seconds, milliseconds, or ISO-8601 (with an offset, Z, or naive = UTC)
     # When the message arrives
@@ -177,8 +224,11 @@ def test_a_jid_with_an_underscore_is_rejected_so_chat_keys_of_two_tenants_never_
 def test_a_room_key_owned_by_another_tenant_is_never_moved(api_function, pg, session_tok):
     victim_chat = f"{session_tok}_{CONTACT}"
     with pg.cursor() as cur:  # a room of another tenant that (by a legacy row) carries this chat's key
-        cur.execute("INSERT INTO chat_rooms (chat_id, user_token, contact_jid, chat_type, last_message, last_activity)"
-                    " VALUES (%s, 'someone-else', %s, 'individual', 'theirs', now())", (victim_chat, CONTACT))
+        cur.execute(
+            "INSERT INTO chat_rooms (chat_id, user_token, contact_jid, chat_type, last_message, last_activity)"
+            " VALUES (%s, 'someone-else', %s, 'individual', 'theirs', now())",
+            (victim_chat, CONTACT),
+        )
 
     status, body = invoke(api_function, webhook_event(message(session_tok, "m1")))
 
@@ -187,13 +237,17 @@ def test_a_room_key_owned_by_another_tenant_is_never_moved(api_function, pg, ses
     assert counts(pg, session_tok) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("raw, status", [
-    ('"timestamp": %s' % ("9" * 400), 422),  # a number no clock can hold
-    ('"extra": %s' % ("9" * 5000), 400),  # over Python's integer-literal limit: not JSON we can read
-])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        ('"timestamp": %s' % ("9" * 400), 422),  # a number no clock can hold
+        ('"extra": %s' % ("9" * 5000), 400),  # over Python's integer-literal limit: not JSON we can read
+    ],
+)
 def test_monstrous_numbers_are_client_errors_not_5xx(api_function, pg, session_tok, raw, status):
-    body = ('{"session_token": "%s", "message_id": "n1", "from": "%s", "to": "%s", %s}'
-            % (session_tok, CONTACT, BUSINESS, raw)).encode()
+    body = (
+        f'{{"session_token": "{session_tok}", "message_id": "n1", "from": "{CONTACT}", "to": "{BUSINESS}", {raw}}}'
+    ).encode()
 
     assert invoke(api_function, webhook_event(None, raw=body))[0] == status
     assert counts(pg, session_tok) == (0, 0, 0)
@@ -205,6 +259,7 @@ def test_a_timestamp_in_the_future_is_taken_as_now_so_it_cannot_pin_the_room(api
 
     assert room(pg, session_tok)["last_message"] == "real newest"
     with pg.cursor() as cur:
-        cur.execute("SELECT bool_and(message_timestamp <= now()) FROM chat_messages WHERE user_token = %s",
-                    (session_tok,))
+        cur.execute(
+            "SELECT bool_and(message_timestamp <= now()) FROM chat_messages WHERE user_token = %s", (session_tok,)
+        )
         assert cur.fetchone() == (True,)

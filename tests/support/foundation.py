@@ -18,8 +18,15 @@ BUSINESS = "6280000000000@s.whatsapp.net"
 
 def message(session_tok: str, message_id: str, **fields) -> dict:
     """A contact's text message as the gateway posts it; ``fields`` override or add payload keys."""
-    return {"session_token": session_tok, "message_id": message_id, "from": CONTACT, "to": BUSINESS,
-            "body": "Halo", "push_name": "Budi", **fields}
+    return {
+        "session_token": session_tok,
+        "message_id": message_id,
+        "from": CONTACT,
+        "to": BUSINESS,
+        "body": "Halo",
+        "push_name": "Budi",
+        **fields,
+    }
 
 
 def counts(pg, session_tok: str) -> tuple[int, int, int]:

@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlencode
 
 from chatbatch_local.lambda_runtime import LambdaContext, http_api_event
+
 from tests.support import load_event
 
 
@@ -16,8 +17,9 @@ class HistorySeed:
         self.pg = pg
         self.session_tok = session_tok
 
-    def room(self, contact_jid: str, *, at: str, unread: int = 0, name: str | None = "Budi",
-             last_message: str = "Halo") -> int:
+    def room(
+        self, contact_jid: str, *, at: str, unread: int = 0, name: str | None = "Budi", last_message: str = "Halo"
+    ) -> int:
         with self.pg.cursor() as cur:
             cur.execute(
                 """
@@ -33,8 +35,9 @@ class HistorySeed:
         """``count`` rooms, all with the same last activity (the tie the id must break)."""
         return [self.room(f"62812{i:08d}@s.whatsapp.net", at=at) for i in range(count)]
 
-    def message(self, room_id: int, message_id: str, *, at: str, content: str = "Halo",
-                sender_type: str = "contact") -> int:
+    def message(
+        self, room_id: int, message_id: str, *, at: str, content: str = "Halo", sender_type: str = "contact"
+    ) -> int:
         with self.pg.cursor() as cur:
             cur.execute(
                 """
@@ -49,8 +52,9 @@ class HistorySeed:
             return cur.fetchone()[0]
 
 
-def history_request(method: str, path: str, *, token: str | None, query: dict | None = None,
-                    headers: dict | None = None) -> dict:
+def history_request(
+    method: str, path: str, *, token: str | None, query: dict | None = None, headers: dict | None = None
+) -> dict:
     all_headers = {"accept": "application/json", **(headers or {})}
     if token is not None:
         all_headers["authorization"] = f"Bearer {token}"

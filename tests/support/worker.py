@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from chatbatch.db import Database
 from chatbatch.domain.debounce import Batch, Readiness
 from chatbatch.store import ai_chat_messages, ai_jobs
+
 from tests.support import invoke, load_event, webhook_event
 
 CONTACT = "6281234567890@s.whatsapp.net"
@@ -22,13 +23,29 @@ BUSINESS = "6280000000000@s.whatsapp.net"
 GROUP = "120363025246125486@g.us"
 
 
-def post_message(api_function, session_tok: str, body: str, *, chat: str = CONTACT, from_me: bool = False,
-                 message_id: str | None = None, **fields) -> str:
+def post_message(
+    api_function,
+    session_tok: str,
+    body: str,
+    *,
+    chat: str = CONTACT,
+    from_me: bool = False,
+    message_id: str | None = None,
+    **fields,
+) -> str:
     """One message through the real webhook; its message id."""
     message_id = message_id or f"wamid-{uuid.uuid4().hex[:16]}"
     sender, recipient = (BUSINESS, chat) if from_me else (chat, BUSINESS)
-    payload = {"session_token": session_tok, "message_id": message_id, "from": sender, "to": recipient,
-               "body": body, "push_name": "Budi", "from_me": from_me, **fields}
+    payload = {
+        "session_token": session_tok,
+        "message_id": message_id,
+        "from": sender,
+        "to": recipient,
+        "body": body,
+        "push_name": "Budi",
+        "from_me": from_me,
+        **fields,
+    }
     status, answer = invoke(api_function, webhook_event(payload))
     assert status == 200, answer
     return message_id
@@ -40,8 +57,14 @@ def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> i
     def work(cur) -> int:
         _, [pending] = ai_chat_messages.pending_chats(cur, [(session_tok, chat)])
         arrivals = [bubble.arrived_at for bubble in pending.bubbles]
-        batch = Batch(session_tok, chat, tuple(b.message_id for b in pending.bubbles), min(arrivals), max(arrivals),
-                      Readiness.QUIET)
+        batch = Batch(
+            session_tok,
+            chat,
+            tuple(b.message_id for b in pending.bubbles),
+            min(arrivals),
+            max(arrivals),
+            Readiness.QUIET,
+        )
         [job] = ai_jobs.insert_batches(cur, [batch])
         ai_chat_messages.mark_batched(cur, {message_id: job.id for message_id in batch.message_ids})
         return job.id
@@ -53,8 +76,9 @@ def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> i
         db.close()
 
 
-def burst_job(api_function, database_url: str, session_tok: str, texts: list[str], *, chat: str = CONTACT,
-              **fields) -> int:
+def burst_job(
+    api_function, database_url: str, session_tok: str, texts: list[str], *, chat: str = CONTACT, **fields
+) -> int:
     for text in texts:
         post_message(api_function, session_tok, text, chat=chat, **fields)
     return batch_pending(database_url, session_tok, chat)
@@ -68,9 +92,12 @@ def sqs_event(*jobs: tuple[int, str], receive_count: int = 1) -> dict:
         record = copy.deepcopy(template)
         record["messageId"] = str(uuid.uuid4())
         record["body"] = json.dumps({"job_id": job_id, "session_tok": "t", "chat_jid": "c"})
-        record["attributes"].update(ApproximateReceiveCount=str(receive_count), MessageGroupId=group,
-                                    MessageDeduplicationId=f"job-{job_id}-0",
-                                    SequenceNumber=str(18880150987912345600 + position))
+        record["attributes"].update(
+            ApproximateReceiveCount=str(receive_count),
+            MessageGroupId=group,
+            MessageDeduplicationId=f"job-{job_id}-0",
+            SequenceNumber=str(18880150987912345600 + position),
+        )
         records.append(record)
     return {"Records": records}
 
@@ -85,8 +112,10 @@ def job(pg, job_id: int) -> dict:
 def history(pg, session_tok: str, chat: str = CONTACT) -> list[tuple[str, str, str]]:
     """(sender_type, message_id, content) of the chat's history, oldest first."""
     with pg.cursor() as cur:
-        cur.execute("SELECT sender_type, message_id, content FROM chat_messages WHERE chat_id = %s ORDER BY id",
-                    (f"{session_tok}_{chat}",))
+        cur.execute(
+            "SELECT sender_type, message_id, content FROM chat_messages WHERE chat_id = %s ORDER BY id",
+            (f"{session_tok}_{chat}",),
+        )
         return cur.fetchall()
 
 
@@ -100,8 +129,10 @@ def room(pg, session_tok: str, chat: str = CONTACT) -> dict:
 def set_human_active(pg, session_tok: str, *, minutes_ago: float, chat: str = CONTACT) -> None:
     """Move the takeover clock instead of waiting for it."""
     with pg.cursor() as cur:
-        cur.execute("UPDATE chat_rooms SET human_active_at = now() - %s * interval '1 minute' WHERE chat_id = %s",
-                    (minutes_ago, f"{session_tok}_{chat}"))
+        cur.execute(
+            "UPDATE chat_rooms SET human_active_at = now() - %s * interval '1 minute' WHERE chat_id = %s",
+            (minutes_ago, f"{session_tok}_{chat}"),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -162,10 +193,19 @@ def http_peer(answer) -> Iterator[Peer]:
 def openai_answer(peer: Peer, request: dict) -> dict:
     """An OpenAI chat-completions answer that quotes the newest user turn (so tests can see what was asked)."""
     newest = request["messages"][-1]["content"]
-    return {"id": "chatcmpl-1", "object": "chat.completion", "model": request["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": f"Jawaban untuk: {newest}"},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49}}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "model": request["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": f"Jawaban untuk: {newest}"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
+    }
 
 
 def gateway_answer(peer: Peer, request: dict) -> dict:

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
-
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.settings import SweeperSettings
@@ -45,11 +44,14 @@ class TestQueue:
         Deleting matters: FIFO hands out no more of a group while some of it is in flight. Scoped by tenant
         because a sweep is global: it also batches what other tests left pending."""
         sqs, messages = self.client(), []
-        while batch := sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                           VisibilityTimeout=300).get("Messages", []):
+        while batch := sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=300
+        ).get("Messages", []):
             messages += batch
-            sqs.delete_message_batch(QueueUrl=self.url, Entries=[
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)])
+            sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
+            )
         return [m for m in messages if json.loads(m["Body"])["session_tok"] == session_tok]
 
     def job_ids(self, session_tok: str) -> list[int]:
@@ -69,9 +71,16 @@ def make_settings(database_url, queue):
     def make(**overrides) -> SweeperSettings:
         # Long windows: time passes only when a test says so (chats.time_passes), never because the machine
         # is slow - bubbles are far from every threshold.
-        values = {"database_url": database_url, "queue_url": queue.url, "sqs_endpoint_url": queue.endpoint_url,
-                  "debounce_seconds": 30, "max_wait_seconds": 300, "max_batch_messages": 50,
-                  "max_jobs_per_sweep": 10_000, **overrides}
+        values = {
+            "database_url": database_url,
+            "queue_url": queue.url,
+            "sqs_endpoint_url": queue.endpoint_url,
+            "debounce_seconds": 30,
+            "max_wait_seconds": 300,
+            "max_batch_messages": 50,
+            "max_jobs_per_sweep": 10_000,
+            **overrides,
+        }
         return SweeperSettings(**values)
 
     return make
@@ -102,8 +111,9 @@ class Chats:
         self.session_tok = session_tok
         self._n = 0
 
-    def bubbles(self, *ages: float, chat_jid: str = CONTACT, from_me: bool = False,
-                needs_reply: bool | None = None) -> list[int]:
+    def bubbles(
+        self, *ages: float, chat_jid: str = CONTACT, from_me: bool = False, needs_reply: bool | None = None
+    ) -> list[int]:
         ids = []
         with self.pg.cursor() as cur:
             for age in sorted(ages, reverse=True):  # oldest first, like real arrivals
@@ -115,9 +125,16 @@ class Chats:
                     VALUES (%s, %s, %s, %s, 'bubble', %s, %s, %s, now(), now() - make_interval(secs => %s))
                     RETURNING id
                     """,
-                    (self.session_tok, BUSINESS if from_me else chat_jid, chat_jid if from_me else BUSINESS,
-                     chat_jid, f"m{self._n}-{uuid.uuid4().hex[:6]}", from_me,
-                     (not from_me) if needs_reply is None else needs_reply, age),
+                    (
+                        self.session_tok,
+                        BUSINESS if from_me else chat_jid,
+                        chat_jid if from_me else BUSINESS,
+                        chat_jid,
+                        f"m{self._n}-{uuid.uuid4().hex[:6]}",
+                        from_me,
+                        (not from_me) if needs_reply is None else needs_reply,
+                        age,
+                    ),
                 )
                 ids.append(cur.fetchone()[0])
         return ids
@@ -125,21 +142,28 @@ class Chats:
     def time_passes(self, seconds: float) -> None:
         """Age this session's bubbles instead of sleeping: the debounce reads only arrival times."""
         with self.pg.cursor() as cur:
-            cur.execute("UPDATE ai_chat_messages SET last_activity = last_activity - make_interval(secs => %s) "
-                        "WHERE session_tok = %s", (seconds, self.session_tok))
+            cur.execute(
+                "UPDATE ai_chat_messages SET last_activity = last_activity - make_interval(secs => %s) "
+                "WHERE session_tok = %s",
+                (seconds, self.session_tok),
+            )
 
     def jobs(self) -> list[dict]:
         with self.pg.cursor() as cur:
-            cur.execute("SELECT id, chat_jid, status, batched_msg_ids, batch_size, is_batch, send_count, "
-                        "first_message_at, last_message_at, enqueued_at FROM ai_jobs WHERE session_tok = %s "
-                        "ORDER BY id", (self.session_tok,))
+            cur.execute(
+                "SELECT id, chat_jid, status, batched_msg_ids, batch_size, is_batch, send_count, "
+                "first_message_at, last_message_at, enqueued_at FROM ai_jobs WHERE session_tok = %s "
+                "ORDER BY id",
+                (self.session_tok,),
+            )
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
 
     def arrival_range(self, message_ids: list[int]) -> tuple:
         with self.pg.cursor() as cur:
-            cur.execute("SELECT min(last_activity), max(last_activity) FROM ai_chat_messages WHERE id = ANY(%s)",
-                        (message_ids,))
+            cur.execute(
+                "SELECT min(last_activity), max(last_activity) FROM ai_chat_messages WHERE id = ANY(%s)", (message_ids,)
+            )
             return cur.fetchone()
 
     def batch_ids(self, message_ids: list[int]) -> list[int | None]:

@@ -1,7 +1,7 @@
 """The sweep benchmark runs (quick mode): its tables print and its check holds (one job per ready chat)."""
 
-from bench.__main__ import BenchContext
 from bench import bench_sweep
+from bench.__main__ import BenchContext
 
 
 def test_the_sweep_benchmark_runs_in_quick_mode(database_url, capsys):

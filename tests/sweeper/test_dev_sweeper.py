@@ -8,8 +8,9 @@ import time
 from chatbatch_local.sweeper import sweeper_loop
 
 
-def test_the_dev_sweeper_makes_and_sends_jobs_and_stops_promptly(database_url, queue, chats, monkeypatch,
-                                                                reset_settings):
+def test_the_dev_sweeper_makes_and_sends_jobs_and_stops_promptly(
+    database_url, queue, chats, monkeypatch, reset_settings
+):
     monkeypatch.setenv("QUEUE_URL", queue.url)
     monkeypatch.setenv("SQS_ENDPOINT_URL", queue.endpoint_url)
     monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "0.1")

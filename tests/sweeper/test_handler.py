@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
-
 from chatbatch.observability import MetricName
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
+
 from tests.support import load_event
 
 
@@ -42,8 +42,13 @@ def test_the_handler_sweeps_repeatedly_and_returns_before_the_lambda_timeout(swe
     assert summary["sweeps"] >= 2  # every 0.1 s; the first (cold: boto3 import) may be slow on a busy machine
     [job] = chats.jobs()
     assert job["status"] == "enqueued" and queue.job_ids(chats.session_tok) == [job["id"]]
-    assert {MetricName.SWEEP_DURATION.value, MetricName.BATCHES_CREATED.value, MetricName.BUBBLES_PER_BATCH.value,
-            MetricName.JOBS_ENQUEUED.value, MetricName.DEBOUNCE_DELAY.value} <= emitted_metrics(capsys.readouterr().out)
+    assert {
+        MetricName.SWEEP_DURATION.value,
+        MetricName.BATCHES_CREATED.value,
+        MetricName.BUBBLES_PER_BATCH.value,
+        MetricName.JOBS_ENQUEUED.value,
+        MetricName.DEBOUNCE_DELAY.value,
+    } <= emitted_metrics(capsys.readouterr().out)
 
 
 def test_the_handler_refuses_an_event_that_is_not_a_schedule(sweeper_function):

@@ -22,8 +22,9 @@ def test_more_than_ten_jobs_go_out_in_several_batches_in_order(queue, session_to
 
 def test_an_unreachable_queue_reports_every_job_as_unsent(session_tok):
     closed = f"http://127.0.0.1:{free_port()}"
-    adapter = SqsJobQueue(f"{closed}/123456789012/nowhere.fifo", region="us-east-1", endpoint_url=closed,
-                          timeout_seconds=1)
+    adapter = SqsJobQueue(
+        f"{closed}/123456789012/nowhere.fifo", region="us-east-1", endpoint_url=closed, timeout_seconds=1
+    )
 
     outcome = adapter.send([JobMessage(n, session_tok, "jid") for n in range(1, 13)])
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import psycopg2
 import pytest
-
 from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat
 from chatbatch.store import ai_chat_messages
 
@@ -18,9 +17,12 @@ def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, 
     rule = DebounceRule(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=rng.choice([4, 50]))
     # Ages in whole milliseconds, clustered around the three thresholds so the edges are exercised.
     near = [0, 1, 2999, 3000, 3001, 29_999, 30_000, 30_001]
-    chats = {f"62{n:010d}@s.whatsapp.net": sorted({rng.choice(near + [rng.randint(0, 40_000)])
-                                                    for _ in range(rng.randint(1, 6))}, reverse=True)
-             for n in range(60)}
+    chats = {
+        f"62{n:010d}@s.whatsapp.net": sorted(
+            {rng.choice([*near, rng.randint(0, 40000)]) for _ in range(rng.randint(1, 6))}, reverse=True
+        )
+        for n in range(60)
+    }
     conn = psycopg2.connect(database_url)
     try:
         with conn.cursor() as cur:  # one transaction: now() is the same instant for the inserts and the sweep
@@ -39,11 +41,19 @@ def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, 
 
         sql_ready = {jid for tok, jid in locked if tok == session_tok}
         pure_ready = {
-            jid for jid, ages_ms in chats.items()
-            if rule.next_batch(PendingChat(session_tok, jid, tuple(
-                Bubble(i, now - timedelta(milliseconds=age)) for i, age in enumerate(ages_ms))), now) is not None
+            jid
+            for jid, ages_ms in chats.items()
+            if rule.next_batch(
+                PendingChat(
+                    session_tok,
+                    jid,
+                    tuple(Bubble(i, now - timedelta(milliseconds=age)) for i, age in enumerate(ages_ms)),
+                ),
+                now,
+            )
+            is not None
         }
-        assert 0 < len(pure_ready) < len(chats)   # the case mixes ready and waiting chats
+        assert 0 < len(pure_ready) < len(chats)  # the case mixes ready and waiting chats
         assert sql_ready == pure_ready
     finally:
         conn.rollback()

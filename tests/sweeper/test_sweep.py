@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 from chatbatch.adapters.queue import FakeJobQueue
+from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import chat_group_id
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.services.ingest import ingest_message
-from chatbatch.domain.debounce import DebounceRule
 from chatbatch.services.sweep import make_jobs, send_due_jobs, sweep
 
 from tests.sweeper.conftest import BUSINESS, CONTACT
@@ -32,16 +32,16 @@ def test_a_burst_becomes_one_job_with_its_bubbles_in_arrival_order(db, sqs_queue
 
 
 def test_the_window_restarts_with_each_bubble(db, sqs_queue, settings, chats):
-    first = chats.bubbles(25.0)        # window: 30 s
+    first = chats.bubbles(25.0)  # window: 30 s
     sweep(db, sqs_queue, settings)
     assert chats.jobs() == []
 
-    second = chats.bubbles(0)          # the contact types again before the window closed
-    chats.time_passes(10.0)            # the first bubble is now 35 s old, the second 10 s
+    second = chats.bubbles(0)  # the contact types again before the window closed
+    chats.time_passes(10.0)  # the first bubble is now 35 s old, the second 10 s
     sweep(db, sqs_queue, settings)
     assert chats.jobs() == []
 
-    chats.time_passes(20.0)            # 30 s of quiet since the second bubble
+    chats.time_passes(20.0)  # 30 s of quiet since the second bubble
     sweep(db, sqs_queue, settings)
     [job] = chats.jobs()
     assert job["batched_msg_ids"] == first + second
@@ -50,7 +50,7 @@ def test_the_window_restarts_with_each_bubble(db, sqs_queue, settings, chats):
 def test_a_pause_longer_than_the_window_splits_the_chat_into_two_jobs(db, sqs_queue, settings, chats):
     before = chats.bubbles(100.0, 90.0)
     sweep(db, sqs_queue, settings)
-    after = chats.bubbles(40.0)         # arrived after a 50 s pause, already quiet for 40 s
+    after = chats.bubbles(40.0)  # arrived after a 50 s pause, already quiet for 40 s
     sweep(db, sqs_queue, settings)
 
     assert [j["batched_msg_ids"] for j in chats.jobs()] == [before, after]
@@ -72,7 +72,7 @@ def test_the_batch_cap_forces_a_job_and_the_rest_waits_for_the_next(db, sqs_queu
     sweep(db, sqs_queue, settings)
     [job] = chats.jobs()
     assert job["batched_msg_ids"] == ids[:3]
-    assert chats.batch_ids(ids[3:]) == [None, None]   # two pending, newest 6 s old: still waiting
+    assert chats.batch_ids(ids[3:]) == [None, None]  # two pending, newest 6 s old: still waiting
 
     chats.time_passes(30.0)
     sweep(db, sqs_queue, settings)
@@ -81,12 +81,17 @@ def test_the_batch_cap_forces_a_job_and_the_rest_waits_for_the_next(db, sqs_queu
 
 def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, settings, chats, session_tok):
     # Through the real ingest path: it decides needs_reply (from_me: a human or the bot; groups: off by default).
-    for n, doc in enumerate([
-        {"from": BUSINESS, "to": CONTACT, "from_me": True},
-        {"from": "120363000000000000@g.us", "to": BUSINESS, "participant": CONTACT},
-    ]):
-        ingest_message(db, parse_webhook({"session_token": session_tok, "message_id": f"x{n}", "body": "hi", **doc}),
-                       reply_groups=False)
+    for n, doc in enumerate(
+        [
+            {"from": BUSINESS, "to": CONTACT, "from_me": True},
+            {"from": "120363000000000000@g.us", "to": BUSINESS, "participant": CONTACT},
+        ]
+    ):
+        ingest_message(
+            db,
+            parse_webhook({"session_token": session_tok, "message_id": f"x{n}", "body": "hi", **doc}),
+            reply_groups=False,
+        )
     chats.time_passes(600.0)
 
     sweep(db, sqs_queue, settings)
@@ -103,8 +108,9 @@ def test_chats_are_batched_separately(db, sqs_queue, settings, chats):
     assert sorted(j["batched_msg_ids"] for j in chats.jobs()) == sorted([a, b])
 
 
-def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(db, sqs_queue, settings, chats, queue,
-                                                                      session_tok):
+def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(
+    db, sqs_queue, settings, chats, queue, session_tok
+):
     chats.bubbles(50.0, chat_jid=CONTACT)
     chats.bubbles(50.0, chat_jid=OTHER)
     sweep(db, sqs_queue, settings)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from chatbatch.settings import SweeperSettings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -51,7 +50,8 @@ def test_the_sweeper_covers_every_minute_and_resends_only_after_sqs_gave_up(reso
     # the loop ends SWEEP_SAFETY_MARGIN_SECONDS before the timeout: it must still reach the next invocation
     assert sweeper["Timeout"] - float(env["SWEEP_SAFETY_MARGIN_SECONDS"]) > SCHEDULE_PERIOD_SECONDS
     assert float(env["JOB_STUCK_AFTER_SECONDS"]) > (
-        queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"])
+        queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"]
+    )
     # its own role (template.yaml: one least-privilege role per function) may send to the jobs queue
     assert sweeper["Role"] == {"GetAtt": "SweeperFunctionRole.Arn"}
     statements = resources["SweeperFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]

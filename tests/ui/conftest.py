@@ -15,14 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from chatbatch_local.postgres import free_port
+
 from tests.support import SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 STARTUP_SECONDS = 60
 CONTACT = "6281234567890@s.whatsapp.net"
@@ -37,15 +43,25 @@ class DevStack:
     log: Path
 
     def post_message(self, session_tok: str, message_id: str, body: str, **fields) -> dict:
-        payload = {"session_token": session_tok, "message_id": message_id, "body": body,
-                   "from": CONTACT, "to": "6280000000000@s.whatsapp.net",
-                   "push_name": "Budi", **fields}
+        payload = {
+            "session_token": session_tok,
+            "message_id": message_id,
+            "body": body,
+            "from": CONTACT,
+            "to": "6280000000000@s.whatsapp.net",
+            "push_name": "Budi",
+            **fields,
+        }
         return self.request("POST", "/webhook", payload, {"X-Webhook-Secret": SECRET})[1]
 
     def request(self, method: str, path: str, payload: object = None, headers: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(payload).encode() if payload is not None else None
-        req = urllib.request.Request(self.base_url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as response:
                 return response.status, json.loads(response.read() or b"{}")
@@ -54,9 +70,14 @@ class DevStack:
 
     def create_token(self, session_tok: str) -> str:
         """A fresh API token of this tenant, made the way an operator makes one: `chatbatch token create`."""
-        done = subprocess.run([sys.executable, "-m", "chatbatch.cli", "token", "create", session_tok],
-                              env={**os.environ, "DATABASE_URL": self.database_url},
-                              capture_output=True, text=True, timeout=60, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "chatbatch.cli", "token", "create", session_tok],
+            env={**os.environ, "DATABASE_URL": self.database_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         return done.stdout.strip().splitlines()[-1]
 
 
@@ -95,8 +116,12 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
     for inherited in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL"):  # the stack starts its own queue
         env.pop(inherited, None)
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "chatbatch.cli", "dev", "--port", str(port)],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chatbatch.cli", "dev", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     stack = DevStack(f"http://127.0.0.1:{port}", database_url, log)
     try:
         _wait_until_healthy(stack, process)

@@ -58,7 +58,10 @@ def test_the_owner_reads_a_conversation_with_the_bot_reply_and_sees_new_bubbles_
     # Given a customer who wrote three bubbles in a row
     texts = ["Hi, is the blue jacket still in stock?", "Size M please", "And can you ship it to Bandung today?"]
     for number, text in enumerate(texts, 1):
-        assert dev_stack.post_message(session_tok, unique(f"bubble{number}"), text, push_name="Budi Santoso")["status"] == "accepted"
+        assert (
+            dev_stack.post_message(session_tok, unique(f"bubble{number}"), text, push_name="Budi Santoso")["status"]
+            == "accepted"
+        )
 
     # When the owner signs in with a fresh token of that session
     sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
@@ -94,8 +97,9 @@ def test_a_new_room_appears_in_the_list_without_a_reload(dev_stack, page, sessio
     sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
     expect(room_button(page, "Ani")).to_be_visible()
 
-    dev_stack.post_message(session_tok, unique("other"), "Halo kak", push_name="Citra",
-                           **{"from": "6289999999999@s.whatsapp.net"})
+    dev_stack.post_message(
+        session_tok, unique("other"), "Halo kak", push_name="Citra", **{"from": "6289999999999@s.whatsapp.net"}
+    )
 
     expect(room_button(page, "Citra").locator(".room-badge")).to_have_text("1", timeout=LIVE_MS)
     expect(page.locator("#room-list .room")).to_have_count(2)
@@ -181,18 +185,36 @@ def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, se
         context.close()
 
 
-def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_is_told_apart(dev_stack, page,
-                                                                                           session_tok):
+def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_is_told_apart(
+    dev_stack, page, session_tok
+):
     # Given 31 older chats the business answered, then one long chat: 44 staff bubbles and a customer's photo
     business = "6280000000000@s.whatsapp.net"
     for number in range(31):
-        dev_stack.post_message(session_tok, unique("old"), f"Order {number} shipped", from_me=True,
-                               **{"from": business, "to": f"62811{number:07d}@s.whatsapp.net"})
+        dev_stack.post_message(
+            session_tok,
+            unique("old"),
+            f"Order {number} shipped",
+            from_me=True,
+            **{"from": business, "to": f"62811{number:07d}@s.whatsapp.net"},
+        )
     for number in range(44):
-        dev_stack.post_message(session_tok, unique("staff"), f"Update {number}", from_me=True, push_name=None,
-                               **{"from": business, "to": "6287777777777@s.whatsapp.net"})
-    dev_stack.post_message(session_tok, unique("photo"), "Is this the one?", type="image", push_name="Gita",
-                           **{"from": "6287777777777@s.whatsapp.net"})
+        dev_stack.post_message(
+            session_tok,
+            unique("staff"),
+            f"Update {number}",
+            from_me=True,
+            push_name=None,
+            **{"from": business, "to": "6287777777777@s.whatsapp.net"},
+        )
+    dev_stack.post_message(
+        session_tok,
+        unique("photo"),
+        "Is this the one?",
+        type="image",
+        push_name="Gita",
+        **{"from": "6287777777777@s.whatsapp.net"},
+    )
 
     sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
 

@@ -6,10 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-
 from chatbatch.ui import site
-from tests.support import load_event
 from chatbatch_local.lambda_runtime import LambdaContext, decode_response, http_api_event
+
+from tests.support import load_event
 
 
 def get(api_function, path: str, query: str = "", headers: dict | None = None) -> tuple[int, dict, str]:
@@ -46,7 +46,7 @@ def parsed_page(body: str) -> Tags:
 
 
 def test_the_page_is_html_with_a_strict_content_security_policy(api_function):
-    status, headers, body = get(api_function, "/")
+    status, headers, _body = get(api_function, "/")
 
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
@@ -73,8 +73,11 @@ def test_every_asset_the_page_names_is_served_with_its_type_and_cached_for_its_v
     _, _, body = get(api_function, "/")
     page = parsed_page(body)
     urls = [attrs.get("src") or attrs.get("href") for tag, attrs in page.tags if tag in ("script", "link")]
-    expected_types = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8",
-                      "favicon.svg": "image/svg+xml"}
+    expected_types = {
+        "app.js": "text/javascript; charset=utf-8",
+        "app.css": "text/css; charset=utf-8",
+        "favicon.svg": "image/svg+xml",
+    }
 
     assert sorted(url.split("?")[0] for url in urls) == sorted(f"ui/{name}" for name in expected_types)
     for url in urls:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from chatbatch.domain.api_tokens import TOKEN_PREFIX, looks_like_token, new_token, owner_problems, token_digest
 
 
@@ -15,7 +14,7 @@ def test_tokens_are_prefixed_random_and_url_safe():
     for token in tokens:
         assert looks_like_token(token) and token.startswith(TOKEN_PREFIX)
         assert len(token) >= len(TOKEN_PREFIX) + 43
-        assert all(c.isalnum() or c in "-_" for c in token[len(TOKEN_PREFIX):])
+        assert all(c.isalnum() or c in "-_" for c in token[len(TOKEN_PREFIX) :])
 
 
 def test_the_digest_is_the_raw_sha256():
@@ -23,9 +22,17 @@ def test_the_digest_is_the_raw_sha256():
     assert len(token_digest(new_token())) == 32
 
 
-@pytest.mark.parametrize("session_tok, label, fields", [
-    ("sess-1", None, []), ("sess-1", "dashboard", []), ("", None, ["session_tok"]), ("  ", None, ["session_tok"]),
-    ("s" * 201, "x" * 201, ["session_tok", "label"]), ("a\x00b", None, ["session_tok"]), ("ok", "a\x00", ["label"]),
-])
+@pytest.mark.parametrize(
+    "session_tok, label, fields",
+    [
+        ("sess-1", None, []),
+        ("sess-1", "dashboard", []),
+        ("", None, ["session_tok"]),
+        ("  ", None, ["session_tok"]),
+        ("s" * 201, "x" * 201, ["session_tok", "label"]),
+        ("a\x00b", None, ["session_tok"]),
+        ("ok", "a\x00", ["label"]),
+    ],
+)
 def test_owner_problems_name_each_bad_field(session_tok, label, fields):
     assert [p["field"] for p in owner_problems(session_tok, label)] == fields

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat, Readiness
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat, Readiness
-
-NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 RULE = DebounceRule(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=50)
 
 
 def chat(*ages_seconds: float) -> PendingChat:
     """Bubbles that arrived ``ages_seconds`` before NOW, oldest first, with ids in arrival order."""
     ordered = sorted(ages_seconds, reverse=True)
-    return PendingChat("sess", "628@s.whatsapp.net",
-                       tuple(Bubble(i + 1, NOW - timedelta(seconds=age)) for i, age in enumerate(ordered)))
+    return PendingChat(
+        "sess",
+        "628@s.whatsapp.net",
+        tuple(Bubble(i + 1, NOW - timedelta(seconds=age)) for i, age in enumerate(ordered)),
+    )
 
 
 def test_a_burst_is_ready_once_the_newest_bubble_is_a_window_old():
@@ -36,10 +38,16 @@ def test_old_bubbles_of_a_chat_still_typing_are_not_ready():
 
 
 def test_each_bubble_restarts_the_window():
-    assert RULE.readiness(newest_at=NOW - timedelta(seconds=2.999), oldest_at=NOW - timedelta(seconds=20),
-                          pending=5, now=NOW) is Readiness.WAITING
-    assert RULE.readiness(newest_at=NOW - timedelta(seconds=3), oldest_at=NOW - timedelta(seconds=20),
-                          pending=5, now=NOW) is Readiness.QUIET
+    assert (
+        RULE.readiness(
+            newest_at=NOW - timedelta(seconds=2.999), oldest_at=NOW - timedelta(seconds=20), pending=5, now=NOW
+        )
+        is Readiness.WAITING
+    )
+    assert (
+        RULE.readiness(newest_at=NOW - timedelta(seconds=3), oldest_at=NOW - timedelta(seconds=20), pending=5, now=NOW)
+        is Readiness.QUIET
+    )
 
 
 def test_a_contact_who_never_pauses_is_answered_after_the_max_wait():
@@ -61,11 +69,14 @@ def test_a_chat_with_no_pending_bubbles_makes_no_job():
     assert RULE.next_batch(PendingChat("sess", "jid", ()), NOW) is None
 
 
-@pytest.mark.parametrize("fields", [
-    {"debounce_seconds": 0, "max_wait_seconds": 30, "max_batch_messages": 50},
-    {"debounce_seconds": 3, "max_wait_seconds": -1, "max_batch_messages": 50},
-    {"debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 0},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"debounce_seconds": 0, "max_wait_seconds": 30, "max_batch_messages": 50},
+        {"debounce_seconds": 3, "max_wait_seconds": -1, "max_batch_messages": 50},
+        {"debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 0},
+    ],
+)
 def test_a_rule_that_could_never_or_always_fire_is_refused(fields):
     with pytest.raises(ValueError):
         DebounceRule(**fields)

@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "find-python"
-SYSTEM_PYTHON_312 = [p for p in ("/usr/local/bin/python3.12", "/opt/homebrew/bin/python3.12", "/usr/bin/python3.12")
-                     if os.path.exists(p)]
+SYSTEM_PYTHON_312 = [
+    p for p in ("/usr/local/bin/python3.12", "/opt/homebrew/bin/python3.12", "/usr/bin/python3.12") if os.path.exists(p)
+]
 
 
 def find_python(home: Path, path: Path) -> subprocess.CompletedProcess:
     """The script in a shell that has only ``path`` on PATH and ``home`` as HOME (no pyenv init, no profile)."""
-    return subprocess.run(["/bin/sh", str(SCRIPT)], env={"HOME": str(home), "PATH": str(path)},
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        ["/bin/sh", str(SCRIPT)], env={"HOME": str(home), "PATH": str(path)}, capture_output=True, text=True, timeout=30
+    )
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 12), reason="needs a Python 3.12 to install under a fake pyenv")
@@ -41,8 +43,10 @@ def test_without_python_312_it_falls_back_to_311_with_a_warning(tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python3.11"
-    fake.write_text('#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.11.9"\n'
-                    'case "$2" in *"(3, 11)"*) exit 0 ;; *) exit 1 ;; esac\n')
+    fake.write_text(
+        '#!/bin/sh\n[ "$1" = --version ] && echo "Python 3.11.9"\n'
+        'case "$2" in *"(3, 11)"*) exit 0 ;; *) exit 1 ;; esac\n'
+    )
     fake.chmod(0o755)
 
     # When make asks for an interpreter

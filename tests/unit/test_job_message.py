@@ -11,8 +11,11 @@ SQS_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}$"
 def test_the_body_carries_the_job_id_and_its_chat():
     message = JobMessage(42, "sess-1", "6281234567890@s.whatsapp.net")
 
-    assert json.loads(message.body()) == {"job_id": 42, "session_tok": "sess-1",
-                                          "chat_jid": "6281234567890@s.whatsapp.net"}
+    assert json.loads(message.body()) == {
+        "job_id": 42,
+        "session_tok": "sess-1",
+        "chat_jid": "6281234567890@s.whatsapp.net",
+    }
 
 
 def test_one_group_per_chat_within_sqs_limits_and_without_the_phone_number():

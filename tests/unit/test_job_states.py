@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
 from chatbatch.domain.jobs import JobStatus, Step, can_move, next_step, statuses_before
 
 S = JobStatus
@@ -17,7 +18,7 @@ def test_a_finished_job_never_moves_and_a_redelivery_does_nothing(terminal):
 
 def test_the_happy_path_is_allowed_in_order():
     path = [S.PENDING, S.ENQUEUED, S.GENERATING, S.REPLIED, S.DONE]
-    assert all(can_move(a, b) for a, b in zip(path, path[1:]))
+    assert all(can_move(a, b) for a, b in itertools.pairwise(path))
 
 
 def test_a_job_cannot_move_backwards_past_its_reply_or_skip_the_llm():

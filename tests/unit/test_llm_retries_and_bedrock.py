@@ -6,12 +6,13 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.stub import Stubber
-
 from chatbatch.adapters.llm import BedrockLlm, EchoLlm, LlmError, with_retries
 from chatbatch.domain.prompt import Prompt, Turn
 
-PROMPT = Prompt(system="Kamu asisten toko.", turns=(Turn("user", "Ada stok?"), Turn("assistant", "Ada kak"),
-                                                    Turn("user", "Halo\nSaya mau")))
+PROMPT = Prompt(
+    system="Kamu asisten toko.",
+    turns=(Turn("user", "Ada stok?"), Turn("assistant", "Ada kak"), Turn("user", "Halo\nSaya mau")),
+)
 
 
 def flaky(errors: list[LlmError], result: str = "ok"):
@@ -61,11 +62,13 @@ def test_the_echo_provider_is_deterministic_and_counts_tokens():
 
 
 def bedrock() -> tuple[BedrockLlm, Stubber, list[float]]:
-    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="x",
-                          aws_secret_access_key="x")
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     slept: list[float] = []
-    return BedrockLlm(model="anthropic.claude-3-haiku-20240307-v1:0", client=client, max_retries=2,
-                      sleep=slept.append), Stubber(client), slept
+    return (
+        BedrockLlm(model="anthropic.claude-3-haiku-20240307-v1:0", client=client, max_retries=2, sleep=slept.append),
+        Stubber(client),
+        slept,
+    )
 
 
 CONVERSE_OK = {
@@ -78,14 +81,20 @@ CONVERSE_OK = {
 
 def test_bedrock_converse_gets_system_history_and_burst_and_reports_usage():
     llm, stubber, _ = bedrock()
-    stubber.add_response("converse", CONVERSE_OK, {
-        "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
-        "system": [{"text": "Kamu asisten toko."}],
-        "messages": [{"role": "user", "content": [{"text": "Ada stok?"}]},
-                     {"role": "assistant", "content": [{"text": "Ada kak"}]},
-                     {"role": "user", "content": [{"text": "Halo\nSaya mau"}]}],
-        "inferenceConfig": {"maxTokens": 1024},
-    })
+    stubber.add_response(
+        "converse",
+        CONVERSE_OK,
+        {
+            "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+            "system": [{"text": "Kamu asisten toko."}],
+            "messages": [
+                {"role": "user", "content": [{"text": "Ada stok?"}]},
+                {"role": "assistant", "content": [{"text": "Ada kak"}]},
+                {"role": "user", "content": [{"text": "Halo\nSaya mau"}]},
+            ],
+            "inferenceConfig": {"maxTokens": 1024},
+        },
+    )
 
     with stubber:
         completion = llm.complete(PROMPT)

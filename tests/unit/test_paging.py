@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from chatbatch.domain.paging import MAX_ROW_ID, PageKey, decode_cursor, encode_cursor, split_page
+from chatbatch.errors import BadRequest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbatch.domain.paging import MAX_ROW_ID, PageKey, decode_cursor, encode_cursor, split_page
-from chatbatch.errors import BadRequest
-
 keys = st.builds(
     PageKey,
-    st.datetimes(timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=7))])),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=7))])),
     st.integers(1, MAX_ROW_ID),
 )
 
@@ -36,16 +35,25 @@ def test_any_other_text_is_a_bad_request_or_a_valid_key(text):
         assert key.at.tzinfo is not None and 1 <= key.id <= MAX_ROW_ID
 
 
-@pytest.mark.parametrize("payload", [b'{"t":"2026-11-26T10:00:00","id":1}', b'{"t":"2026-11-26T10:00:00Z","id":0}',
-                                     b'{"t":"2026-11-26T10:00:00Z","id":true}', b'{"t":"2026-11-26T10:00:00Z"}',
-                                     b'{"t":"yesterday","id":1}', b"[1, 2]", b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"t":"2026-11-26T10:00:00","id":1}',
+        b'{"t":"2026-11-26T10:00:00Z","id":0}',
+        b'{"t":"2026-11-26T10:00:00Z","id":true}',
+        b'{"t":"2026-11-26T10:00:00Z"}',
+        b'{"t":"yesterday","id":1}',
+        b"[1, 2]",
+        b"\xff\xfe",
+    ],
+)
 def test_well_encoded_but_wrong_payloads_are_refused(payload):
     with pytest.raises(BadRequest):
         decode_cursor(base64.urlsafe_b64encode(payload).decode(), parameter="cursor")
 
 
 def test_split_page_has_a_next_key_only_when_a_row_beyond_the_page_was_fetched():
-    at = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 26, tzinfo=UTC)
     rows = [(at, 5), (at, 4), (at, 3)]
     key_of = lambda row: PageKey(*row)  # noqa: E731
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbatch.domain.prompt import ChatLine, Turn, build_prompt
 
 
@@ -15,15 +14,23 @@ BURST = [line("b1", "contact", "Halo"), line("b2", "contact", "Saya mau"), line(
 
 
 def test_the_burst_is_one_user_turn_after_the_history_with_business_side_as_assistant():
-    history = [line("h1", "contact", "Ada stok?"), line("h2", "ai", "Ada kak"), line("h3", "contact", "Oke"),
-               line("h4", "user", "Silakan kak"), *BURST]
+    history = [
+        line("h1", "contact", "Ada stok?"),
+        line("h2", "ai", "Ada kak"),
+        line("h3", "contact", "Oke"),
+        line("h4", "user", "Silakan kak"),
+        *BURST,
+    ]
 
     prompt = build_prompt("Kamu asisten.", history, BURST, history_limit=20)
 
     assert prompt.system == "Kamu asisten."
     assert prompt.turns == (
-        Turn("user", "Ada stok?"), Turn("assistant", "Ada kak"), Turn("user", "Oke"),
-        Turn("assistant", "Silakan kak"), Turn("user", "Halo\nSaya mau\npesan produk"),
+        Turn("user", "Ada stok?"),
+        Turn("assistant", "Ada kak"),
+        Turn("user", "Oke"),
+        Turn("assistant", "Silakan kak"),
+        Turn("user", "Halo\nSaya mau\npesan produk"),
     )
 
 
@@ -39,8 +46,11 @@ def test_only_the_last_n_history_messages_are_used_and_the_conversation_opens_wi
     prompt = build_prompt("s", history, BURST, history_limit=3)
 
     # m7 (contact), m8 (ai), m9 (contact) — then the burst, merged into the open user turn
-    assert prompt.turns == (Turn("user", "m7"), Turn("assistant", "m8"),
-                            Turn("user", "m9\nHalo\nSaya mau\npesan produk"))
+    assert prompt.turns == (
+        Turn("user", "m7"),
+        Turn("assistant", "m8"),
+        Turn("user", "m9\nHalo\nSaya mau\npesan produk"),
+    )
     assert build_prompt("s", history, BURST, history_limit=0).turns == (Turn("user", "Halo\nSaya mau\npesan produk"),)
 
 
@@ -53,12 +63,15 @@ def test_consecutive_business_messages_merge_so_roles_alternate():
     assert turns[1].content == "Hai\nSaya Rina"
 
 
-@pytest.mark.parametrize(("kind", "caption", "expected"), [
-    ("image", "yang merah", "[image] yang merah"),
-    ("image", "", "[image]"),
-    ("audio", "", "[audio]"),
-    ("text", "  halo  ", "halo"),
-])
+@pytest.mark.parametrize(
+    ("kind", "caption", "expected"),
+    [
+        ("image", "yang merah", "[image] yang merah"),
+        ("image", "", "[image]"),
+        ("audio", "", "[audio]"),
+        ("text", "  halo  ", "halo"),
+    ],
+)
 def test_non_text_bubbles_become_a_short_placeholder_with_their_caption(kind, caption, expected):
     assert build_prompt("s", [], [line("b", "contact", caption, kind)], history_limit=5).turns[-1].content == expected
 

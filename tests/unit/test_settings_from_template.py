@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbatch.db import connect_params_from_settings
 from chatbatch.errors import ConfigurationError
 from chatbatch.settings import ApiSettings, load
@@ -31,7 +30,7 @@ def test_empty_secret_references_count_as_missing_and_the_error_names_the_variab
 
     with pytest.raises(ConfigurationError, match="WEBHOOK_SECRET or WEBHOOK_SECRET_ARN"):
         settings.require_webhook_secret()
-    with pytest.raises(ConfigurationError, match="DATABASE_URL .* or DB_SECRET_ARN"):
+    with pytest.raises(ConfigurationError, match=r"DATABASE_URL .* or DB_SECRET_ARN"):
         connect_params_from_settings(settings)
 
 

@@ -31,8 +31,14 @@ class FakeTime:
 
 
 def run(fake: FakeTime, *, interval: float = 1.0, margin_ms: float = 5000):
-    return sweep_loop(fake.step, interval_seconds=interval, remaining_ms=fake.remaining_ms,
-                      safety_margin_ms=margin_ms, clock=fake.clock, wait=fake.wait)
+    return sweep_loop(
+        fake.step,
+        interval_seconds=interval,
+        remaining_ms=fake.remaining_ms,
+        safety_margin_ms=margin_ms,
+        clock=fake.clock,
+        wait=fake.wait,
+    )
 
 
 def test_sweeps_every_interval_without_drift_and_stops_before_the_margin():

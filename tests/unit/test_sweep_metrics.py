@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chatbatch.domain.debounce import Batch, Readiness
 from chatbatch.observability import MetricName
@@ -10,7 +10,7 @@ from chatbatch.services.sweep import OutboxResult, SweepResult, record_metrics
 from chatbatch.settings import SweeperSettings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
 
-T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class FakeMetrics:
@@ -31,10 +31,12 @@ def batch(size: int) -> Batch:
 def test_a_sweep_reports_batches_their_sizes_sends_and_the_delay_past_the_window():
     result = SweepResult(
         created=[CreatedJob(1, batch(3)), CreatedJob(2, batch(1))],
-        outbox=OutboxResult(sent=[
-            SentJob(1, resend=False, last_message_at=T0, enqueued_at=T0 + timedelta(seconds=3.25)),
-            SentJob(9, resend=True, last_message_at=T0 - timedelta(hours=2), enqueued_at=T0),  # a stuck re-send
-        ]),
+        outbox=OutboxResult(
+            sent=[
+                SentJob(1, resend=False, last_message_at=T0, enqueued_at=T0 + timedelta(seconds=3.25)),
+                SentJob(9, resend=True, last_message_at=T0 - timedelta(hours=2), enqueued_at=T0),  # a stuck re-send
+            ]
+        ),
         duration_ms=12.5,
     )
     metrics = FakeMetrics()

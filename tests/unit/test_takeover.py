@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chatbatch.domain.takeover import (
-    ECHO_TEXT_WINDOW, GROUPS_OFF, TAKEN_OVER, SentReply, echoed_reply, reason_to_stay_silent, takeover_active,
+    ECHO_TEXT_WINDOW,
+    GROUPS_OFF,
+    TAKEN_OVER,
+    SentReply,
+    echoed_reply,
+    reason_to_stay_silent,
+    takeover_active,
 )
 
-T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def test_the_bot_is_silent_until_the_human_has_been_quiet_for_the_window():
@@ -43,8 +49,12 @@ def test_groups_stay_silent_unless_switched_on_and_a_takeover_silences_any_chat(
     assert reason_to_stay_silent(is_group=True, reply_groups=False, **facts) == GROUPS_OFF
     assert reason_to_stay_silent(is_group=True, reply_groups=True, **facts) is None
     assert reason_to_stay_silent(is_group=False, reply_groups=False, **facts) is None
-    assert reason_to_stay_silent(is_group=False, reply_groups=False, human_active_at=T0 - timedelta(minutes=5),
-                                 now=T0, takeover_minutes=30) == TAKEN_OVER
+    assert (
+        reason_to_stay_silent(
+            is_group=False, reply_groups=False, human_active_at=T0 - timedelta(minutes=5), now=T0, takeover_minutes=30
+        )
+        == TAKEN_OVER
+    )
 
 
 def test_a_reply_is_echoed_once_so_a_human_repeating_its_words_later_is_a_human():

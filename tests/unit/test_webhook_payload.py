@@ -1,9 +1,8 @@
 """The webhook payload rules, without a database."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from chatbatch.domain.messages import parse_timestamp, parse_webhook
 from chatbatch.errors import InvalidFields
 
@@ -26,8 +25,17 @@ def test_snake_case_incoming_message_belongs_to_the_senders_chat():
 
 
 def test_camel_case_from_me_message_belongs_to_the_recipients_chat():
-    msg = parse_webhook({"sessionToken": "s1", "messageId": "m2", "from": "628000@s.whatsapp.net",
-                         "to": "628123@s.whatsapp.net", "body": "ok", "fromMe": True, "pushName": "Toko"})
+    msg = parse_webhook(
+        {
+            "sessionToken": "s1",
+            "messageId": "m2",
+            "from": "628000@s.whatsapp.net",
+            "to": "628123@s.whatsapp.net",
+            "body": "ok",
+            "fromMe": True,
+            "pushName": "Toko",
+        }
+    )
     assert msg.chat_jid == "628123@s.whatsapp.net"
     assert msg.sender_type == "user"
     assert msg.contact_name is None  # the business side's name never names the chat
@@ -35,7 +43,9 @@ def test_camel_case_from_me_message_belongs_to_the_recipients_chat():
 
 
 def test_id_is_an_alias_of_message_id():
-    assert parse_webhook({**{k: v for k, v in BASE.items() if k != "message_id"}, "id": "wamid.X"}).message_id == "wamid.X"
+    assert (
+        parse_webhook({**{k: v for k, v in BASE.items() if k != "message_id"}, "id": "wamid.X"}).message_id == "wamid.X"
+    )
 
 
 def test_group_is_derived_from_the_jid_and_the_participant_is_the_sender():
@@ -47,13 +57,13 @@ def test_group_is_derived_from_the_jid_and_the_participant_is_the_sender():
 @pytest.mark.parametrize(
     "value, expected",
     [
-        (1795694400, datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)),
-        (1795694400123, datetime(2026, 11, 26, 12, 0, 0, 123000, tzinfo=timezone.utc)),
-        ("1795694400", datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)),
-        (1795694400.5, datetime(2026, 11, 26, 12, 0, 0, 500000, tzinfo=timezone.utc)),
-        ("2026-11-26T12:00:00Z", datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)),
-        ("2026-11-26T19:00:00+07:00", datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)),
-        ("2026-11-26T12:00:00", datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)),
+        (1795694400, datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
+        (1795694400123, datetime(2026, 11, 26, 12, 0, 0, 123000, tzinfo=UTC)),
+        ("1795694400", datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
+        (1795694400.5, datetime(2026, 11, 26, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-11-26T12:00:00Z", datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
+        ("2026-11-26T19:00:00+07:00", datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
+        ("2026-11-26T12:00:00", datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
     ],
 )
 def test_timestamps_in_seconds_milliseconds_or_iso(value, expected):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chatbatch.adapters.gateway import HttpGateway, LogGateway, gateway_from_settings
 from chatbatch.adapters.llm import EchoLlm, OpenAiLlm, llm_from_settings
 from chatbatch.errors import ConfigurationError
@@ -41,4 +40,3 @@ def test_an_http_gateway_without_url_and_an_unknown_provider_are_named(monkeypat
     monkeypatch.setenv("LLM_PROVIDER", "gpt")
     with pytest.raises(ConfigurationError, match="LLM_PROVIDER"):
         load(WorkerSettings)
-

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from chatbatch.adapters.gateway import GatewayError, HttpGateway, LogGateway
 from chatbatch.adapters.llm import LlmError, OpenAiLlm
 from chatbatch.domain.prompt import Prompt, Turn
+
 from tests.support.worker import http_peer
 
 PROMPT = Prompt(system="Kamu asisten.", turns=(Turn("user", "Halo"),))
@@ -16,8 +16,10 @@ PROMPT = Prompt(system="Kamu asisten.", turns=(Turn("user", "Halo"),))
 
 def openai(url: str, **overrides) -> tuple[OpenAiLlm, list[float]]:
     slept: list[float] = []
-    options = dict(base_url=f"{url}/v1/", model="llama3", api_key="sk-1", timeout=2.0, max_retries=2,
-                   sleep=slept.append) | overrides
+    options = (
+        dict(base_url=f"{url}/v1/", model="llama3", api_key="sk-1", timeout=2.0, max_retries=2, sleep=slept.append)
+        | overrides
+    )
     return OpenAiLlm(**options), slept
 
 
@@ -30,8 +32,10 @@ def test_openai_adapter_posts_chat_completions_and_reads_usage(llm_server):
     assert request["path"] == "/v1/chat/completions"  # a trailing slash in the base URL is fine
     assert request["headers"]["Authorization"] == "Bearer sk-1"
     assert request["json"]["model"] == "llama3"
-    assert request["json"]["messages"] == [{"role": "system", "content": "Kamu asisten."},
-                                           {"role": "user", "content": "Halo"}]
+    assert request["json"]["messages"] == [
+        {"role": "system", "content": "Kamu asisten."},
+        {"role": "user", "content": "Halo"},
+    ]
     assert (completion.text, completion.tokens_in, completion.tokens_out) == ("Jawaban untuk: Halo", 42, 7)
 
 
@@ -55,16 +59,20 @@ def test_openai_adapter_times_out_and_reports_an_unreachable_server():
     assert raised.value.retryable
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    ({"message_id": "3EB0A1"}, "3EB0A1"),
-    ({"id": "true_6281@c.us_3EB0A2"}, "true_6281@c.us_3EB0A2"),  # WAHA
-    ({"code": "SUCCESS", "data": {"messageId": "3EB0A3"}}, "3EB0A3"),
-    ({"status": "sent"}, None),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"message_id": "3EB0A1"}, "3EB0A1"),
+        ({"id": "true_6281@c.us_3EB0A2"}, "true_6281@c.us_3EB0A2"),  # WAHA
+        ({"code": "SUCCESS", "data": {"messageId": "3EB0A3"}}, "3EB0A3"),
+        ({"status": "sent"}, None),
+    ],
+)
 def test_http_gateway_posts_the_reply_with_bearer_token_and_records_the_message_id(answer, expected):
     with http_peer(lambda peer, request: answer) as gateway:
         sent = HttpGateway(url=f"{gateway.url}/send", token="gw", timeout=2).send(
-            session_token="sess", to="6281@s.whatsapp.net", text="Halo kak")
+            session_token="sess", to="6281@s.whatsapp.net", text="Halo kak"
+        )
 
     assert sent.message_id == expected
     [request] = gateway.requests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from bench.__main__ import BenchContext
@@ -13,17 +14,21 @@ def test_the_trace_is_seeded_and_bursty_with_sub_window_gaps_and_longer_pauses()
 
     assert bursts == synthetic_trace(30, random.Random(7))
     assert all(1 <= len(burst) <= 6 for burst in bursts)
-    assert all(b.at - a.at < 3.0 for burst in bursts for a, b in zip(burst, burst[1:]))
+    assert all(b.at - a.at < 3.0 for burst in bursts for a, b in itertools.pairwise(burst))
     by_chat: dict[str, list] = {}
     for burst in bursts:
         by_chat.setdefault(burst[0].chat, []).append(burst)
-    assert all(later[0].at - earlier[-1].at >= 9.0
-               for chat_bursts in by_chat.values() for earlier, later in zip(chat_bursts, chat_bursts[1:]))
+    assert all(
+        later[0].at - earlier[-1].at >= 9.0
+        for chat_bursts in by_chat.values()
+        for earlier, later in itertools.pairwise(chat_bursts)
+    )
 
 
 def test_quick_run_answers_every_burst_once_with_fewer_llm_calls(database_url, reset_settings, capsys):
-    from bench import bench_reply
     from chatbatch_local.lambda_runtime import load_function
+
+    from bench import bench_reply
 
     load_function("worker")._ports.cache_clear()
     bench_reply.run(BenchContext(database_url=database_url, quick=True))

@@ -8,10 +8,10 @@ import uuid
 
 import boto3
 import pytest
-
 from chatbatch import settings
 from chatbatch_local.sqs import MAX_RECEIVE_COUNT, LocalQueues, create_queues, start_local_sqs
 from chatbatch_local.worker_poller import poll_once
+
 from tests.support.worker import CONTACT, burst_job, history, job
 
 
@@ -31,8 +31,13 @@ def queues(sqs_server):
 
 @pytest.fixture
 def sqs(queues):
-    return boto3.client("sqs", endpoint_url=queues.endpoint_url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client(
+        "sqs",
+        endpoint_url=queues.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 @pytest.fixture
@@ -44,13 +49,17 @@ def queue_worker(worker, monkeypatch):
 
 def enqueue(sqs, queue_url: str, job_id: int, session_tok: str) -> None:
     """What the sweeper sends (CONTRACTS.md)."""
-    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"job_id": job_id, "session_tok": session_tok,
-                                                                 "chat_jid": CONTACT}),
-                     MessageGroupId=f"{session_tok}-chat", MessageDeduplicationId=f"job-{job_id}-0")
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=json.dumps({"job_id": job_id, "session_tok": session_tok, "chat_jid": CONTACT}),
+        MessageGroupId=f"{session_tok}-chat",
+        MessageDeduplicationId=f"job-{job_id}-0",
+    )
 
 
 def test_a_job_from_the_queue_is_answered_and_its_message_deleted(
-        queue_worker, sqs, queues, api_function, database_url, pg, session_tok, gateway_server):
+    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, gateway_server
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau", "pesan produk"])
     enqueue(sqs, queues.queue_url, job_id, session_tok)
 
@@ -62,7 +71,8 @@ def test_a_job_from_the_queue_is_answered_and_its_message_deleted(
 
 
 def test_a_job_that_keeps_failing_is_marked_failed_and_its_message_lands_in_the_dlq(
-        queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     llm_server.script = [401] * 100
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     enqueue(sqs, queues.queue_url, job_id, session_tok)

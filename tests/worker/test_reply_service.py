@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import psycopg2
 import pytest
-
 from chatbatch.db import Database
 from chatbatch.services.reply import JobBusy, JobNotFound, ReplyPolicy, fail_job, reply_to_job
+
 from tests.support.worker import FakeGateway, FakeLlm, burst_job, history, job
 
-POLICY = ReplyPolicy(system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False,
-                     lease=timedelta(minutes=2))
+POLICY = ReplyPolicy(
+    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
+)
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ def db(database_url):
 
 
 def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job(
-        db, api_function, database_url, pg, session_tok):
+    db, api_function, database_url, pg, session_tok
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     duplicate = Database(lambda: {"dsn": database_url})
     busy: list[Exception] = []
@@ -35,8 +37,7 @@ def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job
             busy.append(exc)
 
     gateway = FakeGateway()
-    outcome = reply_to_job(db, job_id, llm=FakeLlm(during_call=second_delivery_arrives), gateway=gateway,
-                           policy=POLICY)
+    outcome = reply_to_job(db, job_id, llm=FakeLlm(during_call=second_delivery_arrives), gateway=gateway, policy=POLICY)
     duplicate.close()
 
     assert len(busy) == 1 and outcome.result == "done"
@@ -44,7 +45,8 @@ def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job
 
 
 def test_a_reply_saved_by_the_log_gateway_gets_a_stable_generated_id_and_latency(
-        db, api_function, database_url, pg, session_tok):
+    db, api_function, database_url, pg, session_tok
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau"])
 
     outcome = reply_to_job(db, job_id, llm=FakeLlm(), gateway=FakeGateway(), policy=POLICY)

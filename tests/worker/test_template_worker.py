@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from chatbatch.settings import WorkerSettings
 from chatbatch_local.sqs import MAX_RECEIVE_COUNT
 

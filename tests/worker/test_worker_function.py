@@ -4,8 +4,18 @@ and the real gateway server (loopback HTTP) → the chat history. Real Postgres 
 from __future__ import annotations
 
 from chatbatch_local.lambda_runtime import LambdaContext
+
 from tests.support.worker import (
-    BUSINESS, CONTACT, GROUP, batch_pending, burst_job, history, job, post_message, room, set_human_active, sqs_event,
+    CONTACT,
+    GROUP,
+    batch_pending,
+    burst_job,
+    history,
+    job,
+    post_message,
+    room,
+    set_human_active,
+    sqs_event,
 )
 from tests.worker.conftest import GATEWAY_TOKEN, LLM_KEY
 
@@ -21,7 +31,8 @@ def group_of(session_tok: str, chat: str = CONTACT) -> str:
 
 
 def test_a_burst_gets_one_reply_built_from_system_history_and_the_burst(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     # Given an earlier exchange in the chat, then a three-bubble burst with an image among them
     post_message(api_function, session_tok, "Halo kak, ada stok?")
     batch_pending(database_url, session_tok)  # that first burst was answered by a human:
@@ -55,23 +66,32 @@ def test_a_burst_gets_one_reply_built_from_system_history_and_the_burst(
     # and the job is done with its usage and timings
     j = job(pg, job_id)
     assert (j["status"], j["attempts"], j["reply_message_id"]) == ("done", 1, "3EB0000001")
-    assert (j["llm_provider"], j["llm_model"], j["llm_tokens_in"], j["llm_tokens_out"]) == ("openai", "test-model", 42, 7)
+    assert (j["llm_provider"], j["llm_model"], j["llm_tokens_in"], j["llm_tokens_out"]) == (
+        "openai",
+        "test-model",
+        42,
+        7,
+    )
     assert j["llm_latency_ms"] >= 0 and j["completed_at"] >= j["replied_at"] >= j["started_at"]
 
 
 def test_a_media_bubble_reaches_the_llm_as_a_placeholder_with_its_caption(
-        worker, api_function, database_url, session_tok, llm_server):
+    worker, api_function, database_url, session_tok, llm_server
+):
     post_message(api_function, session_tok, "Yang ini kak", type="image")
     job_id = burst_job(api_function, database_url, session_tok, ["ada warna lain?"])
 
     assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
 
     assert llm_server.requests[0]["json"]["messages"][-1] == {
-        "role": "user", "content": "[image] Yang ini kak\nada warna lain?"}
+        "role": "user",
+        "content": "[image] Yang ini kak\nada warna lain?",
+    }
 
 
 def test_an_llm_5xx_is_retried_and_the_burst_still_gets_one_reply(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     llm_server.script = [503, 429]
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
 
@@ -84,7 +104,8 @@ def test_an_llm_5xx_is_retried_and_the_burst_still_gets_one_reply(
 
 
 def test_a_failed_send_is_retried_with_the_saved_reply_without_asking_the_llm_again(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     gateway_server.script = [502]
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     event = sqs_event((job_id, group_of(session_tok)))
@@ -104,7 +125,8 @@ def test_a_failed_send_is_retried_with_the_saved_reply_without_asking_the_llm_ag
 
 
 def test_a_duplicate_delivery_changes_nothing(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     event = sqs_event((job_id, group_of(session_tok)))
 
@@ -117,7 +139,8 @@ def test_a_duplicate_delivery_changes_nothing(
 
 
 def test_a_permanent_failure_marks_the_job_failed_on_the_last_receive(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     llm_server.script = [401] * 10
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
 
@@ -133,14 +156,16 @@ def test_a_permanent_failure_marks_the_job_failed_on_the_last_receive(
 
 
 def test_a_failing_chat_fails_the_rest_of_its_group_but_not_other_chats(
-        worker, api_function, database_url, pg, session_tok, gateway_server):
+    worker, api_function, database_url, pg, session_tok, gateway_server
+):
     other = "6289876543210@s.whatsapp.net"
     first = burst_job(api_function, database_url, session_tok, ["Halo"])
     second = burst_job(api_function, database_url, session_tok, ["Masih ada?"])
     elsewhere = burst_job(api_function, database_url, session_tok, ["Permisi"], chat=other)
     gateway_server.script = [500]  # the first send fails
-    event = sqs_event((first, group_of(session_tok)), (second, group_of(session_tok)),
-                      (elsewhere, group_of(session_tok, other)))
+    event = sqs_event(
+        (first, group_of(session_tok)), (second, group_of(session_tok)), (elsewhere, group_of(session_tok, other))
+    )
 
     failed = run(worker, event)
 
@@ -150,7 +175,8 @@ def test_a_failing_chat_fails_the_rest_of_its_group_but_not_other_chats(
 
 
 def test_takeover_silences_the_bot_and_it_resumes_after_the_window(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     # Given a human on the business side answered the contact
     post_message(api_function, session_tok, "Halo")
     post_message(api_function, session_tok, "Saya bantu ya kak", from_me=True)
@@ -172,7 +198,8 @@ def test_takeover_silences_the_bot_and_it_resumes_after_the_window(
 
 
 def test_a_takeover_while_the_llm_thinks_stops_the_send(
-        worker, api_function, database_url, pg, session_tok, llm_server, gateway_server):
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     llm_server.before_answer = lambda: post_message(api_function, session_tok, "Saya yang jawab", from_me=True)
 
@@ -185,7 +212,8 @@ def test_a_takeover_while_the_llm_thinks_stops_the_send(
 
 
 def test_echoes_of_the_reply_by_id_and_by_text_are_stored_once_and_are_no_takeover(
-        worker, api_function, database_url, pg, session_tok, gateway_server):
+    worker, api_function, database_url, pg, session_tok, gateway_server
+):
     first = burst_job(api_function, database_url, session_tok, ["Halo"])
     assert run(worker, sqs_event((first, group_of(session_tok)))) == []
     reply = job(pg, first)
@@ -205,7 +233,8 @@ def test_echoes_of_the_reply_by_id_and_by_text_are_stored_once_and_are_no_takeov
 
 
 def test_a_human_repeating_the_bots_words_after_its_echo_is_a_human(
-        worker, api_function, database_url, pg, session_tok, gateway_server):
+    worker, api_function, database_url, pg, session_tok, gateway_server
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
     reply = job(pg, job_id)
@@ -218,11 +247,13 @@ def test_a_human_repeating_the_bots_words_after_its_echo_is_a_human(
 
 
 def test_an_echo_arriving_before_the_worker_recorded_the_send_is_recognised_by_its_text(
-        worker, api_function, database_url, pg, session_tok, gateway_server):
+    worker, api_function, database_url, pg, session_tok, gateway_server
+):
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     # the gateway delivers its echo (with the id it is about to answer) before answering the worker
-    gateway_server.before_answer = lambda: post_message(api_function, session_tok, "Jawaban untuk: Halo",
-                                                        from_me=True, message_id="3EB0000001")
+    gateway_server.before_answer = lambda: post_message(
+        api_function, session_tok, "Jawaban untuk: Halo", from_me=True, message_id="3EB0000001"
+    )
 
     assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
 
@@ -231,8 +262,9 @@ def test_an_echo_arriving_before_the_worker_recorded_the_send_is_recognised_by_i
     assert job(pg, job_id)["status"] == "done"
 
 
-def test_groups_are_not_answered_by_default(worker, api_function, database_url, pg, session_tok, llm_server,
-                                            gateway_server, monkeypatch):
+def test_groups_are_not_answered_by_default(
+    worker, api_function, database_url, pg, session_tok, llm_server, gateway_server, monkeypatch
+):
     from chatbatch import settings
 
     # Given a group burst that became a job (possible only while the api's AI_REPLY_GROUPS was on)

@@ -79,14 +79,19 @@ def _token_create(args: argparse.Namespace) -> int:
     with _database() as db:
         issued = api_tokens.create_token(db, args.session_tok, label=args.label)
     label = f" ({issued.record.label})" if issued.record.label else ""
-    print(f"API token {issued.record.id}{label} for session {issued.record.session_tok}; "
-          "it is shown only this once (only its hash is stored):")
+    print(
+        f"API token {issued.record.id}{label} for session {issued.record.session_tok}; "
+        "it is shown only this once (only its hash is stored):"
+    )
     print(issued.token)
     return 0
 
 
-@command("token revoke", "revoke an API token (requests with it get 401 from now on)",
-         lambda p: p.add_argument("token_or_id", help="the token itself, or its id from `chatbatch token list`"))
+@command(
+    "token revoke",
+    "revoke an API token (requests with it get 401 from now on)",
+    lambda p: p.add_argument("token_or_id", help="the token itself, or its id from `chatbatch token list`"),
+)
 def _token_revoke(args: argparse.Namespace) -> int:
     with _database() as db:
         record = api_tokens.revoke_token(db, args.token_or_id)
@@ -94,8 +99,9 @@ def _token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("token list", "list a session's API tokens (never the tokens themselves)",
-         lambda p: p.add_argument("session_tok"))
+@command(
+    "token list", "list a session's API tokens (never the tokens themselves)", lambda p: p.add_argument("session_tok")
+)
 def _token_list(args: argparse.Namespace) -> int:
     with _database() as db:
         records = api_tokens.list_tokens(db, args.session_tok)
@@ -117,8 +123,9 @@ def _parser() -> argparse.ArgumentParser:
             group = " ".join(path[:depth])
             if group not in groups:
                 help_of_group = _GROUPS.get(group)
-                group_parser = groups[" ".join(path[:depth - 1])].add_parser(
-                    path[depth - 1], help=help_of_group, description=help_of_group)
+                group_parser = groups[" ".join(path[: depth - 1])].add_parser(
+                    path[depth - 1], help=help_of_group, description=help_of_group
+                )
                 groups[group] = group_parser.add_subparsers(dest=f"{group} command", required=True)
         leaf_parser = groups[" ".join(path)].add_parser(leaf, help=help_text, description=help_text)
         arguments(leaf_parser)

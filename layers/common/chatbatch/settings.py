@@ -8,7 +8,7 @@ AWS Secrets Manager by reference (``*_SECRET_ARN``), resolved by
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -36,9 +36,7 @@ class CommonSettings(BaseSettings):
 
     def require_database(self) -> None:
         if self.database_url is None and self.db_secret_arn is None:
-            raise ConfigurationError(
-                "DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set"
-            )
+            raise ConfigurationError("DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set")
 
 
 class ApiSettings(CommonSettings):
@@ -119,27 +117,25 @@ def load(model: type[S]) -> S:
     try:
         return model()
     except ValidationError as exc:
-        problems = [
-            f"{'_'.join(str(p) for p in err['loc']).upper() or '?'}: {err['msg']}" for err in exc.errors()
-        ]
+        problems = [f"{'_'.join(str(p) for p in err['loc']).upper() or '?'}: {err['msg']}" for err in exc.errors()]
         raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None
 
 
-@lru_cache(maxsize=None)
+@cache
 def api_settings() -> ApiSettings:
     return load(ApiSettings)
 
 
-@lru_cache(maxsize=None)
+@cache
 def sweeper_settings() -> SweeperSettings:
     return load(SweeperSettings)
 
 
-@lru_cache(maxsize=None)
+@cache
 def worker_settings() -> WorkerSettings:
     return load(WorkerSettings)
 
 
-@lru_cache(maxsize=None)
+@cache
 def migrate_settings() -> MigrateSettings:
     return load(MigrateSettings)

@@ -32,7 +32,8 @@ def post_json(url: str, payload: Any, *, bearer: str | None, timeout: float) -> 
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        raise HttpFailure(f"{url} answered HTTP {exc.code}", status=exc.code,
-                          retry_after=exc.headers.get("Retry-After")) from None
+        raise HttpFailure(
+            f"{url} answered HTTP {exc.code}", status=exc.code, retry_after=exc.headers.get("Retry-After")
+        ) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise HttpFailure(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from None

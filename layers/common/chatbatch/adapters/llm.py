@@ -91,8 +91,9 @@ class EchoLlm:
     def complete(self, prompt: Prompt) -> Completion:
         started = time.monotonic()
         text = f"Terima kasih! Kami sudah menerima pesan Anda: {prompt.newest_user_turn}"
-        return Completion(text, prompt_tokens(prompt), estimate_tokens(text),
-                          _elapsed_ms(started), self.provider, self.model)
+        return Completion(
+            text, prompt_tokens(prompt), estimate_tokens(text), _elapsed_ms(started), self.provider, self.model
+        )
 
 
 class OpenAiLlm:
@@ -100,8 +101,16 @@ class OpenAiLlm:
 
     provider = "openai"
 
-    def __init__(self, *, base_url: str, model: str, api_key: str | None, timeout: float, max_retries: int,
-                 sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        model: str,
+        api_key: str | None,
+        timeout: float,
+        max_retries: int,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
         self._api_key = api_key
@@ -126,7 +135,9 @@ class OpenAiLlm:
             text.strip(),
             int(usage.get("prompt_tokens") or prompt_tokens(prompt)),
             int(usage.get("completion_tokens") or estimate_tokens(text)),
-            _elapsed_ms(started), self.provider, self.model,
+            _elapsed_ms(started),
+            self.provider,
+            self.model,
         )
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -142,8 +153,13 @@ class OpenAiLlm:
 
 
 # Converse errors worth another try; anything else (validation, access denied, unknown model) is permanent.
-_BEDROCK_RETRYABLE = {"ThrottlingException", "ServiceUnavailableException", "InternalServerException",
-                      "ModelTimeoutException", "ModelNotReadyException"}
+_BEDROCK_RETRYABLE = {
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelTimeoutException",
+    "ModelNotReadyException",
+}
 
 
 class BedrockLlm:
@@ -158,7 +174,7 @@ class BedrockLlm:
         self._sleep = sleep
 
     @classmethod
-    def connect(cls, *, model: str, region: str, timeout: float, max_retries: int) -> "BedrockLlm":
+    def connect(cls, *, model: str, region: str, timeout: float, max_retries: int) -> BedrockLlm:
         import boto3  # lazily: only a bedrock worker pays for it
         from botocore.config import Config
 
@@ -183,8 +199,14 @@ class BedrockLlm:
         if not text:
             raise LlmError("the LLM answered with an empty reply", retryable=True)
         usage = answer.get("usage") or {}
-        return Completion(text, int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)),
-                          _elapsed_ms(started), self.provider, self.model)
+        return Completion(
+            text,
+            int(usage.get("inputTokens", 0)),
+            int(usage.get("outputTokens", 0)),
+            _elapsed_ms(started),
+            self.provider,
+            self.model,
+        )
 
     def _converse(self, request: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -194,8 +216,10 @@ class BedrockLlm:
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            raise LlmError(f"Bedrock Converse failed: {code or status}",
-                           retryable=code in _BEDROCK_RETRYABLE or status == 429 or status >= 500) from None
+            raise LlmError(
+                f"Bedrock Converse failed: {code or status}",
+                retryable=code in _BEDROCK_RETRYABLE or status == 429 or status >= 500,
+            ) from None
         except BotoCoreError as exc:  # timeouts, connection errors
             raise LlmError(f"Bedrock Converse failed: {type(exc).__name__}", retryable=True) from None
 
@@ -216,7 +240,16 @@ def llm_from_settings(settings: WorkerSettings) -> Llm:
         return EchoLlm()
     if settings.llm_provider == "openai":
         api_key = secrets.resolve(settings.llm_api_key, settings.llm_api_key_secret_arn, json_key="api_key")
-        return OpenAiLlm(base_url=settings.llm_base_url, model=settings.llm_model, api_key=api_key,
-                         timeout=settings.llm_timeout_seconds, max_retries=settings.llm_max_retries)
-    return BedrockLlm.connect(model=settings.llm_model, region=settings.aws_region,
-                              timeout=settings.llm_timeout_seconds, max_retries=settings.llm_max_retries)
+        return OpenAiLlm(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=api_key,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        )
+    return BedrockLlm.connect(
+        model=settings.llm_model,
+        region=settings.aws_region,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )

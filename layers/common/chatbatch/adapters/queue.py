@@ -29,8 +29,9 @@ class JobQueue(Protocol):
 class SqsJobQueue:
     """SQS FIFO via SendMessageBatch (ten per call). ``endpoint_url`` points at a local SQS (moto) when set."""
 
-    def __init__(self, queue_url: str, *, region: str, endpoint_url: str | None = None,
-                 timeout_seconds: float = 5.0) -> None:
+    def __init__(
+        self, queue_url: str, *, region: str, endpoint_url: str | None = None, timeout_seconds: float = 5.0
+    ) -> None:
         self.queue_url = queue_url
         self._region = region
         self._endpoint_url = endpoint_url
@@ -38,7 +39,7 @@ class SqsJobQueue:
         self._client: Any = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "SqsJobQueue":
+    def from_settings(cls, settings: Any) -> SqsJobQueue:
         settings.require_queue()
         return cls(settings.queue_url, region=settings.aws_region, endpoint_url=settings.sqs_endpoint_url)
 
@@ -47,10 +48,14 @@ class SqsJobQueue:
             import boto3  # on first send only: importing boto3 costs cold-start time
             from botocore.config import Config
 
-            config = Config(connect_timeout=self._timeout, read_timeout=self._timeout,
-                            retries={"mode": "standard", "max_attempts": 2})
+            config = Config(
+                connect_timeout=self._timeout,
+                read_timeout=self._timeout,
+                retries={"mode": "standard", "max_attempts": 2},
+            )
             self._client = boto3.session.Session().client(
-                "sqs", region_name=self._region, endpoint_url=self._endpoint_url, config=config)
+                "sqs", region_name=self._region, endpoint_url=self._endpoint_url, config=config
+            )
         return self._client
 
     def send(self, messages: Sequence[JobMessage]) -> SendOutcome:
@@ -58,7 +63,7 @@ class SqsJobQueue:
 
         outcome = SendOutcome()
         for start in range(0, len(messages), SQS_MAX_BATCH_ENTRIES):
-            chunk = messages[start:start + SQS_MAX_BATCH_ENTRIES]
+            chunk = messages[start : start + SQS_MAX_BATCH_ENTRIES]
             try:
                 response = self._sqs().send_message_batch(
                     QueueUrl=self.queue_url,
@@ -80,8 +85,10 @@ class SqsJobQueue:
                 break
             outcome.sent.extend(int(entry["Id"]) for entry in response.get("Successful", []))
             outcome.failed.update(
-                {int(entry["Id"]): f"{entry.get('Code')}: {entry.get('Message', '')}"
-                 for entry in response.get("Failed", [])}
+                {
+                    int(entry["Id"]): f"{entry.get('Code')}: {entry.get('Message', '')}"
+                    for entry in response.get("Failed", [])
+                }
             )
         return outcome
 

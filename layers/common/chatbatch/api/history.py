@@ -7,7 +7,7 @@ request, and every query is scoped by it. Lists are keyset-paginated: ``next_cur
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Request
@@ -31,7 +31,7 @@ MAX_CURSOR_CHARS = 512
 # Times leave the API as ISO-8601 UTC ("…Z"), whatever the database session's time zone.
 UtcTime = Annotated[
     datetime,
-    PlainSerializer(lambda at: at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"), return_type=str),
+    PlainSerializer(lambda at: at.astimezone(UTC).isoformat().replace("+00:00", "Z"), return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 
@@ -96,8 +96,9 @@ SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
 def list_rooms(
     tenant: CurrentTenant,
     limit: Limit = 20,
-    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS,
-                                        description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")
+    ] = None,
 ) -> RoomPage:
     after = decode_cursor(cursor, parameter="cursor") if cursor else None
     page = history.list_rooms(database_for(api_settings()), session_tok=tenant.session_tok, limit=limit, after=after)
@@ -114,12 +115,14 @@ def list_messages(
     tenant: CurrentTenant,
     room_id: RoomId,
     limit: Limit = 20,
-    before: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS,
-                                        description="next_cursor of the previous (newer) page")] = None,
+    before: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
+    ] = None,
 ) -> MessagePage:
     older_than = decode_cursor(before, parameter="before") if before else None
-    page = history.list_messages(database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id,
-                                 limit=limit, before=older_than)
+    page = history.list_messages(
+        database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
+    )
     return MessagePage(items=[Message(**row) for row in page.items], next_cursor=page.next_cursor)
 
 
@@ -130,5 +133,4 @@ def list_messages(
     **SECURED,
 )
 def mark_read(tenant: CurrentTenant, room_id: RoomId) -> Room:
-    return Room(**history.mark_room_read(database_for(api_settings()), session_tok=tenant.session_tok,
-                                         room_id=room_id))
+    return Room(**history.mark_room_read(database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id))

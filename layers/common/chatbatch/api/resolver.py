@@ -47,8 +47,11 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(exc: RequestValidationError) -> Response:
         details = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")) or "(request)",
-             "problem": str(err.get("msg", "is invalid"))}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+                or "(request)",
+                "problem": str(err.get("msg", "is invalid")),
+            }
             for err in exc.errors()
         ]
         message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)

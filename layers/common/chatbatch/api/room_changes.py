@@ -31,16 +31,18 @@ class RoomChangesAnswer(BaseModel):
     "/chat-rooms/changes",
     summary="The session's rooms that changed since a cursor (live updates)",
     description="Without `since`: no rooms and a first cursor. With the previous answer's `cursor`: the rooms "
-                "changed since (a room may come twice: merge by id) and the next cursor. `complete` false: more "
-                "rooms changed than one answer holds; reload GET /chat-rooms instead.",
+    "changed since (a room may come twice: merge by id) and the next cursor. `complete` false: more "
+    "rooms changed than one answer holds; reload GET /chat-rooms instead.",
     responses=responses("The changed rooms and the next cursor", 400, 401, 422, 503),
     **SECURED,
 )
 def list_room_changes(
     tenant: CurrentTenant,
-    since: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS,
-                                       description="cursor of the previous changes answer")] = None,
+    since: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARS, description="cursor of the previous changes answer")
+    ] = None,
 ) -> RoomChangesAnswer:
     changes = room_changes(database_for(api_settings()), session_tok=tenant.session_tok, since=since)
-    return RoomChangesAnswer(items=[Room(**row) for row in changes.items], cursor=changes.cursor,
-                             complete=changes.complete)
+    return RoomChangesAnswer(
+        items=[Room(**row) for row in changes.items], cursor=changes.cursor, complete=changes.complete
+    )

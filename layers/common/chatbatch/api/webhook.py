@@ -34,6 +34,8 @@ class WebhookAck(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
 SECRET_HEADER = "x-webhook-secret"
 
 
@@ -92,8 +94,8 @@ def _decode_json(data: bytes) -> object:
     "/webhook",
     summary="Receive one WhatsApp message from the gateway",
     description="The gateway's flat JSON message (snake_case or camelCase fields: session_token, message_id, "
-                "from, to, body, push_name, timestamp, from_me, type, is_group, participant). Saved once: "
-                "a retried message answers `duplicate` and changes nothing.",
+    "from, to, body, push_name, timestamp, from_me, type, is_group, participant). Saved once: "
+    "a retried message answers `duplicate` and changes nothing.",
     responses=openapi.responses("Stored (or already stored)", 400, 401, 413, 422, 503),
     security=[{openapi.WEBHOOK_SECRET: []}],
     tags=[openapi.GATEWAY_TAG],
@@ -112,9 +114,15 @@ def receive_message() -> Response[WebhookAck]:
         metrics.add_metric(name=MetricName.TAKEOVERS.value, unit=MetricUnit.Count, value=1)
     logger.info(
         "webhook message stored",
-        extra={"status": result.status, "from_me": message.from_me, "message_type": message.message_type,
-               "is_group": message.is_group, "chat_room_id": result.chat_room_id, "echo": result.echo,
-               "takeover": result.takeover},
+        extra={
+            "status": result.status,
+            "from_me": message.from_me,
+            "message_type": message.message_type,
+            "is_group": message.is_group,
+            "chat_room_id": result.chat_room_id,
+            "echo": result.echo,
+            "takeover": result.takeover,
+        },
     )
     return Response(
         status_code=200,

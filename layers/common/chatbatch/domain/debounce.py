@@ -22,10 +22,10 @@ from enum import Enum
 
 
 class Readiness(str, Enum):
-    WAITING = "waiting"    # the contact may still be typing
-    QUIET = "quiet"        # the debounce window passed since the newest bubble
+    WAITING = "waiting"  # the contact may still be typing
+    QUIET = "quiet"  # the debounce window passed since the newest bubble
     MAX_WAIT = "max_wait"  # the oldest bubble waited the longest we let a contact wait
-    FULL = "full"          # the batch cap is reached
+    FULL = "full"  # the batch cap is reached
 
     @property
     def ready(self) -> bool:
@@ -45,7 +45,7 @@ class DebounceRule:
             raise ValueError("max_batch_messages must be at least 1")
 
     @classmethod
-    def from_settings(cls, settings) -> "DebounceRule":
+    def from_settings(cls, settings) -> DebounceRule:
         return cls(settings.debounce_seconds, settings.max_wait_seconds, settings.max_batch_messages)
 
     def readiness(self, *, newest_at: datetime, oldest_at: datetime, pending: int, now: datetime) -> Readiness:
@@ -59,7 +59,7 @@ class DebounceRule:
             return Readiness.QUIET
         return Readiness.WAITING
 
-    def next_batch(self, chat: "PendingChat", now: datetime) -> "Batch | None":
+    def next_batch(self, chat: PendingChat, now: datetime) -> Batch | None:
         """The job a chat's pending bubbles make at ``now``: its oldest ``max_batch_messages`` bubbles when the
         chat is ready, else None (the contact may still be typing)."""
         if not chat.bubbles:
@@ -81,8 +81,8 @@ class DebounceRule:
 
 @dataclass(frozen=True)
 class Bubble:
-    message_id: int        # ai_chat_messages.id
-    arrived_at: datetime   # last_activity: the database's time of arrival
+    message_id: int  # ai_chat_messages.id
+    arrived_at: datetime  # last_activity: the database's time of arrival
 
 
 @dataclass(frozen=True)

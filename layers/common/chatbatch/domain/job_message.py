@@ -32,8 +32,9 @@ class JobMessage:
         return f"job-{self.job_id}-{self.generation}"
 
     def body(self) -> str:
-        return json.dumps({"job_id": self.job_id, "session_tok": self.session_tok, "chat_jid": self.chat_jid},
-                          separators=(",", ":"))
+        return json.dumps(
+            {"job_id": self.job_id, "session_tok": self.session_tok, "chat_jid": self.chat_jid}, separators=(",", ":")
+        )
 
 
 def chat_group_id(session_tok: str, chat_jid: str) -> str:

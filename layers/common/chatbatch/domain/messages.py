@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -18,8 +18,8 @@ MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
 # Unix times outside these bounds are certainly a wrong unit or a corrupted value.
-_EARLIEST = datetime(2009, 1, 1, tzinfo=timezone.utc)  # WhatsApp did not exist before
-_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # WhatsApp did not exist before
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _storable(value: str, what: str) -> str:
@@ -47,7 +47,7 @@ def parse_timestamp(value: Any) -> datetime:
             except ValueError:
                 raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string") from None
             if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
+                parsed = parsed.replace(tzinfo=UTC)
             return _in_range(parsed)
         value = number
     if isinstance(value, (int, float)):
@@ -57,7 +57,7 @@ def parse_timestamp(value: Any) -> datetime:
             raise ValueError("must be a finite number")
         seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # 1e11 s is year 5138: must be ms
         try:
-            return _in_range(datetime.fromtimestamp(seconds, tz=timezone.utc))
+            return _in_range(datetime.fromtimestamp(seconds, tz=UTC))
         except (OverflowError, OSError, ValueError):
             raise ValueError("is not a representable time") from None
     raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string")
@@ -66,7 +66,7 @@ def parse_timestamp(value: Any) -> datetime:
 def _in_range(moment: datetime) -> datetime:
     if not (_EARLIEST <= moment < _LATEST):
         raise ValueError(f"{moment.isoformat()} is outside the plausible range 2009..2100")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _choices(*names: str) -> AliasChoices:
@@ -78,15 +78,27 @@ class WebhookPayload(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, populate_by_name=False)
 
-    session_token: str = Field(validation_alias=_choices("session_token", "sessionToken"), min_length=1, max_length=MAX_ID_CHARS)
-    message_id: str = Field(validation_alias=_choices("message_id", "messageId", "id"), min_length=1, max_length=MAX_ID_CHARS)
+    session_token: str = Field(
+        validation_alias=_choices("session_token", "sessionToken"), min_length=1, max_length=MAX_ID_CHARS
+    )
+    message_id: str = Field(
+        validation_alias=_choices("message_id", "messageId", "id"), min_length=1, max_length=MAX_ID_CHARS
+    )
     from_: str = Field(validation_alias=_choices("from"), min_length=1, max_length=MAX_JID_CHARS)
     to: str = Field(validation_alias=_choices("to"), min_length=1, max_length=MAX_JID_CHARS)
     body: str = Field(default="", validation_alias=_choices("body"), max_length=WHATSAPP_MAX_TEXT_CHARS)
-    push_name: str | None = Field(default=None, validation_alias=_choices("push_name", "pushName"), max_length=MAX_NAME_CHARS)
+    push_name: str | None = Field(
+        default=None, validation_alias=_choices("push_name", "pushName"), max_length=MAX_NAME_CHARS
+    )
     timestamp: datetime | None = Field(default=None, validation_alias=_choices("timestamp"))
     from_me: bool = Field(default=False, validation_alias=_choices("from_me", "fromMe"), strict=True)
-    type: str = Field(default="text", validation_alias=_choices("type", "message_type", "messageType"), min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_\-]+$")
+    type: str = Field(
+        default="text",
+        validation_alias=_choices("type", "message_type", "messageType"),
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9_\-]+$",
+    )
     is_group: bool | None = Field(default=None, validation_alias=_choices("is_group", "isGroup"), strict=True)
     participant: str | None = Field(default=None, validation_alias=_choices("participant"), max_length=MAX_JID_CHARS)
 
@@ -125,9 +137,11 @@ class WebhookPayload(BaseModel):
         return value.lower()
 
     @model_validator(mode="after")
-    def _group_needs_group_jid(self) -> "WebhookPayload":
+    def _group_needs_group_jid(self) -> WebhookPayload:
         if self.is_group is True and not self.chat_jid.endswith(GROUP_SUFFIX):
-            raise ValueError(f"is_group is true but the chat JID {self.chat_jid!r} is not a group JID (…{GROUP_SUFFIX})")
+            raise ValueError(
+                f"is_group is true but the chat JID {self.chat_jid!r} is not a group JID (…{GROUP_SUFFIX})"
+            )
         return self
 
     @property

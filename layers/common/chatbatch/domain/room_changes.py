@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chatbatch.errors import BadRequest
 
@@ -23,7 +23,7 @@ MAX_CHANGED_ROOMS = 200
 
 def encode_cursor(at: datetime) -> str:
     """An opaque cursor for the poll that ran at database time ``at``."""
-    return base64.urlsafe_b64encode(at.astimezone(timezone.utc).isoformat().encode("ascii")).decode("ascii")
+    return base64.urlsafe_b64encode(at.astimezone(UTC).isoformat().encode("ascii")).decode("ascii")
 
 
 def decode_cursor(cursor: str) -> datetime:

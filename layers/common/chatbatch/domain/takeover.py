@@ -37,8 +37,11 @@ def echoed_reply(message_id: str, body: str, arrived_at: datetime, replies: Iter
         if message_id in (reply.message_id, reply.echo_message_id):
             return reply
     for reply in replies:
-        if (reply.echo_message_id is None and reply.text == body
-                and timedelta(0) <= arrived_at - reply.sending_at <= ECHO_TEXT_WINDOW):
+        if (
+            reply.echo_message_id is None
+            and reply.text == body
+            and timedelta(0) <= arrived_at - reply.sending_at <= ECHO_TEXT_WINDOW
+        ):
             return reply
     return None
 
@@ -54,8 +57,9 @@ TAKEN_OVER = "a human on the business side is answering this chat (human takeove
 GROUPS_OFF = "group chats are not answered (AI_REPLY_GROUPS is off)"
 
 
-def reason_to_stay_silent(*, is_group: bool, reply_groups: bool, human_active_at: datetime | None, now: datetime,
-                          takeover_minutes: float) -> str | None:
+def reason_to_stay_silent(
+    *, is_group: bool, reply_groups: bool, human_active_at: datetime | None, now: datetime, takeover_minutes: float
+) -> str | None:
     """Why the bot must not answer this chat now (None: it may)."""
     if is_group and not reply_groups:
         return GROUPS_OFF

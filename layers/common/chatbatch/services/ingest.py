@@ -69,8 +69,9 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
 
 
 def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
-    replies, now = ai_jobs.sent_replies(cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid,
-                                        message_id=msg.message_id, within=ECHO_TEXT_WINDOW)
+    replies, now = ai_jobs.sent_replies(
+        cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
+    )
     reply = echoed_reply(msg.message_id, msg.body, now, replies)
     if reply is None:
         return False

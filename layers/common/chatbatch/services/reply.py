@@ -26,6 +26,7 @@ from chatbatch.domain.takeover import reason_to_stay_silent
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
 
+
 class JobNotFound(ChatbatchError):
     code = "job_not_found"
 
@@ -82,9 +83,10 @@ def reply_to_job(db: Database, job_id: int, *, llm: Llm, gateway: Gateway, polic
         sent = gateway.send(session_token=plan.session_tok, to=plan.chat_jid, text=reply)
         sent_at = db.transaction(lambda cur: _record_sent(cur, job_id, plan, reply, sent.message_id))
     except Exception as exc:
+        error = _describe(exc)
         # With the database down the lease simply runs out; the original error is the one to report.
         with contextlib.suppress(DatabaseUnavailable):
-            db.transaction(lambda cur: ai_jobs.release(cur, job_id, error=_describe(exc)))
+            db.transaction(lambda cur: ai_jobs.release(cur, job_id, error=error))
         raise
     latency = (sent_at - plan.burst_arrived_at).total_seconds()
     return ReplyOutcome(job_id, "done", completion, latency)
@@ -113,23 +115,41 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
         return _Plan(step, job.session_tok, job.chat_jid, None, job.reply, burst.arrived_at, burst.business_jid)
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
-    history = chat_messages.recent(cur, chat_id=chat_id(job.session_tok, job.chat_jid), user_token=job.session_tok,
-                                   limit=policy.history_limit + len(burst.lines), arrived_by=burst.arrived_at)
+    history = chat_messages.recent(
+        cur,
+        chat_id=chat_id(job.session_tok, job.chat_jid),
+        user_token=job.session_tok,
+        limit=policy.history_limit + len(burst.lines),
+        arrived_by=burst.arrived_at,
+    )
     prompt = build_prompt(policy.system_prompt, history, burst.lines, history_limit=policy.history_limit)
     return _Plan(step, job.session_tok, job.chat_jid, prompt, None, burst.arrived_at, burst.business_jid)
 
 
 def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
-    human_active_at, now = chat_rooms.human_active_at(cur, chat_id=chat_id(session_tok, chat_jid),
-                                                      user_token=session_tok)
-    return reason_to_stay_silent(is_group=chat_jid.endswith(GROUP_SUFFIX), reply_groups=policy.reply_groups,
-                                 human_active_at=human_active_at, now=now, takeover_minutes=policy.takeover_minutes)
+    human_active_at, now = chat_rooms.human_active_at(
+        cur, chat_id=chat_id(session_tok, chat_jid), user_token=session_tok
+    )
+    return reason_to_stay_silent(
+        is_group=chat_jid.endswith(GROUP_SUFFIX),
+        reply_groups=policy.reply_groups,
+        human_active_at=human_active_at,
+        now=now,
+        takeover_minutes=policy.takeover_minutes,
+    )
 
 
 def _save_reply(cur: Cursor, job_id: int, completion: Completion) -> None:
-    ai_jobs.save_reply(cur, job_id, text=completion.text, provider=completion.provider, model=completion.model,
-                       tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
-                       latency_ms=completion.latency_ms)
+    ai_jobs.save_reply(
+        cur,
+        job_id,
+        text=completion.text,
+        provider=completion.provider,
+        model=completion.model,
+        tokens_in=completion.tokens_in,
+        tokens_out=completion.tokens_out,
+        latency_ms=completion.latency_ms,
+    )
 
 
 def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy) -> str | None:
@@ -151,13 +171,29 @@ def _record_sent(cur: Cursor, job_id: int, plan: _Plan, reply: str, gateway_mess
     room_chat_id = chat_id(plan.session_tok, plan.chat_jid)
     sent_at = ai_jobs.mark_done(cur, job_id, reply_message_id=message_id)
     room_id = chat_rooms.upsert_for_message(
-        cur, chat_id=room_chat_id, user_token=plan.session_tok, contact_jid=plan.chat_jid, contact_name=None,
-        is_group=plan.chat_jid.endswith(GROUP_SUFFIX), content=reply, sender_type="ai", at=sent_at,
+        cur,
+        chat_id=room_chat_id,
+        user_token=plan.session_tok,
+        contact_jid=plan.chat_jid,
+        contact_name=None,
+        is_group=plan.chat_jid.endswith(GROUP_SUFFIX),
+        content=reply,
+        sender_type="ai",
+        at=sent_at,
         unread_increment=0,
     )
     chat_messages.insert(
-        cur, message_id=message_id, chat_room_id=room_id, chat_id=room_chat_id, user_token=plan.session_tok,
-        sender_jid=plan.business_jid, sender_type="ai", message_type="text", content=reply, status="sent", at=sent_at,
+        cur,
+        message_id=message_id,
+        chat_room_id=room_id,
+        chat_id=room_chat_id,
+        user_token=plan.session_tok,
+        sender_jid=plan.business_jid,
+        sender_type="ai",
+        message_type="text",
+        content=reply,
+        status="sent",
+        at=sent_at,
     )
     return sent_at
 

@@ -13,12 +13,13 @@ from chatbatch.domain.room_changes import MAX_CHANGED_ROOMS, changes_window_star
 @dataclass(frozen=True)
 class RoomChanges:
     items: list[dict[str, Any]]  # rooms, as views returns them
-    cursor: str                  # pass as ``since`` to the next poll
-    complete: bool               # False: more rooms changed than one answer holds; reload the room list
+    cursor: str  # pass as ``since`` to the next poll
+    complete: bool  # False: more rooms changed than one answer holds; reload the room list
 
 
-def room_changes(db: Database, *, session_tok: str, since: str | None,
-                 max_rooms: int = MAX_CHANGED_ROOMS) -> RoomChanges:
+def room_changes(
+    db: Database, *, session_tok: str, since: str | None, max_rooms: int = MAX_CHANGED_ROOMS
+) -> RoomChanges:
     """The rooms stamped since the cursor's overlap window (none without a cursor), and the next cursor.
 
     The next cursor is this read's transaction time: a write stamped before it but not yet committed is

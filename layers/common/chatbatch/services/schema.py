@@ -56,7 +56,9 @@ def answer_schema_request(
 ) -> CustomResourceResponse:
     response = decide(request, apply_migrations, deadline_seconds=deadline_seconds)
     log = logger.info if response.status == "SUCCESS" else logger.error
-    log("schema request answered", extra={"request_type": request.request_type, "status": response.status,
-                                          "reason": response.reason})
+    log(
+        "schema request answered",
+        extra={"request_type": request.request_type, "status": response.status, "reason": response.reason},
+    )
     respond(request, response)
     return response

@@ -60,8 +60,15 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
 
     jobs = db.transaction(work)
     for job in jobs:
-        logger.info("job created", extra={"correlation_id": str(job.id), "job_id": job.id,
-                                          "batch_size": job.batch.size, "reason": job.batch.reason.value})
+        logger.info(
+            "job created",
+            extra={
+                "correlation_id": str(job.id),
+                "job_id": job.id,
+                "batch_size": job.batch.size,
+                "reason": job.batch.reason.value,
+            },
+        )
     return jobs
 
 
@@ -69,8 +76,12 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
     """Transaction 2: send pending and stuck jobs; record the ones the queue accepted."""
 
     def work(cur: Cursor) -> OutboxResult:
-        due, failed = ai_jobs.claim_due(cur, stuck_after_seconds=settings.job_stuck_after_seconds,
-                                        max_sends=settings.job_max_sends, limit=settings.max_jobs_per_sweep)
+        due, failed = ai_jobs.claim_due(
+            cur,
+            stuck_after_seconds=settings.job_stuck_after_seconds,
+            max_sends=settings.job_max_sends,
+            limit=settings.max_jobs_per_sweep,
+        )
         if not due:
             return OutboxResult(failed_stuck=failed)
         outcome = queue.send([JobMessage(j.id, j.session_tok, j.chat_jid, generation=j.send_count) for j in due])
@@ -80,16 +91,18 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
     for job in result.sent:
         logger.info("job enqueued", extra={"correlation_id": str(job.id), "job_id": job.id, "resend": job.resend})
     for job_id, reason in result.unsent.items():
-        logger.warning("job not sent; the next sweep retries", extra={"correlation_id": str(job_id),
-                                                                      "job_id": job_id, "error": reason})
+        logger.warning(
+            "job not sent; the next sweep retries",
+            extra={"correlation_id": str(job_id), "job_id": job_id, "error": reason},
+        )
     for job_id in result.failed_stuck:
-        logger.error("stuck job failed after its last re-send", extra={"correlation_id": str(job_id),
-                                                                       "job_id": job_id})
+        logger.error("stuck job failed after its last re-send", extra={"correlation_id": str(job_id), "job_id": job_id})
     return result
 
 
-def sweep(db: Database, queue: JobQueue, settings: SweeperSettings,
-          *, clock: Callable[[], float] = time.perf_counter) -> SweepResult:
+def sweep(
+    db: Database, queue: JobQueue, settings: SweeperSettings, *, clock: Callable[[], float] = time.perf_counter
+) -> SweepResult:
     started = clock()
     created = make_jobs(db, DebounceRule.from_settings(settings), limit=settings.max_jobs_per_sweep)
     outbox = send_due_jobs(db, queue, settings)
@@ -137,9 +150,15 @@ class LoopSummary:
         self.jobs_enqueued += len(result.outbox.sent)
 
 
-def sweep_loop(step: Callable[[], SweepResult], *, interval_seconds: float, remaining_ms: Callable[[], int],
-               safety_margin_ms: float, clock: Callable[[], float] = time.monotonic,
-               wait: Callable[[float], Any] = time.sleep) -> LoopSummary:
+def sweep_loop(
+    step: Callable[[], SweepResult],
+    *,
+    interval_seconds: float,
+    remaining_ms: Callable[[], int],
+    safety_margin_ms: float,
+    clock: Callable[[], float] = time.monotonic,
+    wait: Callable[[float], Any] = time.sleep,
+) -> LoopSummary:
     """Run ``step`` every ``interval_seconds`` (a fixed cadence, no drift) until too little time remains.
 
     No sweep starts unless ``safety_margin_ms`` + the slowest sweep so far remains, so the invocation ends on
@@ -162,9 +181,16 @@ def sweep_loop(step: Callable[[], SweepResult], *, interval_seconds: float, rema
     return summary
 
 
-def run_sweeps(db: Database, queue: JobQueue, settings: SweeperSettings, *, remaining_ms: Callable[[], int],
-               metrics: MetricsSink, clock: Callable[[], float] = time.monotonic,
-               wait: Callable[[float], Any] = time.sleep) -> LoopSummary:
+def run_sweeps(
+    db: Database,
+    queue: JobQueue,
+    settings: SweeperSettings,
+    *,
+    remaining_ms: Callable[[], int],
+    metrics: MetricsSink,
+    clock: Callable[[], float] = time.monotonic,
+    wait: Callable[[float], Any] = time.sleep,
+) -> LoopSummary:
     """The sweeper function's whole invocation: sweep, record metrics, repeat until shortly before the end."""
 
     def step() -> SweepResult:
@@ -175,5 +201,11 @@ def run_sweeps(db: Database, queue: JobQueue, settings: SweeperSettings, *, rema
             metrics.flush_metrics()
         return result
 
-    return sweep_loop(step, interval_seconds=settings.sweep_interval_seconds, remaining_ms=remaining_ms,
-                      safety_margin_ms=settings.sweep_safety_margin_seconds * 1000, clock=clock, wait=wait)
+    return sweep_loop(
+        step,
+        interval_seconds=settings.sweep_interval_seconds,
+        remaining_ms=remaining_ms,
+        safety_margin_ms=settings.sweep_safety_margin_seconds * 1000,
+        clock=clock,
+        wait=wait,
+    )

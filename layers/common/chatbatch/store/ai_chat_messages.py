@@ -24,9 +24,19 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
         RETURNING id, message_timestamp
         """,
         (
-            msg.session_tok, msg.from_jid, msg.to_jid, msg.chat_jid, msg.participant, msg.body,
-            msg.push_name, msg.message_id, msg.message_type, msg.from_me, msg.is_group,
-            needs_reply, msg.message_timestamp,
+            msg.session_tok,
+            msg.from_jid,
+            msg.to_jid,
+            msg.chat_jid,
+            msg.participant,
+            msg.body,
+            msg.push_name,
+            msg.message_id,
+            msg.message_type,
+            msg.from_me,
+            msg.is_group,
+            needs_reply,
+            msg.message_timestamp,
         ),
     )
     row = cur.fetchone()

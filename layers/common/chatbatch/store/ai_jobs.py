@@ -40,7 +40,7 @@ class DueJob:
 @dataclass(frozen=True)
 class SentJob:
     id: int
-    resend: bool                            # a deliberate re-send of a stuck job
+    resend: bool  # a deliberate re-send of a stuck job
     last_message_at: datetime | None
     enqueued_at: datetime
 
@@ -56,8 +56,16 @@ def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
         RETURNING id, session_tok, chat_jid
         """,
         [
-            (b.session_tok, b.chat_jid, "pending", True, list(b.message_ids), b.size, b.first_message_at,
-             b.last_message_at)
+            (
+                b.session_tok,
+                b.chat_jid,
+                "pending",
+                True,
+                list(b.message_ids),
+                b.size,
+                b.first_message_at,
+                b.last_message_at,
+            )
             for b in batches
         ],
         template="(%s, %s, %s, %s, %s::bigint[], %s, %s, %s)",
@@ -160,17 +168,28 @@ def lock(cur: Cursor, job_id: int) -> JobRow | None:
 
 def take(cur: Cursor, job_id: int, *, to: JobStatus, lease: timedelta) -> None:
     """A worker takes the job (``generating``, or ``replied`` to re-send): one more attempt, a fresh lease."""
-    _update(cur, job_id, to,
-            "attempts = attempts + 1, started_at = now(), lease_until = now() + %(lease)s", lease=lease)
+    _update(
+        cur, job_id, to, "attempts = attempts + 1, started_at = now(), lease_until = now() + %(lease)s", lease=lease
+    )
 
 
-def save_reply(cur: Cursor, job_id: int, *, text: str, provider: str, model: str, tokens_in: int, tokens_out: int,
-               latency_ms: int) -> None:
+def save_reply(
+    cur: Cursor, job_id: int, *, text: str, provider: str, model: str, tokens_in: int, tokens_out: int, latency_ms: int
+) -> None:
     """The LLM's answer, saved before anything is sent: a retry re-sends it instead of asking again."""
-    _update(cur, job_id, JobStatus.REPLIED,
-            "reply = %(text)s, llm_provider = %(provider)s, llm_model = %(model)s, llm_tokens_in = %(tin)s,"
-            " llm_tokens_out = %(tout)s, llm_latency_ms = %(ms)s, replied_at = now(), error = NULL",
-            text=text, provider=provider, model=model, tin=tokens_in, tout=tokens_out, ms=latency_ms)
+    _update(
+        cur,
+        job_id,
+        JobStatus.REPLIED,
+        "reply = %(text)s, llm_provider = %(provider)s, llm_model = %(model)s, llm_tokens_in = %(tin)s,"
+        " llm_tokens_out = %(tout)s, llm_latency_ms = %(ms)s, replied_at = now(), error = NULL",
+        text=text,
+        provider=provider,
+        model=model,
+        tin=tokens_in,
+        tout=tokens_out,
+        ms=latency_ms,
+    )
 
 
 def mark_sending(cur: Cursor, job_id: int) -> None:
@@ -180,9 +199,13 @@ def mark_sending(cur: Cursor, job_id: int) -> None:
 
 def mark_done(cur: Cursor, job_id: int, *, reply_message_id: str) -> datetime:
     """Sent and saved to the history; the time it was recorded."""
-    _update(cur, job_id, JobStatus.DONE,
-            "reply_message_id = %(mid)s, reply_sent_at = now(), completed_at = now(), lease_until = NULL,"
-            " error = NULL", mid=reply_message_id)
+    _update(
+        cur,
+        job_id,
+        JobStatus.DONE,
+        "reply_message_id = %(mid)s, reply_sent_at = now(), completed_at = now(), lease_until = NULL, error = NULL",
+        mid=reply_message_id,
+    )
     cur.execute("SELECT now()")
     return cur.fetchone()[0]
 
@@ -193,8 +216,14 @@ def mark_skipped(cur: Cursor, job_id: int, *, reason: str) -> None:
 
 def mark_failed(cur: Cursor, job_id: int, *, error: str) -> bool:
     """Give up on a job that is not finished yet; False when it already was (or does not exist)."""
-    return _update(cur, job_id, JobStatus.FAILED,
-                   "error = %(why)s, completed_at = now(), lease_until = NULL", why=error, strict=False)
+    return _update(
+        cur,
+        job_id,
+        JobStatus.FAILED,
+        "error = %(why)s, completed_at = now(), lease_until = NULL",
+        why=error,
+        strict=False,
+    )
 
 
 def release(cur: Cursor, job_id: int, *, error: str) -> None:
@@ -206,7 +235,9 @@ def release(cur: Cursor, job_id: int, *, error: str) -> None:
     )
 
 
-def _update(cur: Cursor, job_id: int, to: JobStatus, assignments: str, *, strict: bool = True, **params: object) -> bool:
+def _update(
+    cur: Cursor, job_id: int, to: JobStatus, assignments: str, *, strict: bool = True, **params: object
+) -> bool:
     cur.execute(
         f"UPDATE ai_jobs SET status = %(to)s, {assignments}, updated_at = now()"
         " WHERE id = %(id)s AND status IN %(allowed)s",
@@ -221,8 +252,9 @@ def _update(cur: Cursor, job_id: int, to: JobStatus, assignments: str, *, strict
 # Echo recognition (the webhook): the replies the bot handed to the gateway in one chat.
 
 
-def sent_replies(cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str,
-                 within: timedelta) -> tuple[list[SentReply], datetime]:
+def sent_replies(
+    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
+) -> tuple[list[SentReply], datetime]:
     """Replies of this chat that carry ``message_id`` or were handed over ``within`` before now; and now."""
     # One round trip also when the chat has no reply: the clock row always comes back, the replies joined to it.
     cur.execute(
@@ -236,12 +268,16 @@ def sent_replies(cur: Cursor, *, session_tok: str, chat_jid: str, message_id: st
         {"s": session_tok, "c": chat_jid, "mid": message_id, "within": within},
     )
     rows = cur.fetchall()
-    replies = [SentReply(text=r[1], message_id=r[2], sending_at=r[3], job_id=r[4], echo_message_id=r[5])
-               for r in rows if r[4] is not None]
+    replies = [
+        SentReply(text=r[1], message_id=r[2], sending_at=r[3], job_id=r[4], echo_message_id=r[5])
+        for r in rows
+        if r[4] is not None
+    ]
     return replies, rows[0][0]
 
 
 def record_echo(cur: Cursor, job_id: int, *, message_id: str) -> None:
     """The gateway's echo of this job's reply arrived as ``message_id`` (the first one taken counts)."""
-    cur.execute("UPDATE ai_jobs SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s",
-                (message_id, job_id))
+    cur.execute(
+        "UPDATE ai_jobs SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s", (message_id, job_id)
+    )

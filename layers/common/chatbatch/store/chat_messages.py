@@ -32,8 +32,7 @@ def insert(
         ON CONFLICT (user_token, message_id) DO NOTHING
         RETURNING id
         """,
-        (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type, message_type,
-         content, status, at),
+        (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type, message_type, content, status, at),
     )
     row = cur.fetchone()
     return row[0] if row else None

@@ -45,7 +45,7 @@ class Site:
 
 
 def _content_type(name: str) -> str | None:
-    suffix = name[name.rfind("."):] if "." in name else ""
+    suffix = name[name.rfind(".") :] if "." in name else ""
     return CONTENT_TYPES.get(suffix)
 
 
