@@ -81,7 +81,17 @@ class SweeperSettings(CommonSettings):
             raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
 
 
-class WorkerSettings(CommonSettings):
+class GatewaySettings(CommonSettings):
+    """The WhatsApp gateway replies are sent through: the worker's (bot replies) and any function that sends."""
+
+    gateway: Literal["log", "http"] = "log"
+    gateway_url: str | None = None
+    gateway_token: SecretStr | None = None
+    gateway_token_secret_arn: str | None = None
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+class WorkerSettings(GatewaySettings):
     system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and politely."
     history_context_messages: int = Field(default=20, ge=0, le=200)
     llm_provider: Literal["echo", "openai", "bedrock"] = "echo"
@@ -91,11 +101,6 @@ class WorkerSettings(CommonSettings):
     llm_api_key_secret_arn: str | None = None
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
-    gateway: Literal["log", "http"] = "log"
-    gateway_url: str | None = None
-    gateway_token: SecretStr | None = None
-    gateway_token_secret_arn: str | None = None
-    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     human_takeover_minutes: float = Field(default=30.0, ge=0)
     ai_reply_groups: bool = False
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")

@@ -12,7 +12,7 @@ from chatbatch import secrets
 from chatbatch.adapters.http_json import HttpFailure, post_json
 from chatbatch.errors import ChatbatchError, ConfigurationError
 from chatbatch.observability import logger
-from chatbatch.settings import WorkerSettings
+from chatbatch.settings import GatewaySettings
 
 
 class GatewayError(ChatbatchError):
@@ -73,7 +73,7 @@ def _message_id(raw: bytes) -> str | None:
     return None
 
 
-def gateway_from_settings(settings: WorkerSettings) -> Gateway:
+def gateway_from_settings(settings: GatewaySettings) -> Gateway:
     if settings.gateway == "log":
         return LogGateway()
     if not settings.gateway_url:
