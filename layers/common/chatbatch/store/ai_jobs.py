@@ -1,6 +1,6 @@
 """SQL for ai_jobs: one row per AI reply job, and the sweeper's outbox to SQS.
 
-Status machine (CONTRACTS): pending -> enqueued -> generating -> replied -> done; skipped / failed are terminal.
+Status machine (docs/contracts.md): pending -> enqueued -> generating -> replied -> done; skipped / failed are terminal.
 The sweeper writes ``pending`` jobs, sends them, and re-sends a job that stays in flight far too long.
 """
 
