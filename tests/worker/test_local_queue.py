@@ -9,6 +9,7 @@ import uuid
 import boto3
 import pytest
 from chatbatch import settings
+from chatbatch.domain import delivery
 from chatbatch_local.sqs import MAX_RECEIVE_COUNT, LocalQueues, create_queues, start_local_sqs
 from chatbatch_local.worker_poller import poll_once
 
@@ -41,9 +42,15 @@ def sqs(queues):
 
 
 @pytest.fixture
-def queue_worker(worker, monkeypatch):
+def queue_worker(worker, queues, monkeypatch):
+    """The worker function as in AWS: it hands failed messages back to its queue (ChangeMessageVisibility)."""
     monkeypatch.setenv("WORKER_MAX_RECEIVES", str(MAX_RECEIVE_COUNT))  # as template.yaml's maxReceiveCount
+    monkeypatch.setenv("QUEUE_URL", queues.queue_url)
+    monkeypatch.setenv("SQS_ENDPOINT_URL", queues.endpoint_url)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "local")
     settings.worker_settings.cache_clear()
+    worker._ports.cache_clear()
     return worker
 
 
@@ -71,14 +78,15 @@ def test_a_job_from_the_queue_is_answered_and_its_message_deleted(
 
 
 def test_a_job_that_keeps_failing_is_marked_failed_and_its_message_lands_in_the_dlq(
-    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server
+    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server, monkeypatch
 ):
+    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0)  # the worker hands each failure back at once
     llm_server.script = [401] * 100
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     enqueue(sqs, queues.queue_url, job_id, session_tok)
 
     for receive in range(1, MAX_RECEIVE_COUNT + 1):
-        assert poll_once(sqs, queues.queue_url, queue_worker.lambda_handler, retry_after=0) == (0, 1)
+        assert poll_once(sqs, queues.queue_url, queue_worker.lambda_handler) == (0, 1)
         assert job(pg, job_id)["status"] == ("failed" if receive == MAX_RECEIVE_COUNT else "generating")
 
     assert "gave up after 5 receives" in job(pg, job_id)["error"]

@@ -1,0 +1,73 @@
+"""go-whatsapp-web-multidevice (GOWA, aldinokemal) as its docs/openapi.yaml (v9) defines it.
+
+- send: ``POST {GATEWAY_URL}/send/message`` with HTTP basic auth (``GATEWAY_TOKEN`` = ``user:password``, one of
+  its ``APP_BASIC_AUTH`` pairs) and ``X-Device-Id: <tenant>`` (the device id registered with ``POST /devices``, the
+  ``session_id`` its webhooks carry), body ``{"phone": "<number>@s.whatsapp.net", "message": …}``.
+- the answer: ``{"code": "SUCCESS", "results": {"message_id": "3EB0…", "status": …}}``; its webhooks carry the same
+  id for our own message (``payload.id``, ``is_from_me``).
+- read: ``POST /message/{message_id}/read`` ``{"phone"}`` per message; typing: ``POST /send/chat-presence``
+  ``{"phone", "action": "start"}``, ``"stop"`` clears it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from chatbatch.adapters.gateway import (
+    PRESENCE_TIMEOUT_SECONDS,
+    SentMessage,
+    digits_of,
+    id_text,
+    is_personal,
+    post_to_gateway,
+)
+from chatbatch.errors import ConfigurationError
+from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
+
+
+def phone(jid: str) -> str:
+    """GOWA's ``phone``: a JID, ``<number>@s.whatsapp.net`` for a phone-number chat."""
+    return f"{digits_of(jid)}@s.whatsapp.net" if is_personal(jid) else jid
+
+
+class GowaGateway:
+    name = "gowa"
+    max_text_chars = WHATSAPP_MAX_TEXT_CHARS  # WhatsApp's own limit: GOWA passes the text on unchanged
+
+    def __init__(self, *, url: str, token: str, timeout: float) -> None:
+        if ":" not in token:
+            raise ConfigurationError("GATEWAY_TOKEN for gowa must be user:password (one of GOWA's APP_BASIC_AUTH)")
+        self.url = url
+        self._authorization = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
+        self._timeout = timeout
+
+    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+        answer = post_to_gateway(
+            f"{self.url}/send/message",
+            {"phone": phone(to), "message": text},
+            headers=self._headers(session_token),
+            timeout=self._timeout,
+        )
+        results = answer.get("results") if isinstance(answer, dict) else None
+        return SentMessage(id_text(results.get("message_id")) if isinstance(results, dict) else None)
+
+    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+        for message_id in message_ids:
+            self._presence(session_token, f"/message/{quote(message_id, safe='')}/read", {"phone": phone(chat)})
+        self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "start"})
+
+    def stop_typing(self, *, session_token: str, chat: str) -> None:
+        self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "stop"})
+
+    def _presence(self, session_token: str, path: str, body: dict) -> None:
+        post_to_gateway(
+            f"{self.url}{path}",
+            body,
+            headers=self._headers(session_token),
+            timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
+        )
+
+    def _headers(self, device_id: str) -> dict[str, str]:
+        return {"Authorization": self._authorization, "X-Device-Id": quote(device_id, safe="@.")}
