@@ -9,7 +9,7 @@ import uuid
 import boto3
 import pytest
 from chatbatch import settings
-from chatbatch.domain import delivery
+from chatbatch.domain import sending
 from chatbatch_local.sqs import MAX_RECEIVE_COUNT, LocalQueues, create_queues, start_local_sqs
 from chatbatch_local.worker_poller import poll_once
 
@@ -80,7 +80,7 @@ def test_a_job_from_the_queue_is_answered_and_its_message_deleted(
 def test_a_job_that_keeps_failing_is_marked_failed_and_its_message_lands_in_the_dlq(
     queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server, monkeypatch
 ):
-    monkeypatch.setattr(delivery, "RETRY_BASE_SECONDS", 0)  # the worker hands each failure back at once
+    monkeypatch.setattr(sending, "RETRY_BASE_SECONDS", 0)  # the worker hands each failure back at once
     llm_server.script = [401] * 100
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     enqueue(sqs, queues.queue_url, job_id, session_tok)

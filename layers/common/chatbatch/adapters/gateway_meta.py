@@ -30,7 +30,7 @@ from chatbatch.adapters.gateway import (
 
 GRAPH_API_URL = "https://graph.facebook.com/v25.0"
 TEXT_LIMIT = 4096  # text.body, "Maximum 4096 characters"
-_BUSINESS_SCOPED_USER_ID = re.compile(r"^[A-Z]{2}(\.ENT)?\.\d+$")
+_BUSINESS_SCOPED_USER_ID = re.compile(r"^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$")
 
 
 def recipient(jid: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 The gateway reports every message the business number sends (``from_me``) — also the bot's own replies, one
 echo per WhatsApp message (a long reply goes out as several parts, each echoed on its own). An echo is recognised
-by the gateway's message id of a sent part (compared by WhatsApp's message key: ``delivery.message_key``), else by
+by the gateway's message id of a sent part (compared by WhatsApp's message key: ``sending.message_key``), else by
 identical text the bot handed to the gateway in that chat moments before (the echo may arrive before the worker
 recorded the id, or carry another id than the gateway's answer did). Each hand-over of a part is echoed once, so a
 part matches at most as many echoes by text as it was handed over — a part sent twice after an unknown outcome
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chatbatch.domain.delivery import message_key
+from chatbatch.domain.sending import message_key
 
 # How long after handing a reply to the gateway an identical from_me text still counts as its echo. Gateways
 # echo within seconds; the margin covers a slow gateway without swallowing a human's later identical words.

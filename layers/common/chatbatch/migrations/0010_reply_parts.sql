@@ -1,7 +1,7 @@
 -- A reply leaves the worker as one or more parts (WhatsApp messages within the gateway's text limit), each sent at
 -- most once: its hand-over to the gateway is recorded BEFORE the call ('sending'), so a retry after an unknown
 -- outcome (a crash, a timeout after the gateway accepted, a failed commit) waits for the gateway's echo instead
--- of sending it again. Rules: chatbatch/domain/delivery.py; SQL: chatbatch/store/reply_parts.py.
+-- of sending it again. Rules: chatbatch/domain/sending.py; SQL: chatbatch/store/reply_parts.py.
 CREATE TABLE reply_parts (
     job_id       bigint      NOT NULL REFERENCES ai_jobs (id),
     position     integer     NOT NULL CHECK (position >= 1),     -- 1-based order in the chat

@@ -9,7 +9,7 @@ Steps, each its own short transaction so no database lock is held across the LLM
      split the reply into parts within the gateway's text limit (once; domain/reply_split.py);
   5. each part in order: record its hand-over, send it, record it sent with its history message; recording the
      last one completes the job. A part handed over before with an unknown outcome is settled by the gateway's
-     echo first and never blindly sent again (domain/delivery.py).
+     echo first and never blindly sent again (domain/sending.py).
 A failure anywhere releases the job with its error and raises; ``RetryLater`` errors say when the job is worth
 trying again, the others get the queue's backoff.
 """
@@ -27,7 +27,11 @@ from chatbatch.adapters import background
 from chatbatch.adapters.gateway import Gateway, GatewayError
 from chatbatch.adapters.llm import Completion, Llm, worst_case_seconds
 from chatbatch.db import Cursor, Database
-from chatbatch.domain.delivery import (
+from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
+from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
+from chatbatch.domain.prompt import Prompt, build_prompt
+from chatbatch.domain.reply_split import split_reply
+from chatbatch.domain.sending import (
     Action,
     ReplyPart,
     generated_message_id,
@@ -35,10 +39,6 @@ from chatbatch.domain.delivery import (
     part_reference,
     retry_delay,
 )
-from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
-from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
-from chatbatch.domain.prompt import Prompt, build_prompt
-from chatbatch.domain.reply_split import split_reply
 from chatbatch.domain.takeover import reason_to_stay_silent
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
 from chatbatch.services.bot_messages import save_bot_message

@@ -1,7 +1,7 @@
 """SQL for reply_parts: the WhatsApp messages a reply is sent as, each with its hand-overs, id and echoes.
 
 ``pending`` → ``sending`` (handed to the gateway; written BEFORE the call) → ``sent``; a refused hand-over goes
-back to ``pending``. The rules are chatbatch/domain/delivery.py; the webhook's echo lookup reads this table too.
+back to ``pending``. The rules are chatbatch/domain/sending.py; the webhook's echo lookup reads this table too.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from psycopg2.extras import execute_values
 
 from chatbatch.db import Cursor
-from chatbatch.domain.delivery import PartStatus, ReplyPart, message_key
 from chatbatch.domain.jobs import JobStatus
+from chatbatch.domain.sending import PartStatus, ReplyPart, message_key
 from chatbatch.domain.takeover import SentReply
 
 _PART_COLUMNS = "job_id, position, text, status, sending_at, message_id, echo_ids"
