@@ -11,7 +11,7 @@ request). Typing and read receipts are best effort: the use case runs them off t
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -124,6 +124,19 @@ def post_to_gateway(
         return json.loads(raw.decode("utf-8")) if raw.strip() else None
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None  # accepted (2xx) but not JSON: sent, without an id
+
+
+def each_of(*calls: Callable[[], object]) -> None:
+    """Make every call even if an earlier one fails (a failed read receipt must not cost the typing indicator);
+    then raise the first failure."""
+    failures: list[Exception] = []
+    for call in calls:
+        try:
+            call()
+        except Exception as exc:
+            failures.append(exc)
+    if failures:
+        raise failures[0]
 
 
 def id_text(value: Any) -> str | None:

@@ -19,6 +19,7 @@ from chatbatch.adapters.gateway import (
     PRESENCE_TIMEOUT_SECONDS,
     SentMessage,
     digits_of,
+    each_of,
     id_text,
     is_personal,
     post_to_gateway,
@@ -58,19 +59,23 @@ class EvolutionGateway:
         return SentMessage(id_text(key.get("id")) if isinstance(key, dict) else None)
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
-        if message_ids:
-            read = [{"remoteJid": personal_jid(chat), "fromMe": False, "id": m} for m in message_ids]
-            post_to_gateway(
-                self._url("chat/markMessageAsRead", session_token),
-                {"readMessages": read},
+        read = [{"remoteJid": personal_jid(chat), "fromMe": False, "id": m} for m in message_ids]
+        each_of(
+            lambda: (
+                read
+                and post_to_gateway(
+                    self._url("chat/markMessageAsRead", session_token),
+                    {"readMessages": read},
+                    headers=self._headers,
+                    timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
+                )
+            ),
+            lambda: post_to_gateway(
+                self._url("chat/sendPresence", session_token),
+                {"number": number(chat), "presence": "composing", "delay": TYPING_MILLISECONDS},
                 headers=self._headers,
-                timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
-            )
-        post_to_gateway(
-            self._url("chat/sendPresence", session_token),
-            {"number": number(chat), "presence": "composing", "delay": TYPING_MILLISECONDS},
-            headers=self._headers,
-            timeout=TYPING_MILLISECONDS / 1000 + PRESENCE_TIMEOUT_SECONDS,
+                timeout=TYPING_MILLISECONDS / 1000 + PRESENCE_TIMEOUT_SECONDS,
+            ),
         )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:

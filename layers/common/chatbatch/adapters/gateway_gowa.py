@@ -19,6 +19,7 @@ from chatbatch.adapters.gateway import (
     PRESENCE_TIMEOUT_SECONDS,
     SentMessage,
     digits_of,
+    each_of,
     id_text,
     is_personal,
     post_to_gateway,
@@ -54,9 +55,14 @@ class GowaGateway:
         return SentMessage(id_text(results.get("message_id")) if isinstance(results, dict) else None)
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
-        for message_id in message_ids:
-            self._presence(session_token, f"/message/{quote(message_id, safe='')}/read", {"phone": phone(chat)})
-        self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "start"})
+        def read_each() -> None:  # one request per bubble; a gateway that fails the first is not asked again
+            for message_id in message_ids:
+                self._presence(session_token, f"/message/{quote(message_id, safe='')}/read", {"phone": phone(chat)})
+
+        each_of(
+            read_each,
+            lambda: self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "start"}),
+        )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
         self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "stop"})

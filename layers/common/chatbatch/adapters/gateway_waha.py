@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chatbatch.adapters.gateway import PRESENCE_TIMEOUT_SECONDS, SentMessage, id_text, is_personal, post_to_gateway
+from chatbatch.adapters.gateway import (
+    PRESENCE_TIMEOUT_SECONDS,
+    SentMessage,
+    each_of,
+    id_text,
+    is_personal,
+    post_to_gateway,
+)
 from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
 
@@ -45,8 +52,10 @@ class WahaGateway:
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
         chat_ref = {"session": session_token, "chatId": chat_id(chat)}
-        self._presence("/api/sendSeen", {**chat_ref, "messageIds": list(message_ids)})
-        self._presence("/api/startTyping", chat_ref)
+        each_of(
+            lambda: self._presence("/api/sendSeen", {**chat_ref, "messageIds": list(message_ids)}),
+            lambda: self._presence("/api/startTyping", chat_ref),
+        )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
         self._presence("/api/stopTyping", {"session": session_token, "chatId": chat_id(chat)})

@@ -64,9 +64,18 @@ def next_action(part: ReplyPart, *, now: datetime, echo_wait: timedelta) -> Deci
     return Decision(Action.SEND)
 
 
+_REFERENCE = re.compile(r"^chatbatch:(\d{1,18}):(\d{1,6})$")
+
+
 def part_reference(job_id: int, position: int) -> str:
     """Our stable name of a part, handed to gateways that carry one back (Meta's statuses)."""
     return f"chatbatch:{job_id}:{position}"
+
+
+def parse_part_reference(reference: str | None) -> tuple[int, int] | None:
+    """(job id, position) of a reference made by ``part_reference``; None for anything else."""
+    found = _REFERENCE.match(reference or "")
+    return (int(found[1]), int(found[2])) if found else None
 
 
 def generated_message_id(job_id: int, position: int) -> str:

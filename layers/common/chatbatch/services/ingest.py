@@ -8,6 +8,7 @@ from typing import Literal
 
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
+from chatbatch.domain.sending import parse_part_reference
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
 from chatbatch.services.bot_messages import save_bot_message
 from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts
@@ -93,3 +94,17 @@ def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage, at: datetime) -> bo
             at=at,
         )
     return True
+
+
+def settle_part_by_reference(db: Database, *, session_tok: str, reference: str | None, message_id: str) -> bool:
+    """A gateway reported a message we sent by OUR reference of it (the Cloud API's statuses carry the
+    ``biz_opaque_callback_data`` the worker sent): that part went out as ``message_id``. Like an echo, this settles
+    a part whose send had an unknown outcome (domain/sending.py); Meta sends no echo, so its statuses are the proof.
+    False when ``reference`` names no part of this tenant (or the proof was known already)."""
+    part = parse_part_reference(reference)
+    if part is None:
+        return False
+    job_id, position = part
+    return db.transaction(
+        lambda cur: reply_parts.record_echo(cur, job_id, position, message_id=message_id, session_tok=session_tok)
+    )

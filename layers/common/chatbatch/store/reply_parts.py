@@ -124,10 +124,13 @@ def sent_parts(
     return parts, rows[0][0]
 
 
-def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str) -> None:
-    """The gateway's echo of this part arrived as ``message_id``."""
+def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
+    """The gateway's echo of this part (of the tenant ``session_tok``, when given) arrived as ``message_id``.
+    False when there is no such part or the echo was known already."""
     cur.execute(
-        "UPDATE reply_parts SET echo_ids = array_append(echo_ids, %s)"
-        " WHERE job_id = %s AND position = %s AND NOT (%s = ANY(echo_ids))",
-        (message_id, job_id, position, message_id),
+        "UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(mid)s)"
+        " WHERE job_id = %(job)s AND position = %(position)s AND NOT (%(mid)s = ANY(echo_ids))"
+        " AND (%(session)s::text IS NULL OR session_tok = %(session)s)",
+        {"mid": message_id, "job": job_id, "position": position, "session": session_tok},
     )
+    return cur.rowcount == 1
