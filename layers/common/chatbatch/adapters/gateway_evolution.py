@@ -61,14 +61,11 @@ class EvolutionGateway:
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
         read = [{"remoteJid": personal_jid(chat), "fromMe": False, "id": m} for m in message_ids]
         each_of(
-            lambda: (
-                read
-                and post_to_gateway(
-                    self._url("chat/markMessageAsRead", session_token),
-                    {"readMessages": read},
-                    headers=self._headers,
-                    timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
-                )
+            lambda: post_to_gateway(
+                self._url("chat/markMessageAsRead", session_token),
+                {"readMessages": read},
+                headers=self._headers,
+                timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
             ),
             lambda: post_to_gateway(
                 self._url("chat/sendPresence", session_token),
