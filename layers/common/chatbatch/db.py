@@ -10,8 +10,8 @@ statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg2
