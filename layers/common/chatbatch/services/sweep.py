@@ -143,6 +143,7 @@ class LoopSummary:
     sweeps: int = 0
     jobs_created: int = 0
     jobs_enqueued: int = 0
+    failed_sweeps: int = 0  # ticks that raised (a database blip): logged, and the loop went on
 
     def add(self, result: SweepResult) -> None:
         self.sweeps += 1
@@ -161,6 +162,9 @@ def sweep_loop(
 ) -> LoopSummary:
     """Run ``step`` every ``interval_seconds`` (a fixed cadence, no drift) until too little time remains.
 
+    A tick that raises is logged and counted, and the loop goes on; only an invocation in which every tick
+    failed raises (its last error).
+
     No sweep starts unless ``safety_margin_ms`` + the slowest sweep so far remains, so the invocation ends on
     its own before Lambda's timeout cuts a sweep short. A sweep that overruns the interval is followed by the
     next one at once; missed ticks are not caught up.
@@ -168,9 +172,18 @@ def sweep_loop(
     summary = LoopSummary()
     slowest_ms = 0.0
     next_start = clock()
+    last_failure: Exception | None = None
     while remaining_ms() >= safety_margin_ms + slowest_ms:
         started = clock()
-        summary.add(step())
+        try:
+            summary.add(step())
+        except Exception as exc:  # a failed tick (database blip, ...): the next tick tries again
+            summary.failed_sweeps += 1
+            last_failure = exc
+            logger.warning(
+                "sweep failed; the next tick tries again",
+                extra={"error": type(exc).__name__, "reason": str(exc).splitlines()[0] if str(exc) else ""},
+            )
         slowest_ms = max(slowest_ms, (clock() - started) * 1000)
         now = clock()
         next_start = max(next_start + interval_seconds, now)
@@ -178,6 +191,9 @@ def sweep_loop(
         if remaining_ms() - pause * 1000 < safety_margin_ms + slowest_ms:
             break
         wait(pause)
+    if summary.sweeps == 0 and last_failure is not None:
+        # Not one tick worked this invocation: fail it, so the function's Errors alarm tells someone.
+        raise last_failure
     return summary
 
 
