@@ -32,7 +32,7 @@ from chatbatch.store.ai_jobs import CreatedJob, SentJob
 class OutboxResult:
     sent: list[SentJob] = field(default_factory=list)
     unsent: dict[int, str] = field(default_factory=dict)  # job id -> why the queue refused it
-    failed_stuck: list[int] = field(default_factory=list)  # stuck jobs given up on
+    failed_lost: list[int] = field(default_factory=list)  # jobs the queue lost, failed with the reason
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,18 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
 
 
 def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> OutboxResult:
-    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted."""
+    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones."""
 
     def work(cur: Cursor) -> OutboxResult:
         due, failed = ai_jobs.claim_due(
             cur,
             stuck_after_seconds=settings.job_stuck_after_seconds,
+            lost_after_seconds=settings.job_lost_after_seconds,
             max_sends=settings.job_max_sends,
             limit=settings.max_jobs_per_sweep,
         )
         if not due:
-            return OutboxResult(failed_stuck=failed)
+            return OutboxResult(failed_lost=failed)
         outcome = queue.send([JobMessage(j.id, j.session_tok, j.chat_jid, generation=j.send_count) for j in due])
         return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
 
@@ -95,8 +96,8 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
             "job not sent; the next sweep retries",
             extra={"correlation_id": str(job_id), "job_id": job_id, "error": reason},
         )
-    for job_id in result.failed_stuck:
-        logger.error("stuck job failed after its last re-send", extra={"correlation_id": str(job_id), "job_id": job_id})
+    for job_id in result.failed_lost:
+        logger.error("job lost by the queue: failed", extra={"correlation_id": str(job_id), "job_id": job_id})
     return result
 
 
