@@ -62,6 +62,7 @@ class LocalPostgres:
     data_dir: Path
     port: int = 0
     durable: bool = True  # False for tests: fsync off, much faster, fine for a throwaway cluster
+    server_options: tuple[str, ...] = ()  # extra "-c name=value" settings, e.g. TLS for a test
     bindir: Path = field(default_factory=find_bindir)
 
     @property
@@ -116,6 +117,7 @@ class LocalPostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {option}" for option in self.server_options)
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
