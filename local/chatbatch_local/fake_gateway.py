@@ -37,6 +37,7 @@ DEV_GATEWAY_TOKEN = "dev-gateway-token"
 DEV_GOWA_TOKEN = "dev:dev-gateway-token"  # GOWA authenticates with basic auth (user:password)
 BUSINESS_NUMBER = "6280000000000"  # the tenant's own number (the demo's "to")
 META_TEXT_LIMIT = 4096
+META_VERSION = "v25.0"  # the Graph API version in GATEWAY_URL (any vX.Y is accepted)
 
 # What a scripted send does instead of answering 200 at once.
 HANG = "hang"  # accept (and echo), then answer only after the client gave up: an unknown outcome for the client
@@ -540,8 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.echo != "off":
         fake.echo = HttpWebhook(args.api_url, secret=args.webhook_secret, route=args.echo_route)
     server = serve(fake, port=args.port)
-    print(f"fake {args.kind} gateway on {fake.url} (token {token}); echoes to {args.api_url} ({args.echo})", flush=True)
-    print(f"  GATEWAY={args.kind} GATEWAY_URL={fake.url} GATEWAY_TOKEN={token} make dev", flush=True)
+    url = f"{fake.url}/{META_VERSION}" if args.kind == "meta" else fake.url
+    print(f"fake {args.kind} gateway on {url} (token {token}); echoes to {args.api_url} ({args.echo})", flush=True)
+    print(f"  GATEWAY={args.kind} GATEWAY_URL={url} GATEWAY_TOKEN={token} make dev", flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -8,13 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from chatbatch_local.fake_gateway import DEV_GATEWAY_TOKEN, DEV_GOWA_TOKEN, FakeGateway, SentText, flat_echo, serve
+from chatbatch_local.fake_gateway import (
+    DEV_GATEWAY_TOKEN,
+    DEV_GOWA_TOKEN,
+    META_VERSION,
+    FakeGateway,
+    SentText,
+    flat_echo,
+    serve,
+)
 
 from tests.support import invoke, webhook_event
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TOKENS = {"waha": DEV_GATEWAY_TOKEN, "evolution": DEV_GATEWAY_TOKEN, "meta": DEV_GATEWAY_TOKEN, "gowa": DEV_GOWA_TOKEN}
-META_VERSION = "v25.0"
 
 
 def fixture(path: str) -> dict:
