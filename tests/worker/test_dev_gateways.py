@@ -10,20 +10,15 @@ webhook routes (``/webhook/waha`` …) come with the inbound half of issue 10.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from chatbatch_local.fake_gateway import HttpWebhook
-from chatbatch_local.postgres import free_port
 
 from tests.support import SECRET
+from tests.support.dev import running_dev
 from tests.support.gateways import TOKENS, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, history, room
 
@@ -66,41 +61,16 @@ def replies_done(pg, session_tok: str) -> int:
 @pytest.mark.parametrize("kind", ["waha", "evolution", "meta", "gowa"])
 def test_make_dev_replies_through_the_gateway_and_takes_its_echo_as_the_bots(kind, database_url, pg, tmp_path):
     session_tok = f"{kind}-{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}"
-    echo = HttpWebhook(api_url, secret=SECRET, route="flat")
+    echo = HttpWebhook("", secret=SECRET, route="flat")
     with fake_gateway(kind, echo=echo if kind != "meta" else None) as fake:
-        stack_file = tmp_path / "stack.json"
-        env = {k: v for k, v in os.environ.items() if k not in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL")}
-        env |= {
-            "DATABASE_URL": database_url,
-            "PORT": str(port),
-            "CHATBATCH_STACK_FILE": str(stack_file),
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "SWEEP_INTERVAL_SECONDS": "0.2",
-            "DEBOUNCE_SECONDS": "0.5",
-            "GATEWAY": kind,
-            "GATEWAY_URL": gateway_url(fake),
-            "GATEWAY_TOKEN": TOKENS[kind],
-        }
-        dev = subprocess.Popen(
-            [str(Path(sys.executable).with_name("chatbatch")), "dev"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        try:
-            wait_for(lambda: stack_file.exists() or dev.poll() is not None, 60, "chatbatch dev to start")
-            assert dev.poll() is None, "chatbatch dev exited"
-            post_bubble(api_url, session_tok, "Halo")
-            post_bubble(api_url, session_tok, "Saya mau pesan")
+        settings = {"DEBOUNCE_SECONDS": "0.5", "GATEWAY": kind, "GATEWAY_URL": gateway_url(fake)}
+        with running_dev(database_url, tmp_path / "stack.json", **settings, GATEWAY_TOKEN=TOKENS[kind]) as (api, _):
+            echo.api_url = api
+            post_bubble(api, session_tok, "Halo")
+            post_bubble(api, session_tok, "Saya mau pesan")
             wait_for(lambda: replies_done(pg, session_tok) == 1, 60, "the reply")
-            post_bubble(api_url, session_tok, "Terima kasih")
+            post_bubble(api, session_tok, "Terima kasih")
             wait_for(lambda: replies_done(pg, session_tok) == 2, 60, "the reply to the next burst")
-        finally:
-            os.killpg(dev.pid, signal.SIGINT)
-            dev.wait(30)
 
     # one documented send per burst, to the customer's chat in the tenant's session
     assert [r.action for r in fake.requests] == ["send", "send"]

@@ -104,6 +104,32 @@ class HttpGateway(WithoutPresence):
         return SentMessage(None)
 
 
+class GatewayApi:
+    """One gateway's HTTP API: its base URL, its authentication headers, its send timeout."""
+
+    def __init__(self, url: str, *, headers: dict[str, str], timeout: float) -> None:
+        self.url = url
+        self._headers = headers
+        self._timeout = timeout
+
+    def send(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
+        """POST a message; the gateway's decoded answer."""
+        return post_to_gateway(
+            f"{self.url}{path}", body, headers={**self._headers, **(headers or {})}, timeout=self._timeout
+        )
+
+    def presence(
+        self, path: str, body: Any, *, headers: dict[str, str] | None = None, timeout: float | None = None
+    ) -> None:
+        """POST a typing / read-receipt call: a short timeout, the answer unused."""
+        post_to_gateway(
+            f"{self.url}{path}",
+            body,
+            headers={**self._headers, **(headers or {})},
+            timeout=timeout or min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
+        )
+
+
 def post_to_gateway(
     url: str,
     payload: Any,

@@ -17,12 +17,12 @@ from urllib.parse import quote
 
 from chatbatch.adapters.gateway import (
     PRESENCE_TIMEOUT_SECONDS,
+    GatewayApi,
     SentMessage,
     digits_of,
     each_of,
     id_text,
     is_personal,
-    post_to_gateway,
 )
 from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
@@ -45,38 +45,28 @@ class EvolutionGateway:
 
     def __init__(self, *, url: str, token: str, timeout: float) -> None:
         self.url = url
-        self._headers = {"apikey": token}
-        self._timeout = timeout
+        self._api = GatewayApi(url, headers={"apikey": token}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        answer = post_to_gateway(
-            self._url("message/sendText", session_token),
-            {"number": number(to), "text": text},
-            headers=self._headers,
-            timeout=self._timeout,
-        )
+        answer = self._api.send(_path("message/sendText", session_token), {"number": number(to), "text": text})
         key = answer.get("key") if isinstance(answer, dict) else None
         return SentMessage(id_text(key.get("id")) if isinstance(key, dict) else None)
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
         read = [{"remoteJid": personal_jid(chat), "fromMe": False, "id": m} for m in message_ids]
+        typing = {"number": number(chat), "presence": "composing", "delay": TYPING_MILLISECONDS}
         each_of(
-            lambda: post_to_gateway(
-                self._url("chat/markMessageAsRead", session_token),
-                {"readMessages": read},
-                headers=self._headers,
-                timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
-            ),
-            lambda: post_to_gateway(
-                self._url("chat/sendPresence", session_token),
-                {"number": number(chat), "presence": "composing", "delay": TYPING_MILLISECONDS},
-                headers=self._headers,
-                timeout=TYPING_MILLISECONDS / 1000 + PRESENCE_TIMEOUT_SECONDS,
+            lambda: self._api.presence(_path("chat/markMessageAsRead", session_token), {"readMessages": read}),
+            lambda: self._api.presence(
+                _path("chat/sendPresence", session_token),
+                typing,
+                timeout=TYPING_MILLISECONDS / 1000 + PRESENCE_TIMEOUT_SECONDS,  # held open for the delay
             ),
         )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
         return None  # Evolution pauses the indicator itself after the delay
 
-    def _url(self, route: str, instance: str) -> str:
-        return f"{self.url}/{route}/{quote(instance, safe='')}"
+
+def _path(route: str, instance: str) -> str:
+    return f"/{route}/{quote(instance, safe='')}"

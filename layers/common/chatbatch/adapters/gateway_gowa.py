@@ -15,15 +15,7 @@ import base64
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from chatbatch.adapters.gateway import (
-    PRESENCE_TIMEOUT_SECONDS,
-    SentMessage,
-    digits_of,
-    each_of,
-    id_text,
-    is_personal,
-    post_to_gateway,
-)
+from chatbatch.adapters.gateway import GatewayApi, SentMessage, digits_of, each_of, id_text, is_personal
 from chatbatch.errors import ConfigurationError
 from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
@@ -41,39 +33,36 @@ class GowaGateway:
         if ":" not in token:
             raise ConfigurationError("GATEWAY_TOKEN for gowa must be user:password (one of GOWA's APP_BASIC_AUTH)")
         self.url = url
-        self._authorization = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
-        self._timeout = timeout
+        basic = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
+        self._api = GatewayApi(url, headers={"Authorization": basic}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        answer = post_to_gateway(
-            f"{self.url}/send/message",
-            {"phone": phone(to), "message": text},
-            headers=self._headers(session_token),
-            timeout=self._timeout,
-        )
+        body = {"phone": phone(to), "message": text}
+        answer = self._api.send("/send/message", body, headers=_device(session_token))
         results = answer.get("results") if isinstance(answer, dict) else None
         return SentMessage(id_text(results.get("message_id")) if isinstance(results, dict) else None)
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+        device = _device(session_token)
+
         def read_each() -> None:  # one request per bubble; a gateway that fails the first is not asked again
             for message_id in message_ids:
-                self._presence(session_token, f"/message/{quote(message_id, safe='')}/read", {"phone": phone(chat)})
+                self._api.presence(
+                    f"/message/{quote(message_id, safe='')}/read", {"phone": phone(chat)}, headers=device
+                )
 
         each_of(
             read_each,
-            lambda: self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "start"}),
+            lambda: self._api.presence(
+                "/send/chat-presence", {"phone": phone(chat), "action": "start"}, headers=device
+            ),
         )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
-        self._presence(session_token, "/send/chat-presence", {"phone": phone(chat), "action": "stop"})
-
-    def _presence(self, session_token: str, path: str, body: dict) -> None:
-        post_to_gateway(
-            f"{self.url}{path}",
-            body,
-            headers=self._headers(session_token),
-            timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
+        self._api.presence(
+            "/send/chat-presence", {"phone": phone(chat), "action": "stop"}, headers=_device(session_token)
         )
 
-    def _headers(self, device_id: str) -> dict[str, str]:
-        return {"Authorization": self._authorization, "X-Device-Id": quote(device_id, safe="@.")}
+
+def _device(device_id: str) -> dict[str, str]:
+    return {"X-Device-Id": quote(device_id, safe="@.")}

@@ -19,14 +19,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from chatbatch.adapters.gateway import (
-    PRESENCE_TIMEOUT_SECONDS,
-    SentMessage,
-    digits_of,
-    id_text,
-    is_personal,
-    post_to_gateway,
-)
+from chatbatch.adapters.gateway import GatewayApi, SentMessage, digits_of, id_text, is_personal
 
 GRAPH_API_URL = "https://graph.facebook.com/v25.0"
 TEXT_LIMIT = 4096  # text.body, "Maximum 4096 characters"
@@ -48,8 +41,7 @@ class MetaGateway:
 
     def __init__(self, *, url: str, token: str, timeout: float) -> None:
         self.url = url
-        self._token = token
-        self._timeout = timeout
+        self._api = GatewayApi(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         body: dict = {
@@ -60,29 +52,24 @@ class MetaGateway:
         }
         if reference:
             body["biz_opaque_callback_data"] = reference
-        answer = post_to_gateway(self._messages_url(session_token), body, bearer=self._token, timeout=self._timeout)
+        answer = self._api.send(_messages(session_token), body)
         messages = answer.get("messages") if isinstance(answer, dict) else None
         first = messages[0] if isinstance(messages, list) and messages else None
         return SentMessage(id_text(first.get("id")) if isinstance(first, dict) else None)
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
-        if not message_ids:
-            return
-        body = {
-            "messaging_product": "whatsapp",
-            "status": "read",
-            "message_id": message_ids[-1],
-            "typing_indicator": {"type": "text"},
-        }
-        post_to_gateway(
-            self._messages_url(session_token),
-            body,
-            bearer=self._token,
-            timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
-        )
+        if message_ids:
+            read_and_type = {
+                "messaging_product": "whatsapp",
+                "status": "read",
+                "message_id": message_ids[-1],
+                "typing_indicator": {"type": "text"},
+            }
+            self._api.presence(_messages(session_token), read_and_type)
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
         return None  # the indicator ends when the reply is delivered, or after 25 s
 
-    def _messages_url(self, phone_number_id: str) -> str:
-        return f"{self.url}/{quote(phone_number_id, safe='')}/messages"
+
+def _messages(phone_number_id: str) -> str:
+    return f"/{quote(phone_number_id, safe='')}/messages"

@@ -14,14 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from chatbatch.adapters.gateway import (
-    PRESENCE_TIMEOUT_SECONDS,
-    SentMessage,
-    each_of,
-    id_text,
-    is_personal,
-    post_to_gateway,
-)
+from chatbatch.adapters.gateway import GatewayApi, SentMessage, each_of, id_text, is_personal
 from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
 
@@ -38,32 +31,21 @@ class WahaGateway:
 
     def __init__(self, *, url: str, token: str, timeout: float) -> None:
         self.url = url
-        self._headers = {"X-Api-Key": token}
-        self._timeout = timeout
+        self._api = GatewayApi(url, headers={"X-Api-Key": token}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        answer = post_to_gateway(
-            f"{self.url}/api/sendText",
-            {"session": session_token, "chatId": chat_id(to), "text": text},
-            headers=self._headers,
-            timeout=self._timeout,
-        )
+        answer = self._api.send("/api/sendText", {"session": session_token, "chatId": chat_id(to), "text": text})
         return SentMessage(sent_message_id(answer))
 
     def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
         chat_ref = {"session": session_token, "chatId": chat_id(chat)}
         each_of(
-            lambda: self._presence("/api/sendSeen", {**chat_ref, "messageIds": list(message_ids)}),
-            lambda: self._presence("/api/startTyping", chat_ref),
+            lambda: self._api.presence("/api/sendSeen", {**chat_ref, "messageIds": list(message_ids)}),
+            lambda: self._api.presence("/api/startTyping", chat_ref),
         )
 
     def stop_typing(self, *, session_token: str, chat: str) -> None:
-        self._presence("/api/stopTyping", {"session": session_token, "chatId": chat_id(chat)})
-
-    def _presence(self, path: str, body: dict) -> None:
-        post_to_gateway(
-            f"{self.url}{path}", body, headers=self._headers, timeout=min(self._timeout, PRESENCE_TIMEOUT_SECONDS)
-        )
+        self._api.presence("/api/stopTyping", {"session": session_token, "chatId": chat_id(chat)})
 
 
 def sent_message_id(answer: Any) -> str | None:
