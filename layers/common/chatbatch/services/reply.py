@@ -7,9 +7,9 @@ Steps, each its own short transaction so no database lock is held across the LLM
   3. save the reply on the job ('replied') BEFORE sending: a retry re-sends it, never asks the LLM again;
   4. right before sending, check the takeover once more (a human may have stepped in while the LLM thought) and
      split the reply into parts within the gateway's text limit (once; domain/reply_split.py);
-  5. each part in order: record its hand-over, send it, record it sent with its history message; recording the
-     last one completes the job. A part handed over before with an unknown outcome is settled by the gateway's
-     echo first and never blindly sent again (domain/sending.py).
+  5. each part in order: record its hand-over, send it, record it sent with its history message; then the job is
+     done. A part handed over before with an unknown outcome is settled by the gateway's echo first and never
+     blindly sent again (domain/sending.py).
 A failure anywhere releases the job with its error and raises; ``RetryLater`` errors say when the job is worth
 trying again, the others get the queue's backoff.
 """
@@ -50,7 +50,7 @@ class JobNotFound(ChatbatchError):
 
 
 class RetryLater(ChatbatchError):
-    """Not a failure of the job: it is worth trying again after ``retry_after`` seconds."""
+    """The job is worth trying again after ``retry_after`` seconds — not after the queue's usual backoff."""
 
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
@@ -120,8 +120,7 @@ class _Plan:
     step: Step
     session_tok: str
     chat_jid: str
-    prompt: Prompt | None
-    reply: str | None
+    prompt: Prompt | None  # None when the job already holds its reply (Step.SEND)
     burst_arrived_at: datetime
     business_jid: str
     bubble_message_ids: tuple[str, ...]  # the gateway's ids of the burst's bubbles (read receipts)
@@ -190,7 +189,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     burst = ai_chat_messages.burst(cur, job.bubble_ids)
     if step is Step.SEND:
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
-        return _Plan(step, job.session_tok, job.chat_jid, None, job.reply, *_burst_facts(burst))
+        return _Plan(step, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
     history = chat_messages.recent(
         cur,
@@ -200,7 +199,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         arrived_by=burst.arrived_at,
     )
     prompt = build_prompt(policy.system_prompt, history, burst.lines, history_limit=policy.history_limit)
-    return _Plan(step, job.session_tok, job.chat_jid, prompt, None, *_burst_facts(burst))
+    return _Plan(step, job.session_tok, job.chat_jid, prompt, *_burst_facts(burst))
 
 
 def _burst_facts(burst: ai_chat_messages.Burst) -> tuple[datetime, str, tuple[str, ...]]:
