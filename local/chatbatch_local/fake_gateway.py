@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -417,13 +419,30 @@ def flat_echo(sent: SentText, *, business: str = BUSINESS_NUMBER) -> dict:
     }
 
 
-class HttpWebhook:
-    """Delivers echoes to a running chatbatch over HTTP: its ``/webhook/<kind>`` route, or the flat ``/webhook``."""
+GOWA_DEFAULT_WEBHOOK_SECRET = "secret"  # GOWA signs every webhook; this is its key unless configured
 
-    def __init__(self, api_url: str, *, secret: str, route: str = "gateway") -> None:
+
+def signature_headers(kind: str, body: bytes, hmac_key: str | None) -> dict[str, str]:
+    """How the gateway signs its webhook: GOWA always (X-Hub-Signature-256, HMAC-SHA256), WAHA when an HMAC key is
+    set for the session (X-Webhook-Hmac, HMAC-SHA512 of the raw body)."""
+    if kind == "gowa":
+        digest = hmac.new((hmac_key or GOWA_DEFAULT_WEBHOOK_SECRET).encode(), body, hashlib.sha256).hexdigest()
+        return {"X-Hub-Signature-256": f"sha256={digest}"}
+    if kind == "waha" and hmac_key:
+        digest = hmac.new(hmac_key.encode(), body, hashlib.sha512).hexdigest()
+        return {"X-Webhook-Hmac": digest, "X-Webhook-Hmac-Algorithm": "sha512"}
+    return {}
+
+
+class HttpWebhook:
+    """Delivers echoes to a running chatbatch over HTTP: its ``/webhook/<kind>`` route (signed as the gateway
+    signs), or the flat ``/webhook``; always with the shared ``X-Webhook-Secret`` header too."""
+
+    def __init__(self, api_url: str, *, secret: str, route: str = "gateway", hmac_key: str | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self.secret = secret
         self.route = route
+        self.hmac_key = hmac_key
         self.answers: list[int] = []
 
     def __call__(self, sent: SentText) -> None:
@@ -431,10 +450,12 @@ class HttpWebhook:
             url, payload = f"{self.api_url}/webhook", flat_echo(sent)
         else:
             url, payload = f"{self.api_url}/webhook/{sent.kind}", webhook_payload(sent)
+        body = json.dumps(payload).encode()
+        signed = signature_headers(sent.kind, body, self.hmac_key) if self.route != "flat" else {}
         request = urllib.request.Request(
             url,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json", "X-Webhook-Secret": self.secret},
+            data=body,
+            headers={"Content-Type": "application/json", "X-Webhook-Secret": self.secret, **signed},
             method="POST",
         )
         try:
@@ -532,14 +553,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=3001)
     parser.add_argument("--token", help=f"the credential it accepts (default {DEV_GATEWAY_TOKEN}; gowa user:password)")
     parser.add_argument("--api-url", default="http://127.0.0.1:3000", help="chatbatch (make dev) to echo to")
-    parser.add_argument("--webhook-secret", default="dev-webhook-secret")
+    parser.add_argument("--webhook-secret", default="dev-webhook-secret", help="sent as X-Webhook-Secret")
+    parser.add_argument(
+        "--webhook-hmac-key", help="WAHA: sign echoes with it; GOWA: its webhook secret (default secret)"
+    )
     parser.add_argument("--echo", choices=("before", "after", "off"), default="before")
     parser.add_argument("--echo-route", choices=("gateway", "flat"), default="gateway")
     args = parser.parse_args(argv)
     token = args.token or (DEV_GOWA_TOKEN if args.kind == "gowa" else DEV_GATEWAY_TOKEN)
     fake = FakeGateway(kind=args.kind, token=token, echo_before_answer=args.echo == "before")
     if args.echo != "off":
-        fake.echo = HttpWebhook(args.api_url, secret=args.webhook_secret, route=args.echo_route)
+        fake.echo = HttpWebhook(
+            args.api_url, secret=args.webhook_secret, route=args.echo_route, hmac_key=args.webhook_hmac_key
+        )
     server = serve(fake, port=args.port)
     url = f"{fake.url}/{META_VERSION}" if args.kind == "meta" else fake.url
     print(f"fake {args.kind} gateway on {url} (token {token}); echoes to {args.api_url} ({args.echo})", flush=True)

@@ -5,6 +5,8 @@ may have gone out, and typing / read receipts use the documented endpoints."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import urllib.request
 
@@ -13,7 +15,7 @@ from chatbatch.adapters.gateway import GatewayError, gateway_from_settings
 from chatbatch.adapters.gateway_waha import sent_message_id
 from chatbatch.errors import ConfigurationError
 from chatbatch.settings import GatewaySettings
-from chatbatch_local.fake_gateway import DROP, HANG
+from chatbatch_local.fake_gateway import DROP, HANG, SentText, signature_headers, webhook_payload
 from chatbatch_local.postgres import free_port
 
 from tests.support.gateways import META_VERSION, TOKENS, fake_gateway, fixture, gateway_url
@@ -251,3 +253,42 @@ def test_meta_defaults_to_the_graph_api_and_a_lower_text_limit_can_be_set():
 
     assert meta.url.startswith("https://graph.facebook.com/v") and meta.max_text_chars == 4096
     assert (waha.url, waha.max_text_chars) == ("http://w", 1000)
+
+
+# --- the loopback gateways' echoes are in each gateway's own webhook format ------------------------------------
+
+
+def test_the_fake_gateways_echo_in_their_own_documented_webhook_formats():
+    waha = webhook_payload(SentText("waha", "toko", "6281@c.us", "Halo", "true_6281@c.us_3EB0AA"))
+    documented = fixture("waha/message_webjs_fromMe_text_full_data.json")["payload"]
+    assert waha["event"] == "message.any" and waha["payload"]["fromMe"] is True and waha["payload"]["to"] == "6281@c.us"
+    assert set(waha["payload"]) <= set(documented)
+
+    gowa = webhook_payload(SentText("gowa", "toko", "6281@s.whatsapp.net", "Halo", "3EB0AA"))
+    documented = fixture("go-whatsapp-web-multidevice/message_text.json")
+    assert set(gowa) >= set(documented) and set(gowa["payload"]) <= set(documented["payload"]) | {"is_from_me"}
+    assert gowa["payload"]["is_from_me"] is True and gowa["session_id"] == "toko"
+
+    meta = webhook_payload(SentText("meta", "1122", "6281", "Halo", "wamid.A", "chatbatch:7:1"))
+    documented = fixture("meta-cloud-api/pywa_message_status__sent.json")["entry"][0]["changes"][0]["value"]
+    [status] = meta["entry"][0]["changes"][0]["value"]["statuses"]
+    assert set(status) <= set(documented["statuses"][0]) | {"biz_opaque_callback_data"}
+    assert (status["status"], status["biz_opaque_callback_data"]) == ("sent", "chatbatch:7:1")
+
+    evolution = webhook_payload(SentText("evolution", "toko", "6281", "Halo", "BAE5AA"))
+    assert evolution["event"] == "send.message" and evolution["data"]["key"] == {
+        "remoteJid": "6281@s.whatsapp.net",
+        "fromMe": True,
+        "id": "BAE5AA",
+    }
+
+
+def test_gowa_echoes_are_signed_as_gowa_documents_and_waha_ones_with_an_hmac_key():
+    body = b'{"event":"message"}'
+    expected = hmac.new(b"secret", body, hashlib.sha256).hexdigest()  # GOWA's default webhook secret
+
+    assert signature_headers("gowa", body, None) == {"X-Hub-Signature-256": f"sha256={expected}"}
+    assert signature_headers("waha", body, None) == {}
+    signed = signature_headers("waha", body, "key")
+    assert signed["X-Webhook-Hmac"] == hmac.new(b"key", body, hashlib.sha512).hexdigest()
+    assert signed["X-Webhook-Hmac-Algorithm"] == "sha512"
