@@ -1,12 +1,15 @@
 """worker function: SQS FIFO jobs → one AI reply each, through the gateway, saved to the chat history.
 
 A failing record fails the rest of its chat's group in this batch (their order must hold) but never another
-chat's; SQS redelivers them. On the queue's last receive a failing job is marked 'failed' before the message
-goes to the dead-letter queue.
+chat's. Every failed record is handed back to SQS with ChangeMessageVisibility: a failed attempt comes back after
+a short backoff, a job waiting for a gateway's echo when that wait is over, a record not started (too little time
+left, or skipped behind its group's failure) at once — never only after the queue's visibility timeout. On the
+queue's last receive a failing job is marked 'failed' before the message goes to the dead-letter queue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
@@ -16,10 +19,21 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
 from chatbatch.adapters.llm import Llm, llm_from_settings
+from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import database_for
 from chatbatch.observability import MetricName, logger, metrics, tracer
-from chatbatch.services.reply import JobBusy, ReplyOutcome, ReplyPolicy, fail_job, reply_to_job
-from chatbatch.settings import worker_settings
+from chatbatch.services.reply import (
+    DATABASE_MARGIN_SECONDS,
+    JobBusy,
+    OutOfTime,
+    ReplyOutcome,
+    ReplyPolicy,
+    fail_job,
+    job_time_budget,
+    reply_to_job,
+    retry_after,
+)
+from chatbatch.settings import WorkerSettings, worker_settings
 from pydantic import BaseModel, ConfigDict
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -27,6 +41,11 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # retries the same messages either way, and one chat's failing job should not trip the function's Errors alarm
 # (the dead-letter queue's alarm is the signal for a job that keeps failing).
 processor.raise_on_entire_batch_failure = False
+
+# The current batch: how many records were started, and when each failed one should come back (message id →
+# seconds; absent: at once).
+_batch = {"started": 0}
+_come_back_after: dict[str, float] = {}
 
 
 class JobMessageBody(BaseModel):
@@ -37,7 +56,7 @@ class JobMessageBody(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _ports() -> tuple[Llm, Gateway, ReplyPolicy]:
+def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
     settings = worker_settings()
     policy = ReplyPolicy(
         system_prompt=settings.system_prompt,
@@ -45,28 +64,49 @@ def _ports() -> tuple[Llm, Gateway, ReplyPolicy]:
         takeover_minutes=settings.human_takeover_minutes,
         reply_groups=settings.ai_reply_groups,
         lease=timedelta(seconds=settings.worker_job_lease_seconds),
+        echo_wait=timedelta(seconds=settings.gateway_echo_wait_seconds),
+        typing=settings.gateway_typing,
+        send_seconds=settings.gateway_timeout_seconds + DATABASE_MARGIN_SECONDS,
     )
-    return llm_from_settings(settings), gateway_from_settings(settings), policy
+    queue = SqsJobQueue.from_settings(settings) if settings.queue_url else None
+    return llm_from_settings(settings), gateway_from_settings(settings), policy, queue
 
 
-def reply_to_record(record: SQSRecord) -> ReplyOutcome:
+def job_budget(settings: WorkerSettings) -> float:
+    return job_time_budget(
+        llm_timeout=settings.llm_timeout_seconds,
+        llm_max_retries=settings.llm_max_retries,
+        gateway_timeout=settings.gateway_timeout_seconds,
+    )
+
+
+def reply_to_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> ReplyOutcome:
     job_id = JobMessageBody.model_validate_json(record.body).job_id
     logger.set_correlation_id(str(job_id))
     settings = worker_settings()
     db = database_for(settings)
-    llm, gateway, policy = _ports()
+    llm, gateway, policy, _ = _ports()
+    time_left = _time_left(lambda_context)
+    receives = int(record.attributes.approximate_receive_count)
     try:
-        outcome = reply_to_job(db, job_id, llm=llm, gateway=gateway, policy=policy)
-    except JobBusy:
-        logger.info("job held by another delivery; retrying later", extra={"job_id": job_id})
-        raise  # never fail a job here: the delivery holding it finishes or fails it itself
+        # A record after the first is started only if the job's worst case still fits; the rest of the batch goes
+        # back to the queue at once (the first has the whole invocation: handing it back could not help).
+        if _batch["started"] and time_left() < job_budget(settings):
+            raise OutOfTime(f"too little time left in this invocation to start job {job_id}", retry_after=0)
+        _batch["started"] += 1
+        outcome = reply_to_job(db, job_id, llm=llm, gateway=gateway, policy=policy, time_left=time_left)
+    except (JobBusy, OutOfTime) as exc:
+        # Not a failure of the job: never fail it here (the delivery holding it finishes or fails it itself).
+        logger.info("job handed back to the queue", extra={"job_id": job_id, "reason": exc.code})
+        _come_back_after[record.message_id] = exc.retry_after
+        raise
     except Exception as exc:
         metrics.add_metric(name=MetricName.REPLY_FAILURES.value, unit=MetricUnit.Count, value=1)
-        receives = int(record.attributes.approximate_receive_count)
         if receives >= settings.worker_max_receives:
             failed = fail_job(db, job_id, error=f"gave up after {receives} receives: {exc}")
             logger.error("job failed for good", extra={"job_id": job_id, "receives": receives, "marked": failed})
         else:
+            _come_back_after[record.message_id] = retry_after(exc, receives)
             logger.warning(
                 "job attempt failed; the queue will retry",
                 extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__},
@@ -75,6 +115,12 @@ def reply_to_record(record: SQSRecord) -> ReplyOutcome:
     _record_metrics(outcome)
     logger.info("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
     return outcome
+
+
+def _time_left(context: LambdaContext | None) -> Callable[[], float]:
+    if context is None:
+        return lambda: float("inf")
+    return lambda: context.get_remaining_time_in_millis() / 1000
 
 
 def _record_metrics(outcome: ReplyOutcome) -> None:
@@ -95,8 +141,25 @@ def _record_metrics(outcome: ReplyOutcome) -> None:
         )
 
 
+def _hand_back(event: dict, response: dict) -> None:
+    """Each failed record comes back when it is worth trying again, not after the visibility timeout."""
+    queue = _ports()[3]
+    handles = {record["messageId"]: record["receiptHandle"] for record in event.get("Records", [])}
+    for failure in response.get("batchItemFailures", []):
+        message_id = failure["itemIdentifier"]
+        seconds = _come_back_after.pop(message_id, 0.0)
+        if queue is not None and message_id in handles:
+            queue.retry_later(handles[message_id], seconds)
+    _come_back_after.clear()
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=reply_to_record, processor=processor, context=context)
+    _batch["started"] = 0
+    response = process_partial_response(
+        event=event, record_handler=reply_to_record, processor=processor, context=context
+    )
+    _hand_back(event, response)
+    return response

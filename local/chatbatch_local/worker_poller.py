@@ -1,10 +1,10 @@
 """The worker's event source on this machine: long-polls the local SQS FIFO queue and hands the worker function
 real SQS event records, as Lambda's SQS integration does (ReportBatchItemFailures).
 
-Succeeded messages are deleted; failed ones stay on the queue and come back after RETRY_AFTER_SECONDS (instead
-of the queue's visibility timeout), so locally a failed job is retried within seconds. After the queue's
-maxReceiveCount the queue itself moves the message to the dead-letter queue. It runs in its own process
-(``python -m chatbatch_local.worker_poller``), like a Lambda container.
+Succeeded messages are deleted; failed ones are left to the queue, as Lambda does: the worker function itself
+hands each one back with ChangeMessageVisibility to come back soon. After the queue's maxReceiveCount the queue
+moves the message to the dead-letter queue. It runs in its own process (``python -m chatbatch_local.worker_poller``),
+like a Lambda container.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
 from chatbatch_local.processes import main_until_signal, run_module_until
 
-RETRY_AFTER_SECONDS = 2
-MAX_MESSAGES = 10  # Lambda's default SQS batch size in template.yaml
+RETRY_AFTER_SECONDS = 2  # after a hiccup of the local queue itself
+MAX_MESSAGES = 1  # the worker's SQS BatchSize in template.yaml
 Handler = Callable[[dict, object], dict]
 
 
@@ -53,9 +53,7 @@ def lambda_event(messages: list[dict], *, queue_arn: str, region: str) -> dict:
     }
 
 
-def poll_once(
-    sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1, retry_after: int = RETRY_AFTER_SECONDS
-) -> tuple[int, int]:
+def poll_once(sqs, queue_url: str, handler: Handler, *, wait_seconds: int = 1) -> tuple[int, int]:
     """Receive one batch, invoke the handler, settle each message; (succeeded, failed)."""
     received = sqs.receive_message(
         QueueUrl=queue_url,
@@ -76,11 +74,7 @@ def poll_once(
         traceback.print_exc()
         failed_ids = {m["MessageId"] for m in messages}
     for message in messages:
-        if message["MessageId"] in failed_ids:
-            sqs.change_message_visibility(
-                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=retry_after
-            )
-        else:
+        if message["MessageId"] not in failed_ids:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     return len(messages) - len(failed_ids), len(failed_ids)
 

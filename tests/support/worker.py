@@ -234,11 +234,20 @@ class FakeLlm:
 
 
 class FakeGateway:
+    name = "fake"
+    max_text_chars = 65_536
+
     def __init__(self) -> None:
         self.sent: list[dict] = []
 
-    def send(self, *, session_token: str, to: str, text: str):
+    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None):
         from chatbatch.adapters.gateway import SentMessage
 
         self.sent.append({"session_token": session_token, "to": to, "text": text})
         return SentMessage(message_id=None)
+
+    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids) -> None:
+        return None
+
+    def stop_typing(self, *, session_token: str, chat: str) -> None:
+        return None

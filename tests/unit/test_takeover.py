@@ -59,8 +59,25 @@ def test_groups_stay_silent_unless_switched_on_and_a_takeover_silences_any_chat(
 
 def test_a_reply_is_echoed_once_so_a_human_repeating_its_words_later_is_a_human():
     reply = SentReply(text="Baik kak", message_id="3EB0AB", sending_at=T0, job_id=7)
-    taken = SentReply(text="Baik kak", message_id="3EB0AB", sending_at=T0, job_id=7, echo_message_id="3EB0CD")
+    taken = SentReply(text="Baik kak", message_id="3EB0AB", sending_at=T0, job_id=7, echo_ids=("3EB0CD",))
 
     assert echoed_reply("3EB0CD", "Baik kak", T0 + timedelta(seconds=2), [reply]) == reply  # the echo (other id)
     assert echoed_reply("3EB0EF", "Baik kak", T0 + timedelta(seconds=30), [taken]) is None  # a human, later
     assert echoed_reply("3EB0AB", "Baik kak", T0 + timedelta(seconds=30), [taken]) == taken  # the id still counts
+
+
+def test_a_part_handed_over_twice_absorbs_two_echoes_by_text_and_no_third():
+    twice = SentReply(text="Baik kak", message_id=None, sending_at=T0, handovers=2, echo_ids=("3EB0A1",))
+    both = SentReply(text="Baik kak", message_id=None, sending_at=T0, handovers=2, echo_ids=("3EB0A1", "3EB0A2"))
+
+    assert echoed_reply("3EB0A2", "Baik kak", T0 + timedelta(seconds=5), [twice]) == twice
+    assert echoed_reply("3EB0A3", "Baik kak", T0 + timedelta(seconds=5), [both]) is None
+
+
+def test_ids_are_compared_by_whatsapps_message_key_whatever_form_the_gateway_gives():
+    # WAHA's answer may name the id with an _out suffix, its message.any echo without; NOWEB keys are bare
+    reply = SentReply(text="x", message_id="true_6281@c.us_3EB0AA_out", sending_at=T0)
+
+    assert echoed_reply("true_6281@c.us_3EB0AA", "other text", T0 + timedelta(hours=1), [reply]) == reply
+    assert echoed_reply("3EB0AA", "other text", T0 + timedelta(hours=1), [reply]) == reply
+    assert echoed_reply("true_6281@c.us_3EB0BB", "other text", T0 + timedelta(seconds=1), [reply]) is None

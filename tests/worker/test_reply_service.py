@@ -7,9 +7,10 @@ from datetime import timedelta
 import psycopg2
 import pytest
 from chatbatch.db import Database
-from chatbatch.services.reply import JobBusy, JobNotFound, ReplyPolicy, fail_job, reply_to_job
+from chatbatch.errors import DatabaseUnavailable
+from chatbatch.services.reply import JobBusy, JobNotFound, ReplyPolicy, SendOutcomeUnknown, fail_job, reply_to_job
 
-from tests.support.worker import FakeGateway, FakeLlm, burst_job, history, job
+from tests.support.worker import FakeGateway, FakeLlm, burst_job, history, job, post_message
 
 POLICY = ReplyPolicy(
     system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
@@ -73,3 +74,60 @@ def test_the_schema_accepts_only_the_contracts_job_statuses(api_function, databa
 
     with pytest.raises(psycopg2.errors.CheckViolation), pg.cursor() as cur:
         cur.execute("UPDATE ai_jobs SET status = 'sent' WHERE id = %s", (job_id,))
+
+
+class CommitLostAfterSend:
+    """The real database, except that the transaction recording a part the gateway accepted fails: the commit
+    after the send is lost (a database blip, or the process dying right there)."""
+
+    def __init__(self, db: Database, gateway: FakeGateway) -> None:
+        self.db, self.gateway, self.armed = db, gateway, True
+
+    def transaction(self, work):
+        if self.armed and self.gateway.sent:
+            self.armed = False
+            raise DatabaseUnavailable("the commit after the send was lost")
+        return self.db.transaction(work)
+
+
+class EchoingGateway(FakeGateway):
+    """Sends, and the gateway's echo of the message reaches the webhook before the answer."""
+
+    def __init__(self, api_function, session_tok: str) -> None:
+        super().__init__()
+        self.api_function, self.session_tok = api_function, session_tok
+
+    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None):
+        from chatbatch.adapters.gateway import SentMessage
+
+        super().send(session_token=session_token, to=to, text=text)
+        post_message(self.api_function, self.session_tok, text, from_me=True, message_id=f"3EB0ECHO{len(self.sent)}")
+        return SentMessage("3EB0ANSWER")
+
+
+def test_a_lost_commit_after_the_send_never_sends_the_part_again(db, api_function, database_url, pg, session_tok):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    gateway = EchoingGateway(api_function, session_tok)
+
+    with pytest.raises(DatabaseUnavailable):
+        reply_to_job(CommitLostAfterSend(db, gateway), job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
+    assert job(pg, job_id)["status"] == "replied"
+
+    outcome = reply_to_job(db, job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)  # the queue's retry
+
+    assert outcome.result == "done" and len(gateway.sent) == 1
+    assert history(pg, session_tok)[-1] == ("ai", "3EB0ECHO1", "re: Halo")  # the echo's id: the answer was lost
+
+
+def test_a_lost_commit_without_an_echo_yet_is_not_sent_again_within_the_echo_wait(
+    db, api_function, database_url, pg, session_tok
+):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    gateway = FakeGateway()
+    with pytest.raises(DatabaseUnavailable):
+        reply_to_job(CommitLostAfterSend(db, gateway), job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
+
+    with pytest.raises(SendOutcomeUnknown) as raised:
+        reply_to_job(db, job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
+
+    assert len(gateway.sent) == 1 and 55 < raised.value.retry_after <= 60

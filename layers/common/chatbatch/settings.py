@@ -62,14 +62,23 @@ class ApiSettings(CommonSettings):
             raise ConfigurationError("WEBHOOK_SECRET or WEBHOOK_SECRET_ARN must be set")
 
 
-class SweeperSettings(CommonSettings):
+class QueueSettings(CommonSettings):
+    """The SQS FIFO job queue: the sweeper sends to it, the worker hands failed messages back to it early."""
+
+    queue_url: str | None = None
+    sqs_endpoint_url: str | None = None
+    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
+
+    def require_queue(self) -> None:
+        if not self.queue_url:
+            raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
+
+
+class SweeperSettings(QueueSettings):
     debounce_seconds: float = Field(default=3.0, gt=0, le=300)
     max_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_batch_messages: int = Field(default=50, ge=1, le=1000)
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
-    queue_url: str | None = None
-    sqs_endpoint_url: str | None = None
-    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     # One sweep makes and sends at most this many jobs: a backlog drains over a few sweeps, in short transactions.
     max_jobs_per_sweep: int = Field(default=1000, ge=1, le=10_000)
     # A job in flight (enqueued/generating/replied) that no worker holds, untouched this long, is sent again (a
@@ -91,22 +100,22 @@ class SweeperSettings(CommonSettings):
     # The loop starts no sweep unless this much + its slowest sweep so far remains before the Lambda timeout.
     sweep_safety_margin_seconds: float = Field(default=5.0, ge=0, le=60)
 
-    def require_queue(self) -> None:
-        if not self.queue_url:
-            raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
-
 
 class GatewaySettings(CommonSettings):
     """The WhatsApp gateway replies are sent through: the worker's (bot replies) and any function that sends."""
 
-    gateway: Literal["log", "http"] = "log"
+    gateway: Literal["log", "http", "waha", "evolution", "meta", "gowa"] = "log"
     gateway_url: str | None = None
     gateway_token: SecretStr | None = None
     gateway_token_secret_arn: str | None = None
     gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Mark the customer's bubbles read and show "typing…" while the LLM works (best effort, where the gateway can).
+    gateway_typing: bool = False
+    # A lower text limit than the gateway's own (WhatsApp 65,536, Meta 4,096): longer replies go out in more parts.
+    gateway_max_text_chars: int | None = Field(default=None, ge=16)
 
 
-class WorkerSettings(GatewaySettings):
+class WorkerSettings(GatewaySettings, QueueSettings):
     system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and politely."
     history_context_messages: int = Field(default=20, ge=0, le=200)
     llm_provider: Literal["echo", "openai", "bedrock"] = "echo"
@@ -114,15 +123,18 @@ class WorkerSettings(GatewaySettings):
     llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
     llm_api_key_secret_arn: str | None = None
-    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
-    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    # 3 tries of 15 s + waits ≤ 8 s each, then one gateway call: within the worker's 90 s timeout (template.yaml).
+    llm_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
     human_takeover_minutes: float = Field(default=30.0, ge=0)
     ai_reply_groups: bool = False
-    aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     # The queue's maxReceiveCount (template.yaml): on that receive a failing job is marked 'failed'.
     worker_max_receives: int = Field(default=5, ge=1, le=1000)
     # How long one delivery holds a job; longer than the worker's timeout, so only a dead worker loses it.
     worker_job_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # A send whose outcome is unknown (no answer, a crash) waits this long for the gateway's echo before it is sent
+    # again. At most the echo-by-text window (domain/takeover.py ECHO_TEXT_WINDOW, 120 s): a later echo is a human.
+    gateway_echo_wait_seconds: float = Field(default=60.0, gt=0, le=120)
 
 
 class MigrateSettings(CommonSettings):

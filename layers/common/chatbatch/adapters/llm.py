@@ -80,6 +80,11 @@ def with_retries(call: Callable[[], T], *, max_retries: int, sleep: Sleep) -> T:
             attempt += 1
 
 
+def worst_case_seconds(*, timeout: float, max_retries: int) -> float:
+    """The longest one completion may take: every try runs into its timeout, every wait into its cap."""
+    return (max_retries + 1) * timeout + max_retries * BACKOFF_MAX_SECONDS
+
+
 class EchoLlm:
     """Deterministic and offline: answers with the customer's newest words. The local default and the benchmark's."""
 

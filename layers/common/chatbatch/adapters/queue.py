@@ -1,7 +1,9 @@
-"""The job queue port (sweeper -> worker): a small protocol, the SQS FIFO adapter, and a fake for unit tests."""
+"""The job queue port (sweeper -> worker): a small protocol, the SQS FIFO adapter (which also lets the worker hand
+a failed message back early), and a fake for unit tests."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -10,6 +12,7 @@ from chatbatch.domain.job_message import JobMessage
 from chatbatch.observability import logger
 
 SQS_MAX_BATCH_ENTRIES = 10  # SendMessageBatch accepts at most ten entries
+SQS_MAX_VISIBILITY_SECONDS = 43_200  # ChangeMessageVisibility's upper bound (12 hours)
 
 
 @dataclass
@@ -91,6 +94,23 @@ class SqsJobQueue:
                 }
             )
         return outcome
+
+    def retry_later(self, receipt_handle: str, seconds: float) -> bool:
+        """The worker gives a received message back: SQS delivers it again in ``seconds`` instead of after the
+        queue's visibility timeout (ChangeMessageVisibility). False (logged) when SQS refused or was unreachable:
+        the message then comes back after the visibility timeout, later but not lost."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._sqs().change_message_visibility(
+                QueueUrl=self.queue_url,
+                ReceiptHandle=receipt_handle,
+                VisibilityTimeout=min(SQS_MAX_VISIBILITY_SECONDS, max(0, math.ceil(seconds))),
+            )
+        except (BotoCoreError, ClientError) as exc:
+            logger.warning("handing a message back to SQS failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            return False
+        return True
 
 
 class FakeJobQueue:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
+from chatbatch.domain.sending import parse_part_reference
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
-from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
+from chatbatch.services.bot_messages import save_bot_message
+from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,9 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
     """One transaction: ai_chat_messages row + chat_rooms upsert + chat_messages row.
 
     A retried webhook (same session and message id) changes nothing and reports ``duplicate``.
-    A ``from_me`` message is either the echo of the bot's reply (kept in ai_chat_messages only, so a retried
-    echo stays a duplicate; the worker writes the reply to the history itself) or a human taking the chat over.
+    A ``from_me`` message is either the echo of a part of the bot's reply (kept in ai_chat_messages only, so a
+    retried echo stays a duplicate; the worker writes the reply to the history itself) or a human taking the chat
+    over.
     """
 
     def work(cur: Cursor) -> IngestResult:
@@ -34,7 +38,7 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
         if stored is None:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         _, at = stored
-        if msg.from_me and _is_echo_of_bot_reply(cur, msg):
+        if msg.from_me and _is_echo_of_bot_reply(cur, msg, at):
             return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
         room_id = chat_rooms.upsert_for_message(
             cur,
@@ -68,12 +72,39 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
     return db.transaction(work)
 
 
-def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
-    replies, now = ai_jobs.sent_replies(
+def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage, at: datetime) -> bool:
+    parts, now = reply_parts.sent_parts(
         cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
     )
-    reply = echoed_reply(msg.message_id, msg.body, now, replies)
-    if reply is None:
+    part = echoed_reply(msg.message_id, msg.body, now, parts)
+    if part is None:
         return False
-    ai_jobs.record_echo(cur, reply.job_id, message_id=msg.message_id)
+    reply_parts.record_echo(cur, part.job_id, part.position, message_id=msg.message_id)
+    if not part.recorded and part.job_finished:
+        # The worker gave the job up (or crashed past its last try) without recording this part: the echo is the
+        # only proof the customer got it, so it joins the history here, as the bot's.
+        reply_parts.mark_sent(cur, part.job_id, part.position, message_id=msg.message_id)
+        save_bot_message(
+            cur,
+            session_tok=msg.session_tok,
+            chat_jid=msg.chat_jid,
+            business_jid=msg.sender_jid,
+            message_id=msg.message_id,
+            text=part.text,
+            at=at,
+        )
     return True
+
+
+def settle_part_by_reference(db: Database, *, session_tok: str, reference: str | None, message_id: str) -> bool:
+    """A gateway reported a message we sent by OUR reference of it (the Cloud API's statuses carry the
+    ``biz_opaque_callback_data`` the worker sent): that part went out as ``message_id``. Like an echo, this settles
+    a part whose send had an unknown outcome (domain/sending.py); Meta sends no echo, so its statuses are the proof.
+    False when ``reference`` names no part of this tenant (or the proof was known already)."""
+    part = parse_part_reference(reference)
+    if part is None:
+        return False
+    job_id, position = part
+    return db.transaction(
+        lambda cur: reply_parts.record_echo(cur, job_id, position, message_id=message_id, session_tok=session_tok)
+    )

@@ -2,39 +2,95 @@
 
 Steps, each its own short transaction so no database lock is held across the LLM or the gateway:
   1. take the job (or see it is finished: nothing to do; or that the chat must not be answered: skipped);
-  2. ask the LLM — only when the job holds no reply yet;
+  2. ask the LLM — only when the job holds no reply yet (meanwhile, best effort and off the reply's path, the
+     customer's bubbles are marked read and "typing…" is shown where the gateway can);
   3. save the reply on the job ('replied') BEFORE sending: a retry re-sends it, never asks the LLM again;
-  4. right before sending, check the takeover once more (a human may have stepped in while the LLM thought);
-  5. send; then, in one transaction, the reply joins chat_messages/chat_rooms and the job is 'done'.
-A failure anywhere releases the job with its error and raises: the queue delivers the message again.
+  4. right before sending, check the takeover once more (a human may have stepped in while the LLM thought) and
+     split the reply into parts within the gateway's text limit (once; domain/reply_split.py);
+  5. each part in order: record its hand-over, send it, record it sent with its history message; then the job is
+     done. A part handed over before with an unknown outcome is settled by the gateway's echo first and never
+     blindly sent again (domain/sending.py).
+A failure anywhere releases the job with its error and raises; ``RetryLater`` errors say when the job is worth
+trying again, the others get the queue's backoff.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from chatbatch.adapters.gateway import Gateway
-from chatbatch.adapters.llm import Completion, Llm
+from chatbatch.adapters import background
+from chatbatch.adapters.gateway import Gateway, GatewayError
+from chatbatch.adapters.llm import Completion, Llm, worst_case_seconds
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
+from chatbatch.domain.reply_split import split_reply
+from chatbatch.domain.sending import (
+    Action,
+    ReplyPart,
+    generated_message_id,
+    next_action,
+    part_reference,
+    retry_delay,
+)
 from chatbatch.domain.takeover import reason_to_stay_silent
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
-from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
+from chatbatch.services.bot_messages import save_bot_message
+from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts
 
 
 class JobNotFound(ChatbatchError):
     code = "job_not_found"
 
 
-class JobBusy(ChatbatchError):
-    """Another worker holds the job right now (a duplicate delivery): try again later, do nothing now."""
+class RetryLater(ChatbatchError):
+    """The job is worth trying again after ``retry_after`` seconds — not after the queue's usual backoff."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+
+
+class JobBusy(RetryLater):
+    """Another worker holds the job right now (a duplicate delivery): try again once its lease is over."""
 
     code = "job_busy"
+
+
+class SendOutcomeUnknown(RetryLater):
+    """A part was handed to the gateway and neither its answer nor its echo came: it may have gone out. It is not
+    sent again before the gateway's echo had time to settle it."""
+
+    code = "send_outcome_unknown"
+
+
+class OutOfTime(RetryLater):
+    """Too little of the invocation is left for another gateway call: the next delivery goes on from here."""
+
+    code = "out_of_time"
+
+
+# Database work around one LLM call or one gateway call (short transactions; connect and statement timeouts are
+# the settings' guard against a database that does not answer).
+DATABASE_MARGIN_SECONDS = 5.0
+
+
+def job_time_budget(*, llm_timeout: float, llm_max_retries: int, gateway_timeout: float) -> float:
+    """The longest one job may hold a worker before it stops by itself: the LLM's worst case, then one gateway
+    call (a longer reply's further parts go out only while that much time is left, else on the next delivery)."""
+    worst_llm = worst_case_seconds(timeout=llm_timeout, max_retries=llm_max_retries)
+    return worst_llm + gateway_timeout + 2 * DATABASE_MARGIN_SECONDS
+
+
+def retry_after(exc: Exception, receive_count: int) -> float:
+    """Seconds until the queue should deliver a job again after an attempt failed with ``exc``."""
+    return exc.retry_after if isinstance(exc, RetryLater) else retry_delay(receive_count)
 
 
 @dataclass(frozen=True)
@@ -44,6 +100,10 @@ class ReplyPolicy:
     takeover_minutes: float
     reply_groups: bool
     lease: timedelta  # longer than one worker invocation: a live worker never loses its job
+    # A part handed over with an unknown outcome waits this long for the gateway's echo before it is sent again.
+    echo_wait: timedelta = timedelta(seconds=60)
+    typing: bool = False  # mark the bubbles read and show "typing…" while the LLM works (best effort)
+    send_seconds: float = 0.0  # the longest one gateway call may take: no part is started with less time left
 
 
 @dataclass(frozen=True)
@@ -60,35 +120,51 @@ class _Plan:
     step: Step
     session_tok: str
     chat_jid: str
-    prompt: Prompt | None
-    reply: str | None
+    prompt: Prompt | None  # None when the job already holds its reply (Step.SEND)
     burst_arrived_at: datetime
     business_jid: str
+    bubble_message_ids: tuple[str, ...]  # the gateway's ids of the burst's bubbles (read receipts)
 
 
-def reply_to_job(db: Database, job_id: int, *, llm: Llm, gateway: Gateway, policy: ReplyPolicy) -> ReplyOutcome:
+def _unlimited() -> float:
+    return math.inf
+
+
+def reply_to_job(
+    db: Database,
+    job_id: int,
+    *,
+    llm: Llm,
+    gateway: Gateway,
+    policy: ReplyPolicy,
+    time_left: Callable[[], float] = _unlimited,
+) -> ReplyOutcome:
+    """``time_left``: seconds this invocation may still run (Lambda's remaining time)."""
     plan = db.transaction(lambda cur: _take(cur, job_id, policy))
     if isinstance(plan, ReplyOutcome):
         return plan
     completion = None
     try:
-        reply = plan.reply
         if plan.step is Step.GENERATE:
+            _show_typing(gateway, plan, policy)
             completion = llm.complete(plan.prompt)
-            reply = completion.text
             db.transaction(lambda cur: _save_reply(cur, job_id, completion))
-        reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy))
+        reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy, gateway.max_text_chars))
         if reason:
             return ReplyOutcome(job_id, "skipped", completion, reason=reason)
-        sent = gateway.send(session_token=plan.session_tok, to=plan.chat_jid, text=reply)
-        sent_at = db.transaction(lambda cur: _record_sent(cur, job_id, plan, reply, sent.message_id))
+        finished_at = _send_parts(db, job_id, plan, gateway=gateway, policy=policy, time_left=time_left)
     except Exception as exc:
         error = _describe(exc)
         # With the database down the lease simply runs out; the original error is the one to report.
         with contextlib.suppress(DatabaseUnavailable):
             db.transaction(lambda cur: ai_jobs.release(cur, job_id, error=error))
         raise
-    latency = (sent_at - plan.burst_arrived_at).total_seconds()
+    finally:
+        if policy.typing and plan.step is Step.GENERATE:
+            background.submit(
+                "stop typing", lambda: gateway.stop_typing(session_token=plan.session_tok, chat=plan.chat_jid)
+            )
+    latency = (finished_at - plan.burst_arrived_at).total_seconds()
     return ReplyOutcome(job_id, "done", completion, latency)
 
 
@@ -105,7 +181,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     if step is Step.NOTHING:
         return ReplyOutcome(job_id, "nothing")
     if job.leased:
-        raise JobBusy(f"job {job_id} is being worked on by another delivery")
+        raise JobBusy(f"job {job_id} is being worked on by another delivery", retry_after=job.lease_left_seconds)
     reason = _reason_to_stay_silent(cur, job.session_tok, job.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
@@ -113,7 +189,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     burst = ai_chat_messages.burst(cur, job.bubble_ids)
     if step is Step.SEND:
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
-        return _Plan(step, job.session_tok, job.chat_jid, None, job.reply, burst.arrived_at, burst.business_jid)
+        return _Plan(step, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
     history = chat_messages.recent(
         cur,
@@ -123,7 +199,11 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         arrived_by=burst.arrived_at,
     )
     prompt = build_prompt(policy.system_prompt, history, burst.lines, history_limit=policy.history_limit)
-    return _Plan(step, job.session_tok, job.chat_jid, prompt, None, burst.arrived_at, burst.business_jid)
+    return _Plan(step, job.session_tok, job.chat_jid, prompt, *_burst_facts(burst))
+
+
+def _burst_facts(burst: ai_chat_messages.Burst) -> tuple[datetime, str, tuple[str, ...]]:
+    return burst.arrived_at, burst.business_jid, tuple(line.message_id for line in burst.lines)
 
 
 def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
@@ -152,8 +232,9 @@ def _save_reply(cur: Cursor, job_id: int, completion: Completion) -> None:
     )
 
 
-def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy) -> str | None:
-    """Why not to send after all (the job is then skipped): a human took the chat over while the reply was made."""
+def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPolicy, text_limit: int) -> str | None:
+    """Why not to send after all (the job is then skipped): a human took the chat over while the reply was made.
+    Otherwise the reply's parts are saved, once: a retry sends the same parts."""
     job = ai_jobs.lock(cur, job_id)
     if job is None or job.status is not JobStatus.REPLIED:  # e.g. given up meanwhile: never send then
         raise JobStateConflict(f"job {job_id} is no longer waiting to be sent")
@@ -161,41 +242,101 @@ def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPol
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
         return reason
+    parts = split_reply(job.reply or "", text_limit)
+    if not parts:
+        raise JobStateConflict(f"job {job_id} holds an empty reply")
     ai_jobs.mark_sending(cur, job_id)
+    reply_parts.insert(cur, job_id, session_tok=job.session_tok, chat_jid=job.chat_jid, texts=parts)
     return None
 
 
-def _record_sent(cur: Cursor, job_id: int, plan: _Plan, reply: str, gateway_message_id: str | None) -> datetime:
-    # A gateway that names no id still gets a stable, unique one: a repeated save of this job cannot add a row.
-    message_id = gateway_message_id or f"chatbatch-reply-{job_id}"
-    room_chat_id = chat_id(plan.session_tok, plan.chat_jid)
-    sent_at = ai_jobs.mark_done(cur, job_id, reply_message_id=message_id)
-    room_id = chat_rooms.upsert_for_message(
+def _send_parts(
+    db: Database, job_id: int, plan: _Plan, *, gateway: Gateway, policy: ReplyPolicy, time_left: Callable[[], float]
+) -> datetime:
+    """Each part not sent yet, in order; the time the last one was recorded (the job is then done)."""
+    parts, now = db.transaction(lambda cur: reply_parts.of_job(cur, job_id))
+    message_ids = {part.position: part.message_id for part in parts}
+    for part in parts:
+        decision = next_action(part, now=now, echo_wait=policy.echo_wait)
+        if decision.action is Action.SKIP:
+            continue
+        if decision.action is Action.WAIT:
+            raise SendOutcomeUnknown(
+                f"part {part.position} of job {job_id} was handed to the gateway with no answer and no echo yet;"
+                f" it is sent again only if no echo arrives within {policy.echo_wait.total_seconds():g} s",
+                retry_after=decision.wait.total_seconds(),
+            )
+        answer_id = (
+            _send_part(db, job_id, plan, part, gateway, policy, time_left) if decision.action is Action.SEND else None
+        )
+        message_ids[part.position] = db.transaction(
+            lambda cur, position=part.position, answer_id=answer_id: _record_part(
+                cur, job_id, plan, position, answer_id
+            )
+        )
+    return db.transaction(lambda cur: _complete(cur, job_id, first_message_id=message_ids[1]))
+
+
+def _send_part(
+    db: Database,
+    job_id: int,
+    plan: _Plan,
+    part: ReplyPart,
+    gateway: Gateway,
+    policy: ReplyPolicy,
+    time_left: Callable[[], float],
+) -> str | None:
+    """Hand one part to the gateway (recorded before the call); the gateway's id of it, when it names one."""
+    if time_left() < policy.send_seconds:
+        raise OutOfTime(f"too little time left to send part {part.position} of job {job_id}", retry_after=0)
+    db.transaction(lambda cur: reply_parts.hand_over(cur, job_id, part.position))
+    try:
+        sent = gateway.send(
+            session_token=plan.session_tok,
+            to=plan.chat_jid,
+            text=part.text,
+            reference=part_reference(job_id, part.position),
+        )
+    except GatewayError as exc:
+        if exc.outcome_unknown:
+            raise SendOutcomeUnknown(
+                f"part {part.position} of job {job_id}: {exc.message}", retry_after=policy.echo_wait.total_seconds()
+            ) from exc
+        db.transaction(lambda cur: reply_parts.refused(cur, job_id, part.position))
+        raise
+    return sent.message_id
+
+
+def _record_part(cur: Cursor, job_id: int, plan: _Plan, position: int, answer_id: str | None) -> str:
+    """The part went out: its id (the gateway's answer, else its echo's, else a stable generated one) and its
+    message in the history. Returns the id."""
+    part = reply_parts.lock(cur, job_id, position)
+    message_id = answer_id or (part.echo_ids[0] if part.echo_ids else generated_message_id(job_id, position))
+    sent_at = reply_parts.mark_sent(cur, job_id, position, message_id=message_id)
+    save_bot_message(
         cur,
-        chat_id=room_chat_id,
-        user_token=plan.session_tok,
-        contact_jid=plan.chat_jid,
-        contact_name=None,
-        is_group=plan.chat_jid.endswith(GROUP_SUFFIX),
-        content=reply,
-        sender_type="ai",
-        at=sent_at,
-        unread_increment=0,
-    )
-    chat_messages.insert(
-        cur,
+        session_tok=plan.session_tok,
+        chat_jid=plan.chat_jid,
+        business_jid=plan.business_jid,
         message_id=message_id,
-        chat_room_id=room_id,
-        chat_id=room_chat_id,
-        user_token=plan.session_tok,
-        sender_jid=plan.business_jid,
-        sender_type="ai",
-        message_type="text",
-        content=reply,
-        status="sent",
+        text=part.text,
         at=sent_at,
     )
-    return sent_at
+    return message_id
+
+
+def _complete(cur: Cursor, job_id: int, *, first_message_id: str | None) -> datetime:
+    return ai_jobs.mark_done(cur, job_id, reply_message_id=first_message_id or generated_message_id(job_id, 1))
+
+
+def _show_typing(gateway: Gateway, plan: _Plan, policy: ReplyPolicy) -> None:
+    if policy.typing:
+        background.submit(
+            "read receipts and typing",
+            lambda: gateway.mark_read_and_type(
+                session_token=plan.session_tok, chat=plan.chat_jid, message_ids=plan.bubble_message_ids
+            ),
+        )
 
 
 def _describe(exc: Exception) -> str:

@@ -14,7 +14,6 @@ from psycopg2.extras import execute_values
 from chatbatch.db import Cursor
 from chatbatch.domain.debounce import Batch
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, statuses_before
-from chatbatch.domain.takeover import SentReply
 
 # The predicate of the partial index ai_jobs_in_flight (migration 0002): keep the two identical.
 _IN_FLIGHT = "status IN ('pending', 'enqueued', 'generating', 'replied')"
@@ -166,14 +165,19 @@ class JobRow:
     status: JobStatus
     bubble_ids: tuple[int, ...]
     reply: str | None
-    leased: bool  # a worker holds the job right now
+    lease_left_seconds: float  # > 0: a worker holds the job right now, for that much longer
+
+    @property
+    def leased(self) -> bool:
+        return self.lease_left_seconds > 0
 
 
 def lock(cur: Cursor, job_id: int) -> JobRow | None:
     """The job, row-locked until the transaction ends (None when there is no such job)."""
     cur.execute(
         """
-        SELECT id, session_tok, chat_jid, status, batched_msg_ids, reply, COALESCE(lease_until > now(), false)
+        SELECT id, session_tok, chat_jid, status, batched_msg_ids, reply,
+               GREATEST(COALESCE(EXTRACT(EPOCH FROM lease_until - now()), 0), 0)::float8
           FROM ai_jobs WHERE id = %s FOR UPDATE
         """,
         (job_id,),
@@ -264,38 +268,3 @@ def _update(
     if strict and cur.rowcount != 1:
         raise JobStateConflict(f"job {job_id} cannot move to {to.value} from its current status")
     return cur.rowcount == 1
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Echo recognition (the webhook): the replies the bot handed to the gateway in one chat.
-
-
-def sent_replies(
-    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
-) -> tuple[list[SentReply], datetime]:
-    """Replies of this chat that carry ``message_id`` or were handed over ``within`` before now; and now."""
-    # One round trip also when the chat has no reply: the clock row always comes back, the replies joined to it.
-    cur.execute(
-        """
-        SELECT clock.now, j.reply, j.reply_message_id, j.sending_at, j.id, j.echo_message_id
-          FROM (SELECT now() AS now) AS clock
-          LEFT JOIN ai_jobs AS j
-            ON j.session_tok = %(s)s AND j.chat_jid = %(c)s AND j.reply IS NOT NULL AND j.sending_at IS NOT NULL
-           AND (j.reply_message_id = %(mid)s OR j.sending_at >= clock.now - %(within)s)
-        """,
-        {"s": session_tok, "c": chat_jid, "mid": message_id, "within": within},
-    )
-    rows = cur.fetchall()
-    replies = [
-        SentReply(text=r[1], message_id=r[2], sending_at=r[3], job_id=r[4], echo_message_id=r[5])
-        for r in rows
-        if r[4] is not None
-    ]
-    return replies, rows[0][0]
-
-
-def record_echo(cur: Cursor, job_id: int, *, message_id: str) -> None:
-    """The gateway's echo of this job's reply arrived as ``message_id`` (the first one taken counts)."""
-    cur.execute(
-        "UPDATE ai_jobs SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s", (message_id, job_id)
-    )

@@ -1,0 +1,45 @@
+"""The bot's messages in the chat history: one 'ai' message per part of a reply that went out.
+
+Written by the worker when it records a part as sent, and by the webhook when the gateway's echo is the only
+proof a part went out (its job finished without recording it: a crash or a timeout after the gateway accepted).
+Part of the caller's transaction; a repeated write of one message id adds nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chatbatch.db import Cursor
+from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
+from chatbatch.store import chat_messages, chat_rooms
+
+
+def save_bot_message(
+    cur: Cursor, *, session_tok: str, chat_jid: str, business_jid: str, message_id: str, text: str, at: datetime
+) -> None:
+    room_chat_id = chat_id(session_tok, chat_jid)
+    room_id = chat_rooms.upsert_for_message(
+        cur,
+        chat_id=room_chat_id,
+        user_token=session_tok,
+        contact_jid=chat_jid,
+        contact_name=None,
+        is_group=chat_jid.endswith(GROUP_SUFFIX),
+        content=text,
+        sender_type="ai",
+        at=at,
+        unread_increment=0,
+    )
+    chat_messages.insert(
+        cur,
+        message_id=message_id,
+        chat_room_id=room_id,
+        chat_id=room_chat_id,
+        user_token=session_tok,
+        sender_jid=business_jid,
+        sender_type="ai",
+        message_type="text",
+        content=text,
+        status="sent",
+        at=at,
+    )

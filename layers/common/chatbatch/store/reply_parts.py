@@ -1,0 +1,136 @@
+"""SQL for reply_parts: the WhatsApp messages a reply is sent as, each with its hand-overs, id and echoes.
+
+``pending`` → ``sending`` (handed to the gateway; written BEFORE the call) → ``sent``; a refused hand-over goes
+back to ``pending``. The rules are chatbatch/domain/sending.py; the webhook's echo lookup reads this table too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from psycopg2.extras import execute_values
+
+from chatbatch.db import Cursor
+from chatbatch.domain.jobs import JobStatus
+from chatbatch.domain.sending import PartStatus, ReplyPart, message_key
+from chatbatch.domain.takeover import SentReply
+
+_PART_COLUMNS = "job_id, position, text, status, sending_at, message_id, echo_ids"
+_FINISHED = tuple(status.value for status in JobStatus if status.terminal)
+
+
+def _part(row: tuple) -> ReplyPart:
+    return ReplyPart(row[0], row[1], row[2], PartStatus(row[3]), row[4], row[5], tuple(row[6]))
+
+
+def insert(cur: Cursor, job_id: int, *, session_tok: str, chat_jid: str, texts: Sequence[str]) -> None:
+    """The parts of a job's reply, in order. Saved once: a repeated save keeps the first split."""
+    execute_values(
+        cur,
+        "INSERT INTO reply_parts (job_id, position, session_tok, chat_jid, text) VALUES %s"
+        " ON CONFLICT (job_id, position) DO NOTHING",
+        [(job_id, position, session_tok, chat_jid, text) for position, text in enumerate(texts, start=1)],
+    )
+
+
+def of_job(cur: Cursor, job_id: int) -> tuple[list[ReplyPart], datetime]:
+    """The job's parts in order, and the database's now (the clock ``sending_at`` was written with)."""
+    cur.execute(
+        f"SELECT {_PART_COLUMNS}, now() FROM reply_parts WHERE job_id = %s ORDER BY position",
+        (job_id,),
+    )
+    rows = cur.fetchall()
+    if not rows:
+        cur.execute("SELECT now()")
+        return [], cur.fetchone()[0]
+    return [_part(row) for row in rows], rows[0][-1]
+
+
+def lock(cur: Cursor, job_id: int, position: int) -> ReplyPart:
+    """One part as it is now (its echoes may have arrived meanwhile), row-locked until the transaction ends."""
+    cur.execute(
+        f"SELECT {_PART_COLUMNS} FROM reply_parts WHERE job_id = %s AND position = %s FOR UPDATE", (job_id, position)
+    )
+    return _part(cur.fetchone())
+
+
+def hand_over(cur: Cursor, job_id: int, position: int) -> None:
+    """The part is about to be handed to the gateway: from now on it may reach WhatsApp (and be echoed)."""
+    cur.execute(
+        "UPDATE reply_parts SET status = 'sending', handovers = handovers + 1, sending_at = now()"
+        " WHERE job_id = %s AND position = %s AND status <> 'sent'",
+        (job_id, position),
+    )
+
+
+def refused(cur: Cursor, job_id: int, position: int) -> None:
+    """The gateway answered that it did not take the part: it never reached WhatsApp."""
+    cur.execute(
+        "UPDATE reply_parts SET status = 'pending', handovers = GREATEST(handovers - 1, 0)"
+        " WHERE job_id = %s AND position = %s AND status = 'sending'",
+        (job_id, position),
+    )
+
+
+def mark_sent(cur: Cursor, job_id: int, position: int, *, message_id: str) -> datetime:
+    """The part went out as ``message_id``; the time it was recorded."""
+    cur.execute(
+        "UPDATE reply_parts SET status = 'sent', sent_at = now(), message_id = %s, message_key = %s"
+        " WHERE job_id = %s AND position = %s RETURNING sent_at",
+        (message_id, message_key(message_id), job_id, position),
+    )
+    return cur.fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Echo recognition (the webhook): the parts the bot handed to the gateway in one chat.
+
+
+def sent_parts(
+    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
+) -> tuple[list[SentReply], datetime]:
+    """Parts of this chat whose id is ``message_id``'s or that were handed over ``within`` before now; and now."""
+    # One round trip also when the chat has no part: the clock row always comes back, the parts joined to it.
+    cur.execute(
+        """
+        SELECT clock.now, p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
+               p.status = 'sent', j.status IN %(finished)s
+          FROM (SELECT now() AS now) AS clock
+          LEFT JOIN reply_parts AS p
+            ON p.session_tok = %(s)s AND p.chat_jid = %(c)s AND p.sending_at IS NOT NULL
+           AND (p.message_key = %(key)s OR p.sending_at >= clock.now - %(within)s)
+          LEFT JOIN ai_jobs AS j ON j.id = p.job_id
+         ORDER BY p.job_id, p.position
+        """,
+        {"s": session_tok, "c": chat_jid, "key": message_key(message_id), "within": within, "finished": _FINISHED},
+    )
+    rows = cur.fetchall()
+    parts = [
+        SentReply(
+            text=r[1],
+            message_id=r[2],
+            sending_at=r[3],
+            job_id=r[4],
+            position=r[5],
+            handovers=r[6],
+            echo_ids=tuple(r[7]),
+            recorded=r[8],
+            job_finished=r[9],
+        )
+        for r in rows
+        if r[4] is not None
+    ]
+    return parts, rows[0][0]
+
+
+def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
+    """The gateway's echo of this part (of the tenant ``session_tok``, when given) arrived as ``message_id``.
+    False when there is no such part or the echo was known already."""
+    cur.execute(
+        "UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(mid)s)"
+        " WHERE job_id = %(job)s AND position = %(position)s AND NOT (%(mid)s = ANY(echo_ids))"
+        " AND (%(session)s::text IS NULL OR session_tok = %(session)s)",
+        {"mid": message_id, "job": job_id, "position": position, "session": session_tok},
+    )
+    return cur.rowcount == 1
