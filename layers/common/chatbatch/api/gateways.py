@@ -255,8 +255,8 @@ def _count(outcome: Outcome) -> None:
 
 
 def _log(gateway: str, outcome: Outcome) -> None:
-    # Never the content, a name or a phone number: the event, what happened, the message's id.
-    extra = {"gateway": gateway, "event": outcome.event, "status": outcome.status, "message_id": outcome.message_id}
+    # Never the content, a name or a phone number (WAHA's message ids hold the chat's number): what happened.
+    extra = {"gateway": gateway, "event": outcome.event, "status": outcome.status}
     if outcome.ingested is not None:
         extra |= {"echo": outcome.ingested.echo, "takeover": outcome.ingested.takeover}
     if outcome.status == "ignored":
