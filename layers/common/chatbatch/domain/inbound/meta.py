@@ -76,7 +76,7 @@ def _change(change: Any, where: str) -> list[GatewayEvent]:
     except InvalidFields as exc:
         return [_rejected("messages", where, exc)]
     return [_item("message", f"{where}.messages[{i}]", _message, change_of, m) for i, m in enumerate(messages)] + [
-        _item("status", f"{where}.statuses[{i}]", _status, change_of, s) for i, s in enumerate(statuses)
+        _item("receipt", f"{where}.statuses[{i}]", _status, change_of, s) for i, s in enumerate(statuses)
     ]
 
 
