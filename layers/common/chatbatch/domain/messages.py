@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -261,61 +261,71 @@ def gateway_message(
     """
     problems: list[dict] = []
 
-    def checked(name: str, value: Any, *rules, optional: bool = False) -> Any:
+    def checked(name: str, value: Any, rule, *, optional: bool = False) -> Any:
         if value is None and optional:
             return None
         try:
             if not isinstance(value, str):
                 raise ValueError("is required" if value is None else "must be a string")
-            for rule in rules:
-                value = rule(value)
-            return value
+            return rule(value)
         except ValueError as exc:
             problem = {"field": source.get(name, name), "problem": str(exc)}
             if problem not in problems:  # one payload field may feed two values (the sender is the chat)
                 problems.append(problem)
             return None
 
-    def max_chars(limit: int):
-        def rule(value: str) -> str:
-            if len(value) > limit:
-                raise ValueError(f"must have at most {limit} characters")
-            return value
-
-        return rule
-
-    def text(value: str) -> str:
-        return _storable(value, "text")
-
-    ids = (max_chars(MAX_ID_CHARS), _identifier)
-    address = (max_chars(MAX_JID_CHARS), _identifier, _address)
-    message = IncomingMessage(
-        session_tok=checked("session_tok", session_tok, *ids),
-        message_id=checked("message_id", message_id, *ids),
-        from_jid=checked("from_jid", from_jid, *address),
-        to_jid=checked("to_jid", to_jid, *address, optional=True) or "",
-        chat_jid=checked("chat_jid", chat_jid, *address),
-        participant=checked("participant", participant, *address, optional=True),
-        body=checked("body", body if body is not None else "", max_chars(WHATSAPP_MAX_TEXT_CHARS), text),
-        push_name=checked("push_name", push_name, max_chars(MAX_NAME_CHARS), text, optional=True),
-        message_type=message_type,
-        from_me=from_me,
-        is_group=False,
-        message_timestamp=None,
-        reply_to_message_id=checked("reply_to_message_id", reply_to_message_id, *ids, optional=True),
-    )
+    chat = checked("chat_jid", chat_jid, _gateway_address)
+    sender = chat if from_jid == chat_jid and chat else checked("from_jid", from_jid, _gateway_address)
+    fields = {
+        "session_tok": checked("session_tok", session_tok, _gateway_id),
+        "message_id": checked("message_id", message_id, _gateway_id),
+        "to_jid": checked("to_jid", to_jid, _gateway_address, optional=True) or "",
+        "participant": checked("participant", participant, _gateway_address, optional=True),
+        "body": checked("body", "" if body is None else body, _gateway_text),
+        "push_name": checked("push_name", push_name, _gateway_name, optional=True),
+        "reply_to_message_id": checked("reply_to_message_id", reply_to_message_id, _gateway_id, optional=True),
+    }
     at = None
     if timestamp is not None:
         try:
             at = parse_timestamp(timestamp)
         except ValueError as exc:
             problems.append({"field": source.get("timestamp", "timestamp"), "problem": str(exc)})
-    chat = message.chat_jid or ""
-    if is_group is True and not jids.is_group(chat):
+    if is_group is True and chat and not jids.is_group(chat):
         problems.append({"field": source.get("chat_jid", "chat_jid"), "problem": _NOT_A_GROUP.format(jid=chat)})
     if problems:
         raise _invalid(problems)
-    return replace(message, is_group=jids.is_group(chat) if is_group is None else is_group, message_timestamp=at)
+    return IncomingMessage(
+        from_jid=sender,
+        chat_jid=chat,
+        message_type=message_type,
+        from_me=from_me,
+        is_group=jids.is_group(chat) if is_group is None else is_group,
+        message_timestamp=at,
+        **fields,
+    )
+
+
+def _at_most(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"must have at most {limit} characters")
+    return value
+
+
+def _gateway_id(value: str) -> str:
+    return _identifier(_at_most(value, MAX_ID_CHARS))
+
+
+def _gateway_address(value: str) -> str:
+    return _address(_identifier(_at_most(value, MAX_JID_CHARS)))
+
+
+def _gateway_text(value: str) -> str:
+    return _storable(_at_most(value, WHATSAPP_MAX_TEXT_CHARS), "text")
+
+
+def _gateway_name(value: str) -> str:
+    return _storable(_at_most(value, MAX_NAME_CHARS), "text")
 
 
 _NOT_A_GROUP = "is_group is true but the chat JID {jid!r} is not a group JID (…@g.us)"
