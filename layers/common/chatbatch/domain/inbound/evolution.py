@@ -57,6 +57,8 @@ def parse(document: Any, *, path_event: str | None = None) -> list[GatewayEvent]
     key = event_key(event)
     data = doc.get("data")
     items = data if isinstance(data, list) else [data]
+    if not items:
+        return [Ignored(event, "no data")]
     if key in ("messages-upsert", "send-message"):
         return [_upsert(doc, item, event, i if isinstance(data, list) else None) for i, item in enumerate(items)]
     if key == "messages-update":
