@@ -355,3 +355,10 @@ def test_gowa_receipts_about_our_own_devices_are_ignored(receipt_type):
         {"event": "message.ack", "device_id": "d", "payload": {"ids": ["m1"], "receipt_type": receipt_type}}
     )
     assert isinstance(event, Ignored)
+
+
+def test_a_push_name_or_quote_that_breaks_the_rules_is_left_out_rather_than_losing_the_message():
+    message = waha_message(
+        {"id": "m1", "from": "628111@c.us", "body": "hi", "_data": {"notifyName": "x" * 300}, "replyTo": {"id": " "}}
+    )
+    assert (message.body, message.push_name, message.reply_to_message_id) == ("hi", None, None)

@@ -251,17 +251,17 @@ def gateway_message(
     push_name: Any = None,
     timestamp: Any = None,
     message_type: str = "text",
-    is_group: bool | None = None,
     reply_to_message_id: Any = None,
 ) -> IncomingMessage:
     """A message a gateway's adapter read from its own event, checked by the flat route's rules.
 
     ``source`` names where each value came from in the gateway's payload (``{"from_jid": "payload.from"}``), so
     a 422 names the gateway's field. ``to_jid`` may be unknown (None): the business number is not in every event.
+    A push name or a quoted id that breaks the rules is left out rather than costing the message.
     """
     problems: list[dict] = []
 
-    def checked(name: str, value: Any, rule, *, optional: bool = False) -> Any:
+    def checked(name: str, value: Any, rule, *, optional: bool = False, lenient: bool = False) -> Any:
         if value is None and optional:
             return None
         try:
@@ -269,6 +269,8 @@ def gateway_message(
                 raise ValueError("is required" if value is None else "must be a string")
             return rule(value)
         except ValueError as exc:
+            if lenient:
+                return None
             problem = {"field": source.get(name, name), "problem": str(exc)}
             if problem not in problems:  # one payload field may feed two values (the sender is the chat)
                 problems.append(problem)
@@ -282,8 +284,8 @@ def gateway_message(
         "to_jid": checked("to_jid", to_jid, _gateway_address, optional=True) or "",
         "participant": checked("participant", participant, _gateway_address, optional=True),
         "body": checked("body", "" if body is None else body, _gateway_text),
-        "push_name": checked("push_name", push_name, _gateway_name, optional=True),
-        "reply_to_message_id": checked("reply_to_message_id", reply_to_message_id, _gateway_id, optional=True),
+        "push_name": checked("push_name", push_name, _gateway_name, optional=True, lenient=True),
+        "reply_to_message_id": checked("reply_to_message_id", reply_to_message_id, _gateway_id, lenient=True),
     }
     at = None
     if timestamp is not None:
@@ -291,8 +293,6 @@ def gateway_message(
             at = parse_timestamp(timestamp)
         except ValueError as exc:
             problems.append({"field": source.get("timestamp", "timestamp"), "problem": str(exc)})
-    if is_group is True and chat and not jids.is_group(chat):
-        problems.append({"field": source.get("chat_jid", "chat_jid"), "problem": _NOT_A_GROUP.format(jid=chat)})
     if problems:
         raise _invalid(problems)
     return IncomingMessage(
@@ -300,7 +300,7 @@ def gateway_message(
         chat_jid=chat,
         message_type=message_type,
         from_me=from_me,
-        is_group=jids.is_group(chat) if is_group is None else is_group,
+        is_group=jids.is_group(chat),
         message_timestamp=at,
         **fields,
     )

@@ -35,7 +35,7 @@ from chatbatch.domain.inbound.events import (
     text,
 )
 from chatbatch.domain.jids import is_address
-from chatbatch.domain.messages import MAX_NAME_CHARS, gateway_message
+from chatbatch.domain.messages import gateway_message
 from chatbatch.errors import InvalidFields
 
 _STATUSES = {s.value: s for s in DeliveryStatus}
@@ -127,7 +127,6 @@ def _message(change: _Change, m: dict) -> GatewayEvent:
             "chat_jid": sender_field,
             "body": message_type,
             "timestamp": "timestamp",
-            "reply_to_message_id": "context.id",
         },
         session_tok=change.tenant,
         message_id=m.get("id"),
@@ -139,7 +138,6 @@ def _message(change: _Change, m: dict) -> GatewayEvent:
         timestamp=m.get("timestamp"),
         message_type=message_type,
         from_me=False,
-        is_group=False,
         reply_to_message_id=text(dig(m, "context", "id")),
     )
 
@@ -177,8 +175,7 @@ def _profile_name(contacts: list[dict], m: dict) -> str | None:
     keys = {k for k in (text(m.get("from")), text(m.get("from_user_id"))) if k}
     match = [c for c in contacts if {text(c.get("wa_id")), text(c.get("user_id"))} & keys]
     chosen = match or (contacts if len(contacts) == 1 else [])
-    name = text(dig(chosen[0], "profile", "name")) if chosen else None
-    return name[:MAX_NAME_CHARS] if name else None  # a display name: never worth losing the message over
+    return text(dig(chosen[0], "profile", "name")) if chosen else None
 
 
 def _status(change: _Change, s: dict) -> GatewayEvent:

@@ -123,9 +123,7 @@ _SOURCE = {
     "to_jid": "payload.to",
     "participant": "payload.participant",
     "body": "payload.body",
-    "push_name": "payload._data.notifyName",
     "timestamp": "payload.timestamp",
-    "reply_to_message_id": "payload.replyTo.id",
 }
 
 
