@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,6 +19,7 @@ GROUP_SUFFIX = "@" + jids.GROUP_SERVER
 MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
+MESSAGE_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 # Unix times outside these bounds are certainly a wrong unit or a corrupted value.
 _EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # WhatsApp did not exist before
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -112,7 +114,7 @@ class WebhookPayload(BaseModel):
         validation_alias=_choices("type", "message_type", "messageType"),
         min_length=1,
         max_length=32,
-        pattern=r"^[A-Za-z0-9_\-]+$",
+        pattern=MESSAGE_TYPE.pattern,
     )
     is_group: bool | None = Field(default=None, validation_alias=_choices("is_group", "isGroup"), strict=True)
     participant: str | None = Field(default=None, validation_alias=_choices("participant"), max_length=MAX_JID_CHARS)
@@ -298,7 +300,7 @@ def gateway_message(
     return IncomingMessage(
         from_jid=sender,
         chat_jid=chat,
-        message_type=message_type,
+        message_type=message_type.lower() if MESSAGE_TYPE.match(message_type) else "unknown",
         from_me=from_me,
         is_group=jids.is_group(chat),
         message_timestamp=at,

@@ -108,18 +108,18 @@ def _message(change: _Change, m: dict) -> GatewayEvent:
     if m.get("group_id") is not None:
         return Ignored("group message", "Cloud API group chats are not supported yet")
     sender = text(m.get("from")) or text(m.get("from_user_id"))
+    sender_field = "from" if text(m.get("from")) else "from_user_id"
     if message_type == "reaction":
         return Reaction(
             session_tok=change.tenant,
-            chat_jid=require_address(sender, "from"),
+            chat_jid=require_address(sender, sender_field),
             message_id=require_id(dig(m, "reaction", "message_id"), "reaction.message_id"),
-            sender_jid=require_address(sender, "from"),
+            sender_jid=require_address(sender, sender_field),
             emoji=text(dig(m, "reaction", "emoji")) or "",  # absent or empty: the reaction was removed
             reacted_at=optional_time(m.get("timestamp"), "timestamp"),
             from_me=False,
         )
     message_type, body = _content(m, message_type)
-    sender_field = "from" if text(m.get("from")) else "from_user_id"
     return gateway_message(
         source={
             "message_id": "id",
