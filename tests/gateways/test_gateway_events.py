@@ -302,3 +302,24 @@ def test_a_gateways_retried_message_is_a_duplicate(api_function, pg, session_tok
     assert (first["status"], again["status"]) == ("accepted", "duplicate")
     assert counts(pg, session_tok) == (1, 1, 1)
     assert json.dumps(again["results"][0]["chat_id"]).count(session_tok) == 1
+
+
+# --- events chatbatch does not know ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gateway, payload",
+    [
+        ("waha", {"event": "something.new", "session": "T", "payload": {"id": 1}}),
+        ("evolution", {"event": "SOMETHING_NEW", "instance": "T", "data": {"weird": True}}),
+        ("gowa", {"event": "something.new", "session_id": "T", "payload": {"id": 1}}),
+        ("meta", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "something_new"}]}]}),
+    ],
+)
+def test_an_event_type_nobody_knows_yet_is_answered_200_ignored_and_writes_nothing(
+    api_function, pg, session_tok, gateway, payload
+):
+    status, body = invoke(api_function, gateway_request(gateway, as_tenant(payload, session_tok)))
+
+    assert (status, body["status"], body["results"][0]["status"]) == (200, "ignored", "ignored")
+    assert counts(pg, session_tok) == (0, 0, 0)
