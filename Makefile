@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test bench clean demo sam build deploy lint format
+.PHONY: venv dev test bench clean demo sam build deploy lint format clean-dev
 
 venv: $(STAMP)
 
@@ -69,6 +69,10 @@ lint: venv sam
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## make clean-dev: wipe make dev's local data (.dev: Postgres cluster, stack file); refuses while make dev runs
+clean-dev: venv
+	@$(VENV)/bin/chatbatch clean-dev
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .aws-sam

@@ -32,6 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="module name without bench_ (repeatable)")
     parser.add_argument("--quick", action="store_true", help="small workloads: a smoke run, not a measurement")
     args = parser.parse_args(argv)
+    parts = sorted(
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if m.name.startswith("bench_")
+    )
+    unknown = [name for name in args.only if name not in parts]
+    if unknown:
+        parser.error(f"unknown part {', '.join(unknown)}: the parts are {', '.join(parts)}")
+    chosen = [name for name in parts if not args.only or name in args.only]
 
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "chatbatch")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -50,22 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         cluster = LocalPostgres(Path(tmp) / "data", durable=True).start()
         url = cluster.dsn
     try:
-        migrate.migrate_dsn(url)
+        migrate.apply_pending(dsn=url)
         os.environ["DATABASE_URL"] = url
         ctx = BenchContext(database_url=url, quick=args.quick)
-        names = sorted(
-            m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
-        )
-        if args.only:
-            names = [n for n in names if n.removeprefix("bench_") in args.only]
         print(
             f"# chatbatch benchmarks ({'quick' if args.quick else 'full'}; python {sys.version.split()[0]}; "
             f"{os.cpu_count()} cores)"
         )
-        for name in names:
+        for name in chosen:
             started = time.perf_counter()
-            importlib.import_module(f"bench.{name}").run(ctx)
-            print(f"({name}: {time.perf_counter() - started:.1f} s)", flush=True)
+            importlib.import_module(f"bench.bench_{name}").run(ctx)
+            print(f"(bench_{name}: {time.perf_counter() - started:.1f} s)", flush=True)
     finally:
         if cluster is not None:
             cluster.stop()

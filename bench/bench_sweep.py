@@ -67,7 +67,7 @@ def own_database(server_url: str):
         cur.execute(f"CREATE DATABASE {name}")
     url = psycopg2.extensions.make_dsn(server_url, dbname=name)
     try:
-        migrate.migrate_dsn(url)
+        migrate.apply_pending(dsn=url)
         yield url
     finally:
         with admin.cursor() as cur:

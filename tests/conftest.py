@@ -42,7 +42,7 @@ def database_url() -> str:
         os.chmod(tmp, 0o755)
         cluster = LocalPostgres(Path(tmp) / "data", durable=False).start()
         url = cluster.dsn
-    migrate.migrate_dsn(url)
+    migrate.apply_pending(dsn=url)
     os.environ["DATABASE_URL"] = url
     _reset_cached_settings()
     yield url

@@ -17,7 +17,7 @@ ANSWER_MARGIN_SECONDS = 15.0
 
 def apply_pending_migrations() -> list[migrate.Migration]:
     # Settings are read here, not at import: a bad setting becomes a FAILED answer naming it, not a silent hang.
-    return migrate.migrate_with(**connect_params_from_settings(migrate_settings())())
+    return migrate.apply_pending(**connect_params_from_settings(migrate_settings())())
 
 
 @logger.inject_lambda_context(correlation_id_path="RequestId")

@@ -30,7 +30,7 @@ processor.raise_on_entire_batch_failure = False
 
 
 class JobMessageBody(BaseModel):
-    """The sweeper's message (CONTRACTS.md). Only the job id is trusted: the job is reloaded from Postgres."""
+    """The sweeper's message (docs/contracts.md). Only the job id is trusted: the job is reloaded from Postgres."""
 
     model_config = ConfigDict(extra="ignore")
     job_id: int

@@ -22,6 +22,8 @@ class _ContainerServer(ThreadingHTTPServer):
     """An HTTP server whose requests all reach the function through one container thread."""
 
     daemon_threads = True
+    # A gateway opens many connections at once in a burst; the socketserver default backlog of 5 resets them.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], request_handler: type, container: ThreadPoolExecutor) -> None:
         self.container = container  # first: a failed bind calls server_close() from inside __init__
@@ -74,6 +76,17 @@ def make_server(
                 self.wfile.write(data)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+        def __getattr__(self, name: str):
+            # Any other method (TRACE, CONNECT, PROPFIND, ...) has no route: API Gateway answers its JSON 404,
+            # never the 501 HTML page of http.server.
+            if name.startswith("do_"):
+                return self._no_route
+            raise AttributeError(name)
+
+        def _no_route(self) -> None:
+            self._reply(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+            self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:  # quiet: the function logs for itself
             pass

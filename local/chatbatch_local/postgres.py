@@ -18,6 +18,7 @@ from pathlib import Path
 
 DB_NAME = "chatbatch"
 DB_USER = "chatbatch"
+PORT_FILE = "chatbatch-port"  # in the data folder: the port the cluster keeps across restarts
 
 
 def find_bindir() -> Path:
@@ -45,11 +46,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _port_is_free(port: int) -> bool:
+    """Nobody listens on the port (SO_REUSEADDR: a previous run's TIME_WAIT connections do not count)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @dataclass
 class LocalPostgres:
     data_dir: Path
     port: int = 0
     durable: bool = True  # False for tests: fsync off, much faster, fine for a throwaway cluster
+    server_options: tuple[str, ...] = ()  # extra "-c name=value" settings, e.g. TLS for a test
     bindir: Path = field(default_factory=find_bindir)
 
     @property
@@ -95,10 +108,16 @@ class LocalPostgres:
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
             )
-        self.port = self.port or free_port()
+        self.port = self.port or self._kept_port()
+        if not _port_is_free(self.port):
+            raise RuntimeError(
+                f"port {self.port} of the local Postgres in {self.data_dir} is taken by another program; stop it, or "
+                f"delete {self.data_dir / PORT_FILE} to let the cluster choose a new port (copied DSNs change then)"
+            )
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        options += "".join(f" -c {option}" for option in self.server_options)
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
@@ -115,6 +134,17 @@ class LocalPostgres:
         self.started_here = True
         self._ensure_database()
         return self
+
+    def _kept_port(self) -> int:
+        """The cluster's port, chosen once when it is first started and kept in its data folder: a DSN copied
+        from one ``make dev`` keeps working after a restart."""
+        kept = self.data_dir / PORT_FILE
+        try:
+            return int(kept.read_text().strip())
+        except (OSError, ValueError):
+            port = free_port()
+            kept.write_text(f"{port}\n")
+            return port
 
     def _running_port(self) -> int | None:
         """The port of a live postmaster on this data folder (postmaster.pid: pid, dir, start, port, ...)."""
@@ -143,6 +173,11 @@ class LocalPostgres:
             if cur.fetchone() is None:
                 cur.execute(f"CREATE DATABASE {DB_NAME}")
         conn.close()
+
+    def stop_any(self) -> None:
+        """Stop the cluster whoever started it (``make clean-dev`` after a killed ``make dev``)."""
+        self.started_here = True
+        self.stop()
 
     def stop(self) -> None:
         """Stop the cluster if this process started it (a cluster another process runs is left alone)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def start_queues(stack: ExitStack) -> None:
 def apply_migrations(database_url: str) -> None:
     from chatbatch import migrate
 
-    applied = migrate.migrate_dsn(database_url)
+    applied = migrate.apply_pending(dsn=database_url)
     print(f"migrations: {', '.join(f'{m.version:04d}_{m.name}' for m in applied) or 'up to date'}", flush=True)
 
 
@@ -133,6 +134,7 @@ def run_dev(
         )
         _wait_for_interrupt(stop)
         print("stopping…", flush=True)
+    print("stopped", flush=True)
     return 0
 
 
@@ -152,6 +154,29 @@ def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
             indent=2,
         )
     )
+
+
+def running_stack() -> dict | None:
+    """What the running ``make dev`` wrote to its stack file; None when none runs (or it died)."""
+    try:
+        stack = json.loads(STACK_FILE.read_text())
+        os.kill(int(stack["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stack
+
+
+def clean_dev(dev_dir: Path = REPO_ROOT / ".dev") -> str:
+    """``make clean-dev``: wipe the local stack's data (its Postgres cluster, the stack file). Refuses while a
+    ``make dev`` runs; stops a Postgres left running by one that was killed."""
+    stack = running_stack()
+    if stack is not None and STACK_FILE.parent == dev_dir:
+        raise ConfigurationError(f"make dev is running (pid {stack['pid']}): stop it with Ctrl-C first")
+    cluster = dev_dir / "pgdata"
+    if (cluster / "postmaster.pid").exists():
+        LocalPostgres(cluster).stop_any()
+    shutil.rmtree(dev_dir, ignore_errors=True)
+    return f"local data wiped ({dev_dir})"
 
 
 def remove_stack_file() -> None:

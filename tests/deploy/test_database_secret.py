@@ -42,13 +42,14 @@ def test_credentials_come_from_the_rds_managed_secret_and_the_address_from_setti
 
     params = db.connect_params_from_settings(aws_settings(arn))()
 
-    assert {k: params[k] for k in ("host", "port", "dbname", "user", "password", "sslmode")} == {
+    assert {k: params[k] for k in ("host", "port", "dbname", "user", "password", "sslmode", "sslrootcert")} == {
         "host": "db.internal.example",
         "port": 5433,
         "dbname": "chatbatch",
         "user": "chatbatch",
         "password": "first-password",
-        "sslmode": "require",
+        "sslmode": "verify-full",
+        "sslrootcert": str(db.RDS_CA_BUNDLE),
     }
     assert "dsn" not in params
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import uuid
 
 import boto3
@@ -21,6 +22,8 @@ from tests.deploy.template import REPO_ROOT, global_env, render_sub
 from tests.support import load_event
 
 STACK = "chatbatch-test-stack"
+DEBOUNCE_SECONDS = "0.05"
+WAIT_SECONDS = 30  # a deadline for conditions, generous for a loaded 2-core machine
 SAMPLES = sorted(p.name for p in (REPO_ROOT / "events").glob("*.json"))
 SEED = "webhook_text.json"  # the message the sweeper and worker samples work on
 M = MetricName
@@ -150,7 +153,7 @@ def pipeline(sqs_endpoint, monkeypatch):
     for name, value in {
         "QUEUE_URL": queue_url,
         "SQS_ENDPOINT_URL": sqs_endpoint,
-        "DEBOUNCE_SECONDS": "0.05",
+        "DEBOUNCE_SECONDS": DEBOUNCE_SECONDS,
         "SWEEP_INTERVAL_SECONDS": "0.1",
         "SWEEP_SAFETY_MARGIN_SECONDS": "0.4",
     }.items():
@@ -175,6 +178,22 @@ def seed_chats(tenant: str, contacts: list[str]) -> set[str]:
     return private
 
 
+def wait_until_quiet(pg, tenant: str) -> None:
+    """Wait (on the database's clock) until every chat of ``tenant`` has been quiet for the debounce window."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        with pg.cursor() as cur:
+            cur.execute(
+                "SELECT bool_and(last_activity <= now() - make_interval(secs => %s)) FROM ai_chat_messages"
+                " WHERE session_tok = %s",
+                (float(DEBOUNCE_SECONDS), tenant),
+            )
+            if cur.fetchone()[0]:
+                return
+        assert time.monotonic() < deadline, f"the chats of {tenant} never became quiet"
+        time.sleep(0.01)
+
+
 def prepare(sample: str, request: pytest.FixtureRequest) -> tuple[dict, str, float, set[str]]:
     """The sample as its function will receive it, the function, the Lambda timeout to give it, and the private
     values (of the sample and of the messages seeded for it) that must not reach the logs."""
@@ -188,16 +207,21 @@ def prepare(sample: str, request: pytest.FixtureRequest) -> tuple[dict, str, flo
         return {**event, "ResponseURL": request.getfixturevalue("response_bucket").url}, name, 60, set()
     sqs, queue_url = request.getfixturevalue("pipeline")
     sweep_timeout = 1.0  # the loop ends SWEEP_SAFETY_MARGIN_SECONDS before: ~0.6 s of sweeps every 0.1 s
+    pg = request.getfixturevalue("pg")
     if name == "sweeper":
         private = seed_chats(tenant, [json.loads(load_event(SEED)["body"])["from"]])
+        wait_until_quiet(pg, tenant)  # so the invocation's first sweep finds the chat ready, however busy the machine
         return event, name, sweep_timeout, private
     # worker: one job per record of the sample, for the chats the sample names, made by a real sweep
     contacts = [json.loads(record["body"])["chat_jid"] for record in event["Records"]]
     private = seed_chats(tenant, contacts)
+    wait_until_quiet(pg, tenant)
     invoke("sweeper", load_event("sweeper_scheduled.json"), sweep_timeout)
     bodies = {}
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in batch:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while set(contacts) - bodies.keys():
+        assert time.monotonic() < deadline, f"no job reached the queue for {set(contacts) - bodies.keys()}"
+        for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
             body = json.loads(message["Body"])
             if body["session_tok"] == tenant:
                 bodies[body["chat_jid"]] = message["Body"]

@@ -59,7 +59,7 @@ def test_update_is_idempotent_and_keeps_the_physical_id(
     migrate_function, response_bucket, empty_database_url, monkeypatch
 ):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    migrate.migrate_dsn(empty_database_url)
+    migrate.apply_pending(dsn=empty_database_url)
 
     doc = run(migrate_function, "migrate_update.json", response_bucket)["document"]
 

@@ -91,7 +91,7 @@ def test_use_is_recorded_at_most_once_a_minute(api_function, pg, session_tok, to
 def chatbatch(database_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.run(
-        [sys.executable, "-m", "chatbatch.cli", *args], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "chatbatch_local.cli", *args], capture_output=True, text=True, env=env, timeout=60
     )
 
 

@@ -14,10 +14,11 @@ from tests.support.foundation import fresh_database
 
 def chatbatch(*args: str, database_url: str | None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DB_SECRET_ARN")}
+    env["CHATBATCH_STACK_FILE"] = "/nonexistent/stack.json"  # a developer's running `make dev` is not ours to use
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "chatbatch.cli", *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "chatbatch_local.cli", *args], env=env, capture_output=True, text=True, timeout=60
     )
 
 

@@ -32,6 +32,14 @@ STARTUP_SECONDS = 60
 class DevStack:
     process: subprocess.Popen
     output: list[str]
+    lines: queue.Queue[str | None]
+
+    def rest_of_output(self) -> str:
+        """Everything it printed after the banner, up to its exit."""
+        rest = []
+        while (line := self.lines.get(timeout=STARTUP_SECONDS)) is not None:
+            rest.append(line)
+        return "".join(rest)
 
     @property
     def banner(self) -> str:
@@ -49,13 +57,17 @@ class DevStack:
 
 def chatbatch_command() -> list[str]:
     console_script = Path(sys.executable).with_name("chatbatch")  # what `make dev` runs
-    return [str(console_script)] if console_script.exists() else [sys.executable, "-m", "chatbatch.cli"]
+    return [str(console_script)] if console_script.exists() else [sys.executable, "-m", "chatbatch_local.cli"]
 
 
-def dev_environment(port: int) -> dict[str, str]:
-    """A developer's shell: none of the test suite's settings, so the stack chooses its own defaults."""
+def dev_environment(port: int, data_dir: Path) -> dict[str, str]:
+    """A developer's shell: none of the test suite's settings, so the stack chooses its own defaults (its stack
+    file beside its data, so a developer's own running `make dev` is left alone)."""
     suite_settings = ("DATABASE_URL", "WEBHOOK_SECRET", "QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL")
-    return {k: v for k, v in os.environ.items() if k not in suite_settings} | {"PORT": str(port)}
+    return {k: v for k, v in os.environ.items() if k not in suite_settings} | {
+        "PORT": str(port),
+        "CHATBATCH_STACK_FILE": str(data_dir.parent / "stack.json"),
+    }
 
 
 @contextmanager
@@ -64,7 +76,7 @@ def dev_stack(data_dir: Path, port: int) -> Iterator[DevStack]:
     process = subprocess.Popen(
         [*chatbatch_command(), "dev", "--data-dir", str(data_dir)],
         text=True,
-        env=dev_environment(port),
+        env=dev_environment(port, data_dir),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -77,7 +89,7 @@ def dev_stack(data_dir: Path, port: int) -> Iterator[DevStack]:
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    stack = DevStack(process, [])
+    stack = DevStack(process, [], lines)
     try:
         while READY_LINE not in stack.banner:
             line = lines.get(timeout=STARTUP_SECONDS)
@@ -137,14 +149,29 @@ def test_dev_serves_the_printed_curl_stops_cleanly_on_ctrl_c_and_keeps_its_data(
         # When Ctrl-C is pressed
         exit_code = ctrl_c(first)
 
-    # Then it exits cleanly, having stopped its Postgres and freed both ports
+    # Then it exits cleanly, says so last, having stopped its Postgres and freed both ports
     assert exit_code == 0, first.banner
+    assert first.rest_of_output().splitlines()[-1] == "stopped"
     assert not (data_dir / "postmaster.pid").exists()
     assert port_is_free(port) and port_is_free(pg_port)
 
     # When it is started again on the same data folder and the same curl is sent
     with dev_stack(data_dir, port) as second:
         again = curl(second.sample_curl)
+        # (its database kept its port, so a DSN copied from the first run still works)
+        assert second.database_url == first.database_url
+
+        # (and `chatbatch token create` finds this running stack's database without being given a DSN)
+        token = subprocess.run(
+            [*chatbatch_command(), "token", "create", "demo"],
+            text=True,
+            timeout=60,
+            capture_output=True,
+            env=dev_environment(port, data_dir),
+        )
+        assert token.returncode == 0, token.stderr
+        assert token.stdout.splitlines()[-1].startswith("cbt_")
+        assert "using the database of the running make dev" in token.stderr
 
         # (and a second `make dev` on the same port says what to change, leaving the running one alone)
         clash = subprocess.run(
@@ -152,7 +179,7 @@ def test_dev_serves_the_printed_curl_stops_cleanly_on_ctrl_c_and_keeps_its_data(
             text=True,
             timeout=60,
             capture_output=True,
-            env=dev_environment(port),
+            env=dev_environment(port, data_dir),
         )
         assert clash.returncode == 2 and f"port {port} is already in use" in clash.stderr, clash.stderr
         assert '"status":"duplicate"' in curl(second.sample_curl).replace(" ", "")

@@ -134,3 +134,52 @@ def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_por
     assert delivered == (200, "accepted")
     assert counts(pg, session_tok) == (1, 1, 1)
     assert verified[0] == 200 and verified[1].startswith("text/plain") and verified[2] == b"987654"
+
+
+@pytest.fixture
+def plain_server_port():
+    """The local server in front of a trivial function: what is measured is the server itself."""
+    port = free_port()
+    server = http_server.make_server(lambda event, context: {"statusCode": 200, "body": "ok"}, port=port)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield port
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_a_method_no_route_declares_gets_api_gateways_json_404_not_a_501_page(plain_server_port):
+    connection = http.client.HTTPConnection("127.0.0.1", plain_server_port, timeout=10)
+    connection.request("TRACE", "/webhook")
+    response = connection.getresponse()
+
+    assert response.status == 404
+    assert response.getheader("content-type") == "application/json"
+    assert json.loads(response.read()) == {"message": "Not Found"}
+
+
+def test_a_burst_of_100_concurrent_connections_is_served_without_a_reset(plain_server_port):
+    # Given 100 gateway connections opened at the same moment
+    clients = 100
+    start = threading.Barrier(clients)
+    results: list[object] = []
+
+    def one_request() -> None:
+        start.wait(timeout=30)
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", plain_server_port, timeout=10)
+            connection.request("GET", "/health")
+            results.append(connection.getresponse().status)
+            connection.close()
+        except OSError as exc:  # ConnectionResetError, refused, timeout
+            results.append(exc)
+
+    threads = [threading.Thread(target=one_request) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    # Then every one of them got its answer
+    assert results == [200] * clients

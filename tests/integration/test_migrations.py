@@ -27,8 +27,8 @@ def all_versions() -> list[int]:
 
 def test_applying_twice_is_a_no_op(database_url):
     with fresh_database(database_url) as dsn:
-        first = migrate.migrate_dsn(dsn)
-        second = migrate.migrate_dsn(dsn)
+        first = migrate.apply_pending(dsn=dsn)
+        second = migrate.apply_pending(dsn=dsn)
 
         assert [m.version for m in first] == all_versions()
         assert second == []

@@ -52,6 +52,8 @@ def test_the_sweeper_covers_every_minute_and_resends_only_after_sqs_gave_up(reso
     assert float(env["JOB_STUCK_AFTER_SECONDS"]) > (
         queue["VisibilityTimeout"] * queue["RedrivePolicy"]["maxReceiveCount"]
     )
+    # a job is failed as lost only when the queue can hold no message of it any more
+    assert float(env["JOB_LOST_AFTER_SECONDS"]) == queue["MessageRetentionPeriod"]
     # its own role (template.yaml: one least-privilege role per function) may send to the jobs queue
     assert sweeper["Role"] == {"GetAtt": "SweeperFunctionRole.Arn"}
     statements = resources["SweeperFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]

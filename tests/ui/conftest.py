@@ -71,7 +71,7 @@ class DevStack:
     def create_token(self, session_tok: str) -> str:
         """A fresh API token of this tenant, made the way an operator makes one: `chatbatch token create`."""
         done = subprocess.run(
-            [sys.executable, "-m", "chatbatch.cli", "token", "create", session_tok],
+            [sys.executable, "-m", "chatbatch_local.cli", "token", "create", session_tok],
             env={**os.environ, "DATABASE_URL": self.database_url},
             capture_output=True,
             text=True,
@@ -117,7 +117,7 @@ def dev_stack(database_url, tmp_path_factory) -> DevStack:
         env.pop(inherited, None)
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "chatbatch.cli", "dev", "--port", str(port)],
+            [sys.executable, "-m", "chatbatch_local.cli", "dev", "--port", str(port)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,

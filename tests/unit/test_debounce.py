@@ -32,7 +32,7 @@ def test_a_burst_is_ready_once_the_newest_bubble_is_a_window_old():
 
 
 def test_old_bubbles_of_a_chat_still_typing_are_not_ready():
-    # The seed's query batches the 10 s and 6 s old bubbles here (each is older than 3 s) and leaves the one
+    # A per-bubble age rule ("older than 3 s") batches the 10 s and 6 s old bubbles here and leaves the one
     # typed a second ago for a second job: one burst, two replies. The window belongs to the chat.
     assert RULE.next_batch(chat(10.0, 6.0, 1.0), NOW) is None
 

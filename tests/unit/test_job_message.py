@@ -1,4 +1,4 @@
-"""The SQS message contract between sweeper and worker (CONTRACTS: "SQS message")."""
+"""The SQS message contract between sweeper and worker (docs/contracts.md, "The job message")."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""The job state machine (CONTRACTS.md): which status may follow which, and what a redelivered job does."""
+"""The job state machine (docs/contracts.md): which status may follow which, and what a redelivered job does."""
 
 from __future__ import annotations
 

@@ -79,3 +79,56 @@ def test_non_text_bubbles_become_a_short_placeholder_with_their_caption(kind, ca
 def test_a_job_without_bubbles_is_a_bug_not_an_empty_prompt():
     with pytest.raises(ValueError):
         build_prompt("s", [], [], history_limit=5)
+
+
+# --- cost guards: what one message and the whole conversation may cost -----------------------------------
+
+
+def conversation_chars(prompt) -> int:
+    return sum(len(turn.content) for turn in prompt.turns) + len(prompt.turns) - 1
+
+
+def test_a_message_over_the_line_cap_is_cut_and_marked():
+    novel = "x" * 10_000
+
+    prompt = build_prompt(
+        "s",
+        [line("h1", "ai", novel)],
+        [line("b1", "contact", novel)],
+        history_limit=20,
+        max_line_chars=100,
+        max_prompt_chars=10_000,
+    )
+
+    assert [len(turn.content) for turn in prompt.turns] == [100]  # the ai line was the only history: dropped
+    assert prompt.turns[-1].content.endswith("[…]")
+
+
+def test_over_the_prompt_cap_the_oldest_history_goes_first_and_the_burst_is_kept_whole():
+    history = [line(f"h{i}", "contact" if i % 2 else "ai", f"{i:02d}" * 40) for i in range(30)]  # 80 chars each
+
+    prompt = build_prompt("s", history, BURST, history_limit=30, max_line_chars=2_000, max_prompt_chars=500)
+
+    assert conversation_chars(prompt) <= 500
+    assert prompt.turns[-1].content.endswith("Halo\nSaya mau\npesan produk")
+    kept = "\n".join(turn.content for turn in prompt.turns)
+    assert "29" * 40 in kept and "28" * 40 in kept  # the newest history stays
+    assert "00" * 40 not in kept and "10" * 40 not in kept  # the oldest went
+
+
+def test_a_burst_alone_over_the_prompt_cap_keeps_its_newest_words():
+    flood = [line(f"b{i}", "contact", f"bubble {i:04d}") for i in range(1_000)]
+
+    prompt = build_prompt("s", [], flood, history_limit=20, max_prompt_chars=1_000)
+
+    assert prompt.turns == (prompt.turns[-1],)
+    asked = prompt.turns[-1].content
+    assert len(asked) == 1_000 and asked.startswith("[…]") and asked.endswith("bubble 0999")
+
+
+def test_within_the_caps_nothing_changes():
+    history = [line("h1", "contact", "Ada stok?"), line("h2", "ai", "Ada kak")]
+
+    assert build_prompt("s", history, BURST, history_limit=20) == build_prompt(
+        "s", history, BURST, history_limit=20, max_line_chars=10**6, max_prompt_chars=10**9
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from chatbatch.errors import DatabaseUnavailable
 from chatbatch.services.sweep import OutboxResult, SweepResult, sweep_loop
 
 
@@ -66,3 +68,37 @@ def test_no_sweep_when_the_invocation_is_already_out_of_time():
     fake = FakeTime(timeout_s=4, sweep_s=0.1)
 
     assert run(fake).sweeps == 0
+
+
+class FailingTicks(FakeTime):
+    """Sweeps whose ticks in ``failing`` (0-based) raise, as a sweep does while the database is unreachable."""
+
+    def __init__(self, timeout_s: float, sweep_s: float, failing: set[int] | None = None) -> None:
+        super().__init__(timeout_s, sweep_s)
+        self.failing = failing
+        self.ticks = 0
+
+    def step(self) -> SweepResult:
+        tick, self.ticks = self.ticks, self.ticks + 1
+        if self.failing is None or tick in self.failing:
+            self.sweep_starts.append(self.now)
+            self.now += self.sweep_s
+            raise DatabaseUnavailable("cannot connect to the database: connection refused")
+        return super().step()
+
+
+def test_a_failed_tick_is_counted_and_the_loop_keeps_its_cadence():
+    fake = FailingTicks(timeout_s=20, sweep_s=0.1, failing={1, 2})
+
+    summary = run(fake)
+
+    assert fake.sweep_starts[:5] == [0.0, 1.0, 2.0, 3.0, 4.0]  # ticks 1 and 2 failed; tick 3 came on time
+    assert (summary.sweeps, summary.failed_sweeps) == (13, 2)
+
+
+def test_an_invocation_in_which_every_tick_failed_raises_the_last_error():
+    fake = FailingTicks(timeout_s=10, sweep_s=0.1)
+
+    with pytest.raises(DatabaseUnavailable):
+        run(fake)
+    assert len(fake.sweep_starts) == 5  # it still tried on every tick until the margin

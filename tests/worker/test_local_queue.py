@@ -48,7 +48,7 @@ def queue_worker(worker, monkeypatch):
 
 
 def enqueue(sqs, queue_url: str, job_id: int, session_tok: str) -> None:
-    """What the sweeper sends (CONTRACTS.md)."""
+    """What the sweeper sends (docs/contracts.md)."""
     sqs.send_message(
         QueueUrl=queue_url,
         MessageBody=json.dumps({"job_id": job_id, "session_tok": session_tok, "chat_jid": CONTACT}),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg2
@@ -21,6 +22,8 @@ from chatbatch import secrets
 from chatbatch.errors import ConfigurationError, DatabaseUnavailable
 
 T = TypeVar("T")
+# The CAs of Amazon RDS and RDS Proxy (see the file's header): verify-full needs them, and Lambda has none.
+RDS_CA_BUNDLE = Path(__file__).parent / "certs" / "rds-ca-bundle.pem"
 Cursor = psycopg2.extensions.cursor
 ConnectParams = Callable[[], dict[str, Any]]
 
@@ -148,7 +151,8 @@ def connect_params_from_settings(settings: Any) -> ConnectParams:
             dbname=settings.db_name or secret.get("dbname") or "chatbatch",
             user=secret["username"],
             password=secret["password"],
-            sslmode="require",
+            sslmode=settings.db_ssl_mode,
+            sslrootcert=settings.db_ssl_root_cert or str(RDS_CA_BUNDLE),
         )
         return base
 

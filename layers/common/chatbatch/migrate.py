@@ -13,6 +13,8 @@ from importlib import resources
 import psycopg2
 import psycopg2.extensions
 
+from chatbatch.errors import DatabaseUnavailable
+
 _LOCK_KEY = 7_312_046_051  # arbitrary, constant: "chatbatch migrations"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -75,13 +77,15 @@ def apply(conn: psycopg2.extensions.connection) -> list[Migration]:
             cur.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
 
 
-def migrate_dsn(dsn: str) -> list[Migration]:
-    return migrate_with(dsn=dsn)
-
-
-def migrate_with(**connect_params) -> list[Migration]:
-    """Open a connection with ``psycopg2.connect(**connect_params)``, apply what is pending, close it."""
-    conn = psycopg2.connect(**connect_params)
+def apply_pending(**connect_params) -> list[Migration]:
+    """THE way to migrate (CLI, migrate function, make dev, tests, bench): connect with
+    ``psycopg2.connect(**connect_params)`` (e.g. ``dsn=...``), apply what is pending, close. Returns what this
+    call applied. A database that cannot be reached raises ``DatabaseUnavailable``."""
+    try:
+        conn = psycopg2.connect(**connect_params)
+    except psycopg2.OperationalError as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseUnavailable(f"cannot connect to the database: {first_line}") from exc
     try:
         return apply(conn)
     finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbatch.errors import ConfigurationError
@@ -32,6 +32,9 @@ class CommonSettings(BaseSettings):
     db_name: str | None = None
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
+    # In AWS (DB_SECRET_ARN): TLS that checks the server's certificate AND name; the RDS CA bundle is shipped.
+    db_ssl_mode: Literal["verify-full", "verify-ca", "require"] = "verify-full"
+    db_ssl_root_cert: str | None = None  # a PEM file of CAs; unset: chatbatch/certs/rds-ca-bundle.pem
     environment: str = "local"
 
     def require_database(self) -> None:
@@ -78,10 +81,22 @@ class SweeperSettings(CommonSettings):
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     # One sweep makes and sends at most this many jobs: a backlog drains over a few sweeps, in short transactions.
     max_jobs_per_sweep: int = Field(default=1000, ge=1, le=10_000)
-    # A job in flight (enqueued/generating/replied) untouched this long is sent again. Longer than the queue's
-    # visibility timeout x maxReceiveCount (540 s x 5 = 45 min), so SQS's own redelivery always goes first.
+    # A job in flight (enqueued/generating/replied) that no worker holds, untouched this long, is sent again (a
+    # duplicate message is harmless). Longer than the queue's visibility timeout x maxReceiveCount (540 s x 5 =
+    # 45 min), so SQS's own redelivery always goes first.
     job_stuck_after_seconds: float = Field(default=3600.0, gt=0)
-    job_max_sends: int = Field(default=3, ge=1, le=20)  # first send + re-sends; then the job is 'failed'
+    job_max_sends: int = Field(default=3, ge=1, le=20)  # first send + re-sends
+    # The jobs queue's MessageRetentionPeriod: a job in flight last sent this long ago has no message left in the
+    # queue (deleted, expired or dead-lettered) and is 'failed' with that reason. Never earlier: a job waiting
+    # behind a busy worker, or held by a slow one, still has its message.
+    job_lost_after_seconds: float = Field(default=345_600.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lost_after_stuck(self) -> SweeperSettings:
+        if self.job_lost_after_seconds <= self.job_stuck_after_seconds:
+            raise ValueError("JOB_LOST_AFTER_SECONDS must be longer than JOB_STUCK_AFTER_SECONDS")
+        return self
+
     # The loop starts no sweep unless this much + its slowest sweep so far remains before the Lambda timeout.
     sweep_safety_margin_seconds: float = Field(default=5.0, ge=0, le=60)
 

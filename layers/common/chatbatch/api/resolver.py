@@ -37,7 +37,8 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
         description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
         security_schemes=openapi.SECURITY_SCHEMES,
     )
-    app.enable_swagger(path="/swagger", persist_authorization=True, compress=True)  # the page inlines ~1.7 MB of JS
+    # persist_authorization off: Swagger UI must not keep API tokens in the browser's localStorage.
+    app.enable_swagger(path="/swagger", persist_authorization=False, compress=True)  # the page inlines ~1.7 MB of JS
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:

@@ -6,9 +6,9 @@ long enough (its OLDEST pending bubble is ``max_wait_seconds`` old), or when the
 (``max_batch_messages`` pending). A job takes at most ``max_batch_messages`` bubbles, oldest first; the rest
 stay pending for the next job.
 
-The seed's rule ("every unbatched message older than 3 s") looks at each bubble's own age, so the old bubbles of
-a contact who is still typing are batched while the newer ones wait: one burst, several replies. Here the
-window belongs to the chat, not to the bubble.
+A rule that looks at each bubble's own age instead ("batch every unbatched message older than 3 s") would
+batch the old bubbles of a contact who is still typing while the newer ones wait: one burst, several replies.
+Here the window belongs to the chat, not to the bubble.
 
 ``store.ai_chat_messages`` implements exactly this rule in SQL against the database's clock; a test checks the
 two agree.

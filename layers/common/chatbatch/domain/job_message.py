@@ -1,4 +1,4 @@
-"""The SQS message that hands a job from the sweeper to the worker (see CONTRACTS: "SQS message"). Pure.
+"""The SQS message that hands a job from the sweeper to the worker (docs/contracts.md, "The job message"). Pure.
 
 - Body: ``{"job_id", "session_tok", "chat_jid"}``; the worker trusts only ``job_id`` and reloads the job.
 - MessageGroupId: one group per chat, so one chat's jobs are answered in order while chats run in parallel.

@@ -1,4 +1,4 @@
-"""The AI job state machine (CONTRACTS.md): which status may follow which, and what a worker does next. Pure.
+"""The AI job state machine (docs/contracts.md): which status may follow which, and what a worker does next. Pure.
 
     pending ─▶ enqueued ─▶ generating ─▶ replied ─▶ done
          └──────────┴────────────┴───────────┴──▶ skipped | failed

@@ -48,20 +48,60 @@ class Prompt:
         return self.turns[-1].content
 
 
-def build_prompt(system: str, history: Sequence[ChatLine], burst: Sequence[ChatLine], *, history_limit: int) -> Prompt:
-    """``history`` oldest first (may contain the burst's own bubbles: they are left out of the history part)."""
+# Cost guards: what one message and the whole conversation may add to a prompt (characters; ~4 per token). A
+# customer pasting a novel, or a chat with a long history, costs a bounded number of tokens per reply.
+MAX_LINE_CHARS = 2_000
+MAX_PROMPT_CHARS = 24_000
+CUT = "[…]"
+
+
+def build_prompt(
+    system: str,
+    history: Sequence[ChatLine],
+    burst: Sequence[ChatLine],
+    *,
+    history_limit: int,
+    max_line_chars: int = MAX_LINE_CHARS,
+    max_prompt_chars: int = MAX_PROMPT_CHARS,
+) -> Prompt:
+    """``history`` oldest first (may contain the burst's own bubbles: they are left out of the history part).
+
+    Every message is cut to ``max_line_chars``; the conversation (history + burst, not the system prompt) to
+    ``max_prompt_chars``: the oldest history goes first, and the burst - what must be answered - is kept whole
+    unless it alone is over the cap, then its newest words are kept.
+    """
     if not burst:
         raise ValueError("a job's burst has at least one bubble")
     in_burst = {line.message_id for line in burst}
     earlier = [line for line in history if line.message_id not in in_burst]
     earlier = earlier[-history_limit:] if history_limit > 0 else []
+    asked = "\n".join(text for text in (_capped(line.as_text(), max_line_chars) for line in burst) if text)
+    asked = _newest(asked or "[empty]", max_prompt_chars)
+    budget = max_prompt_chars - len(asked)
+    kept: list[tuple[Role, str]] = []
+    for line in reversed(earlier):  # newest history first: the oldest is what goes over the budget
+        text = _capped(line.as_text(), max_line_chars)
+        if len(text) + 1 > budget:
+            break
+        budget -= len(text) + 1
+        kept.append((_ROLE_OF_SENDER[line.sender_type], text))
     turns: list[Turn] = []
-    for line in earlier:
-        _append(turns, _ROLE_OF_SENDER[line.sender_type], line.as_text())
-    _append(turns, "user", "\n".join(text for text in (line.as_text() for line in burst) if text) or "[empty]")
+    for role, text in reversed(kept):
+        _append(turns, role, text)
+    _append(turns, "user", asked)
     while turns[0].role != "user":
         turns.pop(0)
     return Prompt(system=system, turns=tuple(turns))
+
+
+def _capped(text: str, limit: int) -> str:
+    """A message over ``limit`` characters keeps its beginning (a pasted text's gist), marked as cut."""
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
+
+
+def _newest(text: str, limit: int) -> str:
+    """A burst over ``limit`` characters keeps its end: the customer's newest words are what is asked."""
+    return text if len(text) <= limit else CUT + text[len(text) - limit + len(CUT) :]
 
 
 def _append(turns: list[Turn], role: Role, text: str) -> None:

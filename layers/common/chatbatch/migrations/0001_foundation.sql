@@ -1,5 +1,5 @@
 -- Foundation: the AI's working set (ai_chat_messages, ai_jobs) and the permanent chat history
--- (chat_rooms, chat_messages). Table and column names follow the seed plan so an existing UI keeps working.
+-- (chat_rooms, chat_messages). Table and column names are those an existing chat UI reads, so it keeps working.
 
 CREATE TABLE ai_jobs (
     id                bigserial PRIMARY KEY,
@@ -52,7 +52,7 @@ CREATE INDEX ai_chat_messages_batch ON ai_chat_messages (batch_id) WHERE batch_i
 
 CREATE TABLE chat_rooms (
     id             bigserial PRIMARY KEY,
-    chat_id        text        NOT NULL UNIQUE,          -- '<session_tok>_<remote jid>' as in the seed
+    chat_id        text        NOT NULL UNIQUE,          -- '<session_tok>_<remote jid>', the key existing UIs use
     user_token     text        NOT NULL,                 -- the session token (tenant)
     contact_jid    text        NOT NULL,
     contact_name   text,

@@ -1,6 +1,6 @@
 -- Worker: the job state machine enforced by the database, what a reply cost, and human takeover.
 
--- Exactly the states of CONTRACTS.md; a typo in any branch's UPDATE fails loudly instead of stranding a job.
+-- Exactly the states of docs/contracts.md; a typo in any branch's UPDATE fails loudly instead of stranding a job.
 ALTER TABLE ai_jobs
     ADD CONSTRAINT ai_jobs_status_check
     CHECK (status IN ('pending', 'enqueued', 'generating', 'replied', 'done', 'skipped', 'failed'));

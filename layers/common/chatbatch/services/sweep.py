@@ -32,7 +32,7 @@ from chatbatch.store.ai_jobs import CreatedJob, SentJob
 class OutboxResult:
     sent: list[SentJob] = field(default_factory=list)
     unsent: dict[int, str] = field(default_factory=dict)  # job id -> why the queue refused it
-    failed_stuck: list[int] = field(default_factory=list)  # stuck jobs given up on
+    failed_lost: list[int] = field(default_factory=list)  # jobs the queue lost, failed with the reason
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,18 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
 
 
 def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> OutboxResult:
-    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted."""
+    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones."""
 
     def work(cur: Cursor) -> OutboxResult:
         due, failed = ai_jobs.claim_due(
             cur,
             stuck_after_seconds=settings.job_stuck_after_seconds,
+            lost_after_seconds=settings.job_lost_after_seconds,
             max_sends=settings.job_max_sends,
             limit=settings.max_jobs_per_sweep,
         )
         if not due:
-            return OutboxResult(failed_stuck=failed)
+            return OutboxResult(failed_lost=failed)
         outcome = queue.send([JobMessage(j.id, j.session_tok, j.chat_jid, generation=j.send_count) for j in due])
         return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
 
@@ -95,8 +96,8 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
             "job not sent; the next sweep retries",
             extra={"correlation_id": str(job_id), "job_id": job_id, "error": reason},
         )
-    for job_id in result.failed_stuck:
-        logger.error("stuck job failed after its last re-send", extra={"correlation_id": str(job_id), "job_id": job_id})
+    for job_id in result.failed_lost:
+        logger.error("job lost by the queue: failed", extra={"correlation_id": str(job_id), "job_id": job_id})
     return result
 
 
@@ -143,6 +144,7 @@ class LoopSummary:
     sweeps: int = 0
     jobs_created: int = 0
     jobs_enqueued: int = 0
+    failed_sweeps: int = 0  # ticks that raised (a database blip): logged, and the loop went on
 
     def add(self, result: SweepResult) -> None:
         self.sweeps += 1
@@ -161,6 +163,9 @@ def sweep_loop(
 ) -> LoopSummary:
     """Run ``step`` every ``interval_seconds`` (a fixed cadence, no drift) until too little time remains.
 
+    A tick that raises is logged and counted, and the loop goes on; only an invocation in which every tick
+    failed raises (its last error).
+
     No sweep starts unless ``safety_margin_ms`` + the slowest sweep so far remains, so the invocation ends on
     its own before Lambda's timeout cuts a sweep short. A sweep that overruns the interval is followed by the
     next one at once; missed ticks are not caught up.
@@ -168,9 +173,18 @@ def sweep_loop(
     summary = LoopSummary()
     slowest_ms = 0.0
     next_start = clock()
+    last_failure: Exception | None = None
     while remaining_ms() >= safety_margin_ms + slowest_ms:
         started = clock()
-        summary.add(step())
+        try:
+            summary.add(step())
+        except Exception as exc:  # a failed tick (database blip, ...): the next tick tries again
+            summary.failed_sweeps += 1
+            last_failure = exc
+            logger.warning(
+                "sweep failed; the next tick tries again",
+                extra={"error": type(exc).__name__, "reason": str(exc).splitlines()[0] if str(exc) else ""},
+            )
         slowest_ms = max(slowest_ms, (clock() - started) * 1000)
         now = clock()
         next_start = max(next_start + interval_seconds, now)
@@ -178,6 +192,9 @@ def sweep_loop(
         if remaining_ms() - pause * 1000 < safety_margin_ms + slowest_ms:
             break
         wait(pause)
+    if summary.sweeps == 0 and last_failure is not None:
+        # Not one tick worked this invocation: fail it, so the function's Errors alarm tells someone.
+        raise last_failure
     return summary
 
 

@@ -1,6 +1,6 @@
 """SQL for ai_jobs: one row per AI reply job, and the sweeper's outbox to SQS.
 
-Status machine (CONTRACTS): pending -> enqueued -> generating -> replied -> done; skipped / failed are terminal.
+Status machine (docs/contracts.md): pending -> enqueued -> generating -> replied -> done; skipped / failed are terminal.
 The sweeper writes ``pending`` jobs, sends them, and re-sends a job that stays in flight far too long.
 """
 
@@ -76,9 +76,17 @@ def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
     return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid in rows]
 
 
-def claim_due(cur: Cursor, *, stuck_after_seconds: float, max_sends: int, limit: int) -> tuple[list[DueJob], list[int]]:
-    """Lock the jobs to send now (``FOR UPDATE SKIP LOCKED``: a concurrent sweep takes the others) and fail
-    the stuck ones that were already sent ``max_sends`` times. Returns (jobs to send, ids failed now).
+def claim_due(
+    cur: Cursor, *, stuck_after_seconds: float, lost_after_seconds: float, max_sends: int, limit: int
+) -> tuple[list[DueJob], list[int]]:
+    """Lock the jobs to send now (``FOR UPDATE SKIP LOCKED``: a concurrent sweep takes the others) and fail the
+    lost ones. Returns (jobs to send, ids failed now).
+
+    Due: every ``pending`` job, and a job in flight that no worker holds (no live lease), untouched for
+    ``stuck_after_seconds``, sent fewer than ``max_sends`` times: a re-send is harmless (the worker ignores a
+    second message of a job) and revives a job whose message died. Lost: in flight with no live lease and last
+    sent ``lost_after_seconds`` ago (the queue's retention: no message of it can exist any more) - failed, with
+    the reason. A job waiting behind a busy worker, or held by a slow one, is never failed here.
 
     The locks are held until the caller's transaction ends, i.e. across the SQS call: no two sweeps send
     the same job, and one that crashes before committing leaves it due for the next sweep.
@@ -87,12 +95,16 @@ def claim_due(cur: Cursor, *, stuck_after_seconds: float, max_sends: int, limit:
         f"""
         WITH due AS (
             SELECT id, session_tok, chat_jid, status, send_count,
-                   status <> 'pending' AND send_count >= %(max_sends)s AS exhausted
+                   status <> 'pending'
+                   AND enqueued_at <= now() - make_interval(secs => %(lost_after_seconds)s) AS lost
             FROM ai_jobs
             WHERE {_IN_FLIGHT}
               AND (status = 'pending'
-                   OR GREATEST(enqueued_at, started_at, updated_at)
-                      <= now() - make_interval(secs => %(stuck_after_seconds)s))
+                   OR (COALESCE(lease_until <= now(), true)
+                       AND GREATEST(enqueued_at, started_at, updated_at)
+                           <= now() - make_interval(secs => %(stuck_after_seconds)s)
+                       AND (send_count < %(max_sends)s
+                            OR enqueued_at <= now() - make_interval(secs => %(lost_after_seconds)s))))
             ORDER BY id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
@@ -100,15 +112,21 @@ def claim_due(cur: Cursor, *, stuck_after_seconds: float, max_sends: int, limit:
         failed AS (
             UPDATE ai_jobs j
             SET status = 'failed', completed_at = clock_timestamp(), updated_at = clock_timestamp(),
-                error = format('stuck in %%s after %%s sends to the queue: no worker finished it',
-                               j.status, j.send_count)
+                error = format('lost: still %%s, and its last send to the queue (%%s in all) was over %%s s ago, '
+                               'so no message of it can be left (expired, or dead-lettered while the job could '
+                               'not be closed)', j.status, j.send_count, %(lost_after_seconds)s)
             FROM due
-            WHERE j.id = due.id AND due.exhausted
+            WHERE j.id = due.id AND due.lost
             RETURNING j.id
         )
-        SELECT id, session_tok, chat_jid, status, send_count, exhausted FROM due ORDER BY id
+        SELECT id, session_tok, chat_jid, status, send_count, lost FROM due ORDER BY id
         """,
-        {"stuck_after_seconds": stuck_after_seconds, "max_sends": max_sends, "limit": limit},
+        {
+            "stuck_after_seconds": stuck_after_seconds,
+            "lost_after_seconds": lost_after_seconds,
+            "max_sends": max_sends,
+            "limit": limit,
+        },
     )
     rows = cur.fetchall()
     due = [DueJob(*row[:5]) for row in rows if not row[5]]

@@ -1,4 +1,9 @@
-"""The ``chatbatch`` console command: ``chatbatch migrate``, ``chatbatch dev`` (local stack), ``chatbatch token …``."""
+"""The ``chatbatch`` console command: ``chatbatch migrate``, ``chatbatch dev`` (local stack), ``chatbatch token …``.
+
+An operator's and developer's tool, installed by ``make`` into .venv: it is not part of the Lambda layer.
+Database commands use ``DATABASE_URL`` (or ``DB_SECRET_ARN``), else the database of the running ``make dev``
+(``.dev/stack.json``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ from contextlib import contextmanager
 
 from chatbatch import migrate
 from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.errors import ChatbatchError
+from chatbatch.errors import ChatbatchError, ConfigurationError
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings, load
+from pydantic import SecretStr
+
+from chatbatch_local.stack import running_stack
 
 Command = Callable[[argparse.Namespace], int]
 Arguments = Callable[[argparse.ArgumentParser], None]
@@ -33,13 +41,24 @@ def command_group(name: str, help_text: str) -> None:
     _GROUPS[name] = help_text
 
 
+def _database_settings() -> CommonSettings:
+    """The database settings of the environment; without any, the running ``make dev``'s database."""
+    settings = load(CommonSettings)
+    if settings.database_url is None and settings.db_secret_arn is None:
+        stack = running_stack()
+        if stack is None:
+            raise ConfigurationError(
+                "DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set, "
+                "or `make dev` must be running (it writes .dev/stack.json)"
+            )
+        print(f"(using the database of the running make dev: {stack['database_url']})", file=sys.stderr)
+        settings = settings.model_copy(update={"database_url": SecretStr(stack["database_url"])})
+    return settings
+
+
 @command("migrate", "apply the pending database migrations (DATABASE_URL or DB_SECRET_ARN)")
 def _migrate(_: argparse.Namespace) -> int:
-    conn = Database(connect_params_from_settings(load(CommonSettings))).connection()
-    try:
-        applied = migrate.apply(conn)
-    finally:
-        conn.close()
+    applied = migrate.apply_pending(**connect_params_from_settings(_database_settings())())
     names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "none (up to date)"
     print(f"migrations applied: {names}")
     return 0
@@ -52,14 +71,22 @@ def _dev_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("dev", "run the whole pipeline locally (Postgres, API, ...); Ctrl-C stops it", _dev_arguments)
 def _dev(args: argparse.Namespace) -> int:
-    from chatbatch_local.stack import run_dev  # local tooling: not shipped in the Lambda layer
+    from chatbatch_local.stack import run_dev
 
     return run_dev(port=args.port, data_dir=args.data_dir)
 
 
+@command("clean-dev", "wipe make dev's local data (.dev: its Postgres cluster and stack file)")
+def _clean_dev(_: argparse.Namespace) -> int:
+    from chatbatch_local.stack import clean_dev
+
+    print(clean_dev())
+    return 0
+
+
 @contextmanager
 def _database() -> Iterator[Database]:
-    db = Database(connect_params_from_settings(load(CommonSettings)))
+    db = Database(connect_params_from_settings(_database_settings()))
     try:
         yield db
     finally:
