@@ -1,6 +1,6 @@
 """go-whatsapp-web-multidevice (GOWA): its webhook events as chatbatch events. Pure.
 
-Every event is ``{"event", "device_id", "session_id"?, "payload"}`` (docs/webhook-payload.md; the source builds
+Every event is ``{"event", "device_id", "session_id"?, "payload"}`` (its webhook-payload.md in docs; the source builds
 it in src/infrastructure/whatsapp/event_message.go and webhook_forward.go). ``device_id`` is the JID of the
 business number that received the event; ``session_id``, in newer versions, the id the device was registered under
 (``POST /devices``, the ``X-Device-Id`` of GOWA's API) when GOWA can map it. The tenant is, in this order: the
