@@ -4,14 +4,19 @@
    over M chats, at concurrency 1 and 8. Concurrency means separate processes (like Lambda containers), each
    loading functions/api/app.py itself and holding its own connection. The floor: the same database's raw
    single-row INSERT + COMMIT rate at the same concurrency, on the same kind of connections.
-2. SQL per message: statements the webhook use case sends per message (a counting cursor), and round trips
+2. Per gateway: the same messages in each real gateway's format through its route (WAHA, Evolution API, the Cloud
+   API and GOWA signed as they sign), next to the flat route, in the same run, rounds interleaved; and what the
+   gateway's own work costs per message in-process: proving the sender and parsing its JSON into the message.
+3. SQL per message: statements the webhook use case sends per message (a counting cursor), and round trips
    including the BEGIN and COMMIT psycopg2 sends around them.
-3. Cold start: the import time of functions/api/app.py in fresh interpreters (median) against the floor
+4. Cold start: the import time of functions/api/app.py in fresh interpreters (median) against the floor
    ``import aws_lambda_powertools, psycopg2, pydantic``; boto3/botocore must not be on that path.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import multiprocessing
 import os
@@ -22,6 +27,7 @@ import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
@@ -33,6 +39,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_SECRET = "bench-webhook-secret"
 FLOOR_TABLE = "bench_ingest_floor"
 HEAVY_MODULES = ("boto3", "botocore", "openai")  # must stay off the api function's import path
+GATEWAYS = ("flat", "waha", "evolution", "meta", "gowa")
+ROUTES = {"flat": "/webhook", "waha": "/webhook/waha", "evolution": "/webhook/evolution", "meta": "/webhook/meta"}
+ROUTES["gowa"] = "/webhook/gowa"
+BUSINESS = "6280000000000"
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Workload:
     run_id: str  # the session token: keeps this run's rows apart from any other's
     messages: int
     chats: int
+    gateway: str = "flat"  # the format the messages arrive in (GATEWAYS)
 
     def payload(self, index: int) -> dict:
         chat = index % self.chats
@@ -47,11 +58,101 @@ class Workload:
             "session_token": self.run_id,
             "message_id": f"{self.run_id}-{index}",
             "from": f"62812{chat:08d}@s.whatsapp.net",
-            "to": "6280000000000@s.whatsapp.net",
+            "to": f"{BUSINESS}@s.whatsapp.net",
             "body": f"bubble {index} of chat {chat}",
             "push_name": f"Contact {chat}",
             "timestamp": 1_795_694_400 + index,
         }
+
+    def request(self, index: int) -> tuple[str, dict[str, str], bytes]:
+        """Message ``index`` as the gateway posts it: route, headers (its proof of origin), body."""
+        flat = self.payload(index)
+        body = json.dumps(_GATEWAY_FORMATS[self.gateway](flat), separators=(",", ":")).encode()
+        headers = {"content-type": "application/json"}
+        if self.gateway in ("meta", "gowa"):
+            digest = hmac.new(BENCH_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            headers["x-hub-signature-256"] = f"sha256={digest}"
+        else:
+            headers["x-webhook-secret"] = BENCH_SECRET
+        return ROUTES[self.gateway], headers, body
+
+
+def _waha(m: dict) -> dict:
+    user = m["from"].replace("@s.whatsapp.net", "@c.us")
+    return {
+        "event": "message",
+        "session": m["session_token"],
+        "me": {"id": f"{BUSINESS}@c.us", "pushName": "Shop"},
+        "payload": {
+            "id": f"false_{user}_{m['message_id']}",
+            "timestamp": m["timestamp"],
+            "from": user,
+            "fromMe": False,
+            "to": f"{BUSINESS}@c.us",
+            "body": m["body"],
+            "hasMedia": False,
+            "_data": {"type": "chat", "notifyName": m["push_name"]},
+        },
+        "engine": "WEBJS",
+    }
+
+
+def _evolution(m: dict) -> dict:
+    return {
+        "event": "messages.upsert",
+        "instance": m["session_token"],
+        "sender": m["to"],
+        "data": {
+            "key": {"remoteJid": m["from"], "fromMe": False, "id": m["message_id"]},
+            "pushName": m["push_name"],
+            "message": {"conversation": m["body"]},
+            "messageType": "conversation",
+            "messageTimestamp": m["timestamp"],
+        },
+    }
+
+
+def _meta(m: dict) -> dict:
+    user = m["from"].split("@")[0]
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": BUSINESS, "phone_number_id": m["session_token"]},
+        "contacts": [{"profile": {"name": m["push_name"]}, "wa_id": user}],
+        "messages": [
+            {
+                "from": user,
+                "id": m["message_id"],
+                "timestamp": str(m["timestamp"]),
+                "type": "text",
+                "text": {"body": m["body"]},
+            }
+        ],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"value": value, "field": "messages"}]}],
+    }
+
+
+def _gowa(m: dict) -> dict:
+    at = datetime.fromtimestamp(m["timestamp"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "event": "message",
+        "device_id": m["to"],
+        "session_id": m["session_token"],
+        "payload": {
+            "id": m["message_id"],
+            "chat_id": m["from"],
+            "from": m["from"],
+            "from_name": m["push_name"],
+            "timestamp": at,
+            "is_from_me": False,
+            "body": m["body"],
+        },
+    }
+
+
+_GATEWAY_FORMATS = {"flat": lambda m: m, "waha": _waha, "evolution": _evolution, "meta": _meta, "gowa": _gowa}
 
 
 @dataclass(frozen=True)
@@ -76,6 +177,7 @@ class Timing:
 
 def run(ctx) -> None:
     _measure_throughput(ctx)
+    _measure_gateways(ctx)
     print_table(
         "Ingest: SQL per webhook (use case the handler calls; round trips include BEGIN and COMMIT)",
         ["case", "SQL statements", "transactions", "round trips"],
@@ -137,6 +239,92 @@ def _measure_throughput(ctx) -> None:
     )
 
 
+def _measure_gateways(ctx) -> None:
+    messages, chats = ctx.scale(1_000, 20), ctx.scale(100, 4)
+    rounds = ctx.scale(3, 1)
+    load_before = os.getloadavg()[0]
+    rates: dict[str, list[float]] = {g: [] for g in GATEWAYS}
+    latencies: dict[str, list[float]] = {g: [] for g in GATEWAYS}
+    for _ in range(rounds):  # interleaved: a noisy neighbour hits every gateway alike
+        for gateway in GATEWAYS:
+            workload = Workload(f"bench-{gateway}-{uuid.uuid4().hex[:8]}", messages, chats, gateway)
+            handled = _in_processes(_handle_webhooks, ctx.database_url, workload, 1)
+            _check_stored(ctx.database_url, workload)
+            rates[gateway].append(_rate(handled, messages))
+            latencies[gateway] += _all(handled)
+    costs = _gateway_costs(ctx.scale(2_000, 50))
+    flat_rate = median(rates["flat"])
+    rows = []
+    for gateway in GATEWAYS:
+        p50 = percentile(latencies[gateway], 50)
+        auth, parse = costs[gateway]
+        rows.append(
+            [
+                gateway,
+                ROUTES[gateway],
+                median(rates[gateway]),
+                ratio(median(rates[gateway]), flat_rate),
+                _ms(p50),
+                _ms(percentile(latencies[gateway], 99)),
+                auth * 1e6,
+                parse * 1e6,
+                f"{(auth + parse) / p50:.1%}",
+            ]
+        )
+    print_table(
+        f"Ingest per gateway: {messages:,} webhooks over {chats} chats through each route, concurrency 1 (msg/s: "
+        f"median of {rounds} interleaved rounds; 1-min load average before: {load_before:.1f}); the gateway's own "
+        "work per message in-process (proving the sender: shared secret or HMAC-SHA256; parsing: JSON + the "
+        "gateway's parser and the address rules) and its share of the handler's p50",
+        [
+            "gateway",
+            "route",
+            "msg/s",
+            "vs flat",
+            "p50 ms",
+            "p99 ms",
+            "auth µs",
+            "parse µs",
+            "auth+parse / p50",
+        ],
+        rows,
+    )
+
+
+def _gateway_costs(samples: int) -> dict[str, tuple[float, float]]:
+    """Per gateway: seconds per message to prove the sender and to parse the body (best of three passes)."""
+    from chatbatch.api.webhook_request import decode_json
+    from chatbatch.domain.inbound import evolution, gowa, meta, signatures, waha
+    from chatbatch.domain.messages import parse_webhook
+
+    parsers = {"flat": parse_webhook, "waha": waha.parse, "evolution": evolution.parse, "meta": meta.parse}
+    parsers["gowa"] = gowa.parse
+    key = BENCH_SECRET.encode()
+    costs = {}
+    for gateway in GATEWAYS:
+        requests = [Workload("bench-cost", samples, 50, gateway).request(i) for i in range(samples)]
+        if gateway in ("meta", "gowa"):
+            auth = [
+                lambda h=h, b=b: signatures.hub_signature_matches(key, b, h["x-hub-signature-256"])
+                for _, h, b in requests
+            ]
+        else:
+            auth = [lambda h=h: signatures.secret_matches(key, h["x-webhook-secret"]) for _, h, _ in requests]
+        parse = [lambda b=b: parsers[gateway](decode_json(b)) for _, _, b in requests]
+        costs[gateway] = (_per_call(auth), _per_call(parse))
+    return costs
+
+
+def _per_call(calls: list[Callable[[], object]]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for call in calls:
+            call()
+        best = min(best, (time.perf_counter() - started) / len(calls))
+    return best
+
+
 def _measure_cold_start(ctx) -> None:
     samples = ctx.scale(7, 1)
     floor, tracer, api = (
@@ -192,16 +380,20 @@ def _in_processes(
 def _handle_webhooks(share: Share, ready, results) -> None:
     """One warm api container: its connection open (a first /health), then its share of the webhooks."""
     try:
-        os.environ.update(DATABASE_URL=share.database_url, WEBHOOK_SECRET=BENCH_SECRET)
+        os.environ.update(
+            DATABASE_URL=share.database_url,
+            WEBHOOK_SECRET=BENCH_SECRET,
+            META_APP_SECRET=BENCH_SECRET,
+            GOWA_WEBHOOK_SECRET=BENCH_SECRET,
+        )
         sys.stdout = open(os.devnull, "w")  # the function's logs and EMF metrics: written, as in Lambda, unread
         warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health has none
         from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
 
         api = load_function("api")
-        headers = {"content-type": "application/json", "x-webhook-secret": BENCH_SECRET}
         events = [
-            http_api_event("POST", "/webhook", "", headers, json.dumps(share.workload.payload(i)).encode())
-            for i in share.indexes()
+            http_api_event("POST", path, "", headers, body)
+            for path, headers, body in map(share.workload.request, share.indexes())
         ]
         warm = api.lambda_handler(http_api_event("GET", "/health", "", {}, b""), LambdaContext())
         if warm["statusCode"] != 200:

@@ -261,7 +261,7 @@ def measure_precision(ctx, url: str) -> None:
                         "message_id": f"{n}-{b}",
                         "body": "Halo",
                         "from": f"6287{n:06d}@s.whatsapp.net",
-                        "to": "biz@s.whatsapp.net",
+                        "to": "6280000000000@s.whatsapp.net",
                     }
                 ),
                 reply_groups=False,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from chatbatch_local.stack import DEV_GATEWAY_SECRETS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +22,9 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 TEST_WEBHOOK_SECRET = "dev-webhook-secret"  # the secret the events/ samples carry
 os.environ["WEBHOOK_SECRET"] = TEST_WEBHOOK_SECRET
+# The gateways' secrets `make dev` uses, which the signed events/ samples carry (WAHA_HMAC_KEY stays unset: the
+# WAHA samples carry X-Webhook-Secret, WAHA's HMAC tests set a key themselves).
+os.environ.update(DEV_GATEWAY_SECRETS)
 
 
 @pytest.fixture(scope="session")

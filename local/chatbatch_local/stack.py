@@ -29,6 +29,12 @@ from chatbatch_local.sweeper import sweeper_loop
 from chatbatch_local.worker_poller import poll_worker_queue
 
 DEV_WEBHOOK_SECRET = "dev-webhook-secret"
+# The real gateways' own proofs for local runs (docs/gateways.md); the events/ samples are signed with them.
+DEV_GATEWAY_SECRETS = {
+    "META_APP_SECRET": "dev-meta-app-secret",
+    "META_VERIFY_TOKEN": "dev-meta-verify-token",
+    "GOWA_WEBHOOK_SECRET": "dev-gowa-webhook-secret",
+}
 # Where a running `make dev` says how to reach it (for `make demo`); tests point it elsewhere.
 STACK_FILE = Path(os.environ.get("CHATBATCH_STACK_FILE") or REPO_ROOT / ".dev" / "stack.json")
 
@@ -37,6 +43,8 @@ def prepare_environment(database_url: str) -> None:
     """Settings for the local stack; anything already in the environment wins."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
+    for name, value in DEV_GATEWAY_SECRETS.items():
+        os.environ.setdefault(name, value)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "chatbatch")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "chatbatch-local")
@@ -110,6 +118,11 @@ def run_dev(
         write_stack_file(port, database_url, secret)
         stack.callback(remove_stack_file)
         print(f"api: http://127.0.0.1:{port}  (webhook secret: {secret})", flush=True)
+        print(
+            "gateways: /webhook/waha, /webhook/evolution, /webhook/meta, /webhook/gowa (docs/gateways.md); "
+            + ", ".join(f"{name}={os.environ[name]}" for name in DEV_GATEWAY_SECRETS),
+            flush=True,
+        )
         print(
             "try:\n"
             f"  curl -s -X POST http://127.0.0.1:{port}/webhook -H 'Content-Type: application/json' "

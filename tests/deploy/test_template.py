@@ -33,7 +33,9 @@ UNAVOIDABLE_WILDCARD = {
 }
 DATABASE_SECRET = {"Database", "ExistingDbSecretArn"}
 SECRETS_BY_FUNCTION = {
-    "api": DATABASE_SECRET | {"WebhookSecret", "WebhookSecretArn"},
+    "api": DATABASE_SECRET
+    | {"WebhookSecret", "WebhookSecretArn"}
+    | {"MetaAppSecretArn", "MetaVerifyTokenArn", "WahaHmacKeyArn", "GowaWebhookSecretArn"},
     "sweeper": DATABASE_SECRET,
     "worker": DATABASE_SECRET | {"LlmApiKeySecretArn", "GatewayTokenSecretArn"},
     "migrate": DATABASE_SECRET,

@@ -118,6 +118,10 @@ def test_a_message_has_the_contract_fields(api_function, seed, token):
             "message_type": "text",
             "content": "Ada stok?",
             "status": "received",
+            "status_error": None,
+            "reply_to_message_id": None,
+            "deleted_at": None,
+            "reactions": [],
             "timestamp": "2026-11-26T03:00:00Z",
         }
     ]

@@ -12,5 +12,12 @@ def test_the_ingest_benchmark_runs_and_checks_what_it_stored(database_url, capsy
 
     # Then it printed its three tables (it raises itself when a run stored the wrong rows or imported boto3)
     out = capsys.readouterr().out
-    for title in ("## Ingest: api lambda_handler", "## Ingest: SQL per webhook", "## Cold start"):
+    for title in (
+        "## Ingest: api lambda_handler",
+        "## Ingest per gateway",
+        "## Ingest: SQL per webhook",
+        "## Cold start",
+    ):
         assert title in out
+    gateway_rows = [line for line in out.splitlines() if line.startswith("| ") and "/webhook" in line]
+    assert [row.split("|")[1].strip() for row in gateway_rows] == ["flat", "waha", "evolution", "meta", "gowa"]

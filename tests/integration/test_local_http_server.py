@@ -14,6 +14,7 @@ from chatbatch_local.postgres import free_port
 
 from tests.support import SECRET
 from tests.support.foundation import counts, message
+from tests.support.gateways import META_APP_SECRET, META_VERIFY_TOKEN, as_tenant, fixture, hub_signature
 
 
 @pytest.fixture
@@ -111,6 +112,28 @@ def test_every_request_reaches_the_function_on_one_warm_container_thread():
 
     # Then the function ran three times, always on the same thread, as in one Lambda container
     assert len(threads) == 3 and threads[0] is threads[1] is threads[2]
+
+
+def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_port, pg, session_tok):
+    # Given the raw bytes Meta sends, signed with the app secret
+    body = json.dumps(as_tenant(fixture("meta-cloud-api/pywa_message__text.json"), session_tok)).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{server_port}/webhook/meta",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": hub_signature(META_APP_SECRET, body)},
+        method="POST",
+    )
+    # When they arrive over HTTP, and Meta verifies the callback URL
+    with urllib.request.urlopen(request, timeout=10) as response:
+        delivered = response.status, json.load(response)["status"]
+    query = f"hub.mode=subscribe&hub.verify_token={META_VERIFY_TOKEN}&hub.challenge=987654"
+    with urllib.request.urlopen(f"http://127.0.0.1:{server_port}/webhook/meta?{query}", timeout=10) as response:
+        verified = response.status, response.headers["Content-Type"], response.read()
+
+    # Then the signature over the bytes as sent holds, and the challenge comes back as plain text
+    assert delivered == (200, "accepted")
+    assert counts(pg, session_tok) == (1, 1, 1)
+    assert verified[0] == 200 and verified[1].startswith("text/plain") and verified[2] == b"987654"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from chatbatch_local.fake_gateway import HttpWebhook
 
 from tests.support import SECRET
 from tests.support.dev import running_dev
-from tests.support.gateways import TOKENS, fake_gateway, gateway_url
+from tests.support.fake_gateways import TOKENS, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, history, room
 
 BUSINESS = "6280000000000@s.whatsapp.net"

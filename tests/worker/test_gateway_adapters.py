@@ -18,7 +18,8 @@ from chatbatch.settings import GatewaySettings
 from chatbatch_local.fake_gateway import DROP, HANG, SentText, signature_headers, webhook_payload
 from chatbatch_local.postgres import free_port
 
-from tests.support.gateways import META_VERSION, TOKENS, fake_gateway, fixture, gateway_url
+from tests.support.fake_gateways import META_VERSION, TOKENS, fake_gateway, gateway_url
+from tests.support.gateways import fixture
 
 CUSTOMER = "6281234567890@s.whatsapp.net"
 

@@ -16,7 +16,7 @@ from chatbatch_local.fake_gateway import HANG, flat_echo
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
 
 from tests.support import invoke, webhook_event
-from tests.support.gateways import TOKENS, EchoThroughApi, fake_gateway, gateway_url
+from tests.support.fake_gateways import TOKENS, EchoThroughApi, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, burst_job, history, http_peer, job, room, sqs_event
 from tests.worker.conftest import LLM_KEY
 

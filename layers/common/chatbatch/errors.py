@@ -31,6 +31,11 @@ class Unauthorized(ChatbatchError):
     code = "unauthorized"
 
 
+class Forbidden(ChatbatchError):
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(ChatbatchError):
     status_code = 404
     code = "not_found"

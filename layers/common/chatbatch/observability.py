@@ -23,6 +23,7 @@ class MetricName(str, Enum):
     MESSAGES_RECEIVED = "MessagesReceived"
     DUPLICATE_WEBHOOKS = "DuplicateWebhooks"
     REJECTED_WEBHOOKS = "RejectedWebhooks"
+    IGNORED_WEBHOOK_EVENTS = "IgnoredWebhookEvents"  # gateway events chatbatch does not use (status, presence, …)
     BATCHES_CREATED = "BatchesCreated"
     BUBBLES_PER_BATCH = "BubblesPerBatch"
     DEBOUNCE_DELAY = "DebounceDelay"

@@ -49,6 +49,15 @@ class ApiSettings(CommonSettings):
     ai_reply_groups: bool = False
     # The dashboard UI's origin (e.g. https://ui.example.com), allowed by CORS; unset or empty: no CORS headers.
     cors_allow_origin: str | None = None
+    # The real gateways' own proofs (docs/gateways.md), each directly (local runs) or as a Secrets Manager ARN.
+    meta_app_secret: SecretStr | None = None  # the Meta app's secret: X-Hub-Signature-256 of /webhook/meta
+    meta_app_secret_arn: str | None = None
+    meta_verify_token: SecretStr | None = None  # answers Meta's GET /webhook/meta verification
+    meta_verify_token_arn: str | None = None
+    waha_hmac_key: SecretStr | None = None  # WAHA's hmac.key: X-Webhook-Hmac; unset: X-Webhook-Secret
+    waha_hmac_key_arn: str | None = None
+    gowa_webhook_secret: SecretStr | None = None  # GOWA's WHATSAPP_WEBHOOK_SECRET: X-Hub-Signature-256
+    gowa_webhook_secret_arn: str | None = None
 
     @field_validator("cors_allow_origin")
     @classmethod

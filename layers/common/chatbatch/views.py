@@ -22,8 +22,14 @@ Row = dict[str, Any]
 
 _ROOM_COLUMNS = """id, chat_id, contact_jid, contact_name, chat_type, is_group,
                    last_message, last_sender, last_activity, unread_count"""
-_MESSAGE_COLUMNS = """id, message_id, sender_type, sender_jid, message_type, content, status,
-                      message_timestamp AS "timestamp" """
+_MESSAGE_COLUMNS = """id, message_id, sender_type, sender_jid, message_type, content, status, status_error,
+                      reply_to_message_id, deleted_at, message_timestamp AS "timestamp" """
+# Each message's current reactions (an emptied one was taken back), through message_reactions' unique index.
+_REACTIONS = """(SELECT COALESCE(json_agg(json_build_object('emoji', r.emoji, 'sender_jid', r.sender_jid,
+                                                          'from_me', r.from_me) ORDER BY r.reacted_at, r.id), '[]')
+                   FROM message_reactions r
+                  WHERE r.user_token = chat_messages.user_token AND r.message_id = chat_messages.message_id
+                    AND r.emoji <> '') AS reactions"""
 
 
 def rooms_page(cur: Cursor, *, user_token: str, after: PageKey | None, size: int) -> list[Row]:
@@ -52,7 +58,7 @@ def messages_page(cur: Cursor, *, user_token: str, room_id: int, before: PageKey
     """Up to ``size`` messages of the room, newest first, strictly older than ``before``."""
     cur.execute(
         f"""
-        SELECT {_MESSAGE_COLUMNS} FROM chat_messages
+        SELECT {_MESSAGE_COLUMNS}, {_REACTIONS} FROM chat_messages
          WHERE chat_room_id = %(room)s AND user_token = %(tenant)s
            AND (%(after_at)s::timestamptz IS NULL
                 OR (message_timestamp, id) < (%(after_at)s, %(after_id)s))

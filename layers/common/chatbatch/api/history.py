@@ -49,6 +49,12 @@ class Room(BaseModel):
     unread_count: int
 
 
+class Reaction(BaseModel):
+    emoji: str
+    sender_jid: str
+    from_me: bool  # the business side reacted
+
+
 class Message(BaseModel):
     id: int
     message_id: str
@@ -56,7 +62,11 @@ class Message(BaseModel):
     sender_jid: str
     message_type: str
     content: str
-    status: str
+    status: str  # received (a contact's), or sent -> delivered -> read / failed (what the business sent)
+    status_error: str | None  # why the gateway could not deliver it (status failed)
+    reply_to_message_id: str | None  # the message this one quotes
+    deleted_at: UtcTime | None  # deleted for everyone (the content is kept for the business)
+    reactions: list[Reaction]
     timestamp: UtcTime
 
 

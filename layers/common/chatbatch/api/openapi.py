@@ -10,6 +10,8 @@ TITLE = "chatbatch API"
 VERSION = "1.0.0"
 BEARER = "historyToken"
 WEBHOOK_SECRET = "webhookSecret"
+HUB_SIGNATURE = "hubSignature"
+WAHA_HMAC = "wahaHmac"
 GATEWAY_TAG = "WhatsApp gateway"
 HISTORY_TAG = "Chat history"
 
@@ -22,6 +24,17 @@ SECURITY_SCHEMES = {
         **{"in": APIKeyIn.header},
         name="X-Webhook-Secret",
         description="The secret shared with the WhatsApp gateway (WEBHOOK_SECRET / WEBHOOK_SECRET_ARN).",
+    ),
+    HUB_SIGNATURE: APIKey(
+        **{"in": APIKeyIn.header},
+        name="X-Hub-Signature-256",
+        description="`sha256=` + the hex HMAC-SHA256 of the raw body: keyed with META_APP_SECRET (the Cloud API) "
+        "or GOWA_WEBHOOK_SECRET (go-whatsapp-web-multidevice).",
+    ),
+    WAHA_HMAC: APIKey(
+        **{"in": APIKeyIn.header},
+        name="X-Webhook-Hmac",
+        description="WAHA's hex HMAC-SHA512 of the raw body keyed with WAHA_HMAC_KEY (with X-Webhook-Hmac-Algorithm).",
     ),
 }
 
@@ -42,6 +55,7 @@ class ErrorBody(BaseModel):
 _MEANING = {
     400: "Bad request (a cursor this API did not issue, a body that is not JSON)",
     401: "Missing, unknown or revoked credentials",
+    403: "Forbidden (e.g. a verification request with the wrong token)",
     404: "No such chat room in this session",
     413: "Body too large",
     422: "Invalid fields (each named in details)",

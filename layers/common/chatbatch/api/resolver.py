@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import history, openapi, room_changes, ui, webhook
+from chatbatch.api import gateways, history, openapi, room_changes, ui, webhook
 from chatbatch.errors import ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
+
+_WEBHOOK_PATH = re.compile(r"/webhook(?:/|$)")  # the flat route and the gateways' routes
 
 
 def _json(status: int, body: dict) -> Response:
@@ -22,6 +26,7 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
     app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
+    app.include_router(gateways.router)
     app.include_router(history.router)
     app.include_router(room_changes.router)
     app.include_router(ui.router)
@@ -41,7 +46,7 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
             logger.error("request failed", extra={"error": exc.code, "reason": exc.message})
         else:
             logger.info("request rejected", extra={"error": exc.code, "status": exc.status_code})
-            if app.current_event.path.endswith("/webhook"):
+            if _WEBHOOK_PATH.search(app.current_event.path):
                 metrics.add_metric(name=MetricName.REJECTED_WEBHOOKS.value, unit=MetricUnit.Count, value=1)
         return _json(exc.status_code, exc.to_body())
 

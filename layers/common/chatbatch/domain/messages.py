@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from chatbatch.domain import jids
 from chatbatch.errors import InvalidFields
 from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
 SenderType = Literal["contact", "user", "ai"]
-GROUP_SUFFIX = "@g.us"
+GROUP_SUFFIX = "@" + jids.GROUP_SERVER
 MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
+MESSAGE_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 # Unix times outside these bounds are certainly a wrong unit or a corrupted value.
 _EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # WhatsApp did not exist before
 _LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -30,6 +33,20 @@ def _storable(value: str, what: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError(f"{what} contains an unpaired UTF-16 surrogate escape, which is not valid text") from None
+    return value
+
+
+def _identifier(value: str) -> str:
+    value = _storable(value, "value")
+    if value != value.strip() or not value.strip():
+        raise ValueError("must not be blank or have leading/trailing spaces")
+    return value
+
+
+def _address(value: str) -> str:
+    problem = jids.address_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -97,29 +114,26 @@ class WebhookPayload(BaseModel):
         validation_alias=_choices("type", "message_type", "messageType"),
         min_length=1,
         max_length=32,
-        pattern=r"^[A-Za-z0-9_\-]+$",
+        pattern=MESSAGE_TYPE.pattern,
     )
     is_group: bool | None = Field(default=None, validation_alias=_choices("is_group", "isGroup"), strict=True)
     participant: str | None = Field(default=None, validation_alias=_choices("participant"), max_length=MAX_JID_CHARS)
+    reply_to: str | None = Field(
+        default=None,
+        validation_alias=_choices("reply_to", "replyTo", "quoted_message_id", "quotedMessageId"),
+        max_length=MAX_ID_CHARS,
+    )
 
-    @field_validator("session_token", "message_id", "from_", "to", "participant", mode="after")
+    @field_validator("session_token", "message_id", "from_", "to", "participant", "reply_to", mode="after")
     @classmethod
     def _identifier(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = _storable(value, "value")
-        if value != value.strip() or not value.strip():
-            raise ValueError("must not be blank or have leading/trailing spaces")
-        return value
+        return None if value is None else _identifier(value)
 
     @field_validator("from_", "to", "participant", mode="after")
     @classmethod
     def _jid(cls, value: str | None) -> str | None:
-        # chat_rooms.chat_id is '<session_tok>_<jid>' (the seed's key): with '_' in a JID two tenants' chats could
-        # share one key. WhatsApp JIDs (…@s.whatsapp.net, …@c.us, …@g.us, …@lid) never contain '_'.
-        if value is not None and "_" in value:
-            raise ValueError("is not a WhatsApp JID: it contains '_'")
-        return value
+        # Also keeps chat_rooms.chat_id ('<session_tok>_<jid>', the seed's key) unambiguous: no address has '_'.
+        return None if value is None else _address(value)
 
     @field_validator("body", "push_name", mode="after")
     @classmethod
@@ -138,10 +152,8 @@ class WebhookPayload(BaseModel):
 
     @model_validator(mode="after")
     def _group_needs_group_jid(self) -> WebhookPayload:
-        if self.is_group is True and not self.chat_jid.endswith(GROUP_SUFFIX):
-            raise ValueError(
-                f"is_group is true but the chat JID {self.chat_jid!r} is not a group JID (…{GROUP_SUFFIX})"
-            )
+        if self.is_group is True and not jids.is_group(self.chat_jid):
+            raise ValueError(_NOT_A_GROUP.format(jid=self.chat_jid))
         return self
 
     @property
@@ -166,6 +178,7 @@ class IncomingMessage:
     from_me: bool
     is_group: bool
     message_timestamp: datetime | None  # None: the gateway gave no time; the database's now() is used
+    reply_to_message_id: str | None = None  # the message this one quotes (a reply), as the gateway names it
 
     @property
     def chat_id(self) -> str:
@@ -207,10 +220,8 @@ def parse_webhook(document: Any) -> IncomingMessage:
     try:
         payload = WebhookPayload.model_validate(document)
     except ValidationError as exc:
-        details = [_problem(err) for err in exc.errors(include_url=False, include_input=False)]
-        summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
-        raise InvalidFields(f"invalid webhook message: {summary}", details=details) from None
-    is_group = payload.is_group if payload.is_group is not None else payload.chat_jid.endswith(GROUP_SUFFIX)
+        raise _invalid([_problem(err) for err in exc.errors(include_url=False, include_input=False)]) from None
+    is_group = payload.is_group if payload.is_group is not None else jids.is_group(payload.chat_jid)
     return IncomingMessage(
         session_tok=payload.session_token,
         message_id=payload.message_id,
@@ -224,7 +235,107 @@ def parse_webhook(document: Any) -> IncomingMessage:
         from_me=payload.from_me,
         is_group=is_group,
         message_timestamp=payload.timestamp,
+        reply_to_message_id=payload.reply_to,
     )
+
+
+def gateway_message(
+    *,
+    source: dict[str, str],
+    session_tok: Any,
+    message_id: Any,
+    from_jid: Any,
+    chat_jid: Any,
+    from_me: bool,
+    to_jid: Any = None,
+    participant: Any = None,
+    body: Any = None,
+    push_name: Any = None,
+    timestamp: Any = None,
+    message_type: str = "text",
+    reply_to_message_id: Any = None,
+) -> IncomingMessage:
+    """A message a gateway's adapter read from its own event, checked by the flat route's rules.
+
+    ``source`` names where each value came from in the gateway's payload (``{"from_jid": "payload.from"}``), so
+    a 422 names the gateway's field. ``to_jid`` may be unknown (None): the business number is not in every event.
+    A push name or a quoted id that breaks the rules is left out rather than costing the message.
+    """
+    problems: list[dict] = []
+
+    def checked(name: str, value: Any, rule, *, optional: bool = False, lenient: bool = False) -> Any:
+        if value is None and optional:
+            return None
+        try:
+            if not isinstance(value, str):
+                raise ValueError("is required" if value is None else "must be a string")
+            return rule(value)
+        except ValueError as exc:
+            if lenient:
+                return None
+            problem = {"field": source.get(name, name), "problem": str(exc)}
+            if problem not in problems:  # one payload field may feed two values (the sender is the chat)
+                problems.append(problem)
+            return None
+
+    chat = checked("chat_jid", chat_jid, _gateway_address)
+    sender = chat if from_jid == chat_jid and chat else checked("from_jid", from_jid, _gateway_address)
+    fields = {
+        "session_tok": checked("session_tok", session_tok, _gateway_id),
+        "message_id": checked("message_id", message_id, _gateway_id),
+        "to_jid": checked("to_jid", to_jid, _gateway_address, optional=True) or "",
+        "participant": checked("participant", participant, _gateway_address, optional=True),
+        "body": checked("body", "" if body is None else body, _gateway_text),
+        "push_name": checked("push_name", push_name, _gateway_name, optional=True, lenient=True),
+        "reply_to_message_id": checked("reply_to_message_id", reply_to_message_id, _gateway_id, lenient=True),
+    }
+    at = None
+    if timestamp is not None:
+        try:
+            at = parse_timestamp(timestamp)
+        except ValueError as exc:
+            problems.append({"field": source.get("timestamp", "timestamp"), "problem": str(exc)})
+    if problems:
+        raise _invalid(problems)
+    return IncomingMessage(
+        from_jid=sender,
+        chat_jid=chat,
+        message_type=message_type.lower() if MESSAGE_TYPE.match(message_type) else "unknown",
+        from_me=from_me,
+        is_group=jids.is_group(chat),
+        message_timestamp=at,
+        **fields,
+    )
+
+
+def _at_most(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise ValueError(f"must have at most {limit} characters")
+    return value
+
+
+def _gateway_id(value: str) -> str:
+    return _identifier(_at_most(value, MAX_ID_CHARS))
+
+
+def _gateway_address(value: str) -> str:
+    return _address(_identifier(_at_most(value, MAX_JID_CHARS)))
+
+
+def _gateway_text(value: str) -> str:
+    return _storable(_at_most(value, WHATSAPP_MAX_TEXT_CHARS), "text")
+
+
+def _gateway_name(value: str) -> str:
+    return _storable(_at_most(value, MAX_NAME_CHARS), "text")
+
+
+_NOT_A_GROUP = "is_group is true but the chat JID {jid!r} is not a group JID (…@g.us)"
+
+
+def _invalid(details: list[dict]) -> InvalidFields:
+    summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
+    return InvalidFields(f"invalid webhook message: {summary}", details=details)
 
 
 _FIELD_NAMES = {
@@ -240,6 +351,7 @@ _FIELD_NAMES = {
     "type": "type",
     "is_group": "is_group",
     "participant": "participant",
+    "reply_to": "reply_to",
 }
 
 

@@ -64,6 +64,7 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
             content=msg.body,
             status="sent" if msg.from_me else "received",
             at=at,
+            reply_to_message_id=msg.reply_to_message_id,
         )
         if msg.from_me:
             chat_rooms.mark_human_active(cur, room_id)

@@ -1,0 +1,332 @@
+"""What the gateways' events do beyond one fixture: receipts only move forward, reactions keep the newest, a batched
+Cloud API delivery loses nothing to one bad item, a sender that is no WhatsApp address is refused on every route,
+and the gateways' own messages go through the echo / takeover rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from chatbatch.domain.sending import message_key
+from chatbatch.services import api_tokens
+
+from tests.support import invoke, webhook_event
+from tests.support.foundation import counts, message
+from tests.support.gateways import (
+    as_tenant,
+    fixture,
+    gateway_request,
+    history,
+    needs_reply,
+    reactions,
+    sample_payload,
+    sample_request,
+    seed_sent,
+)
+from tests.support.history import history_request
+
+CONTACT = "6281234567890@s.whatsapp.net"
+
+
+def meta_status(status: str, message_id: str, *, title: str | None = None) -> dict:
+    payload = fixture(
+        "meta-cloud-api/pywa_message_status__failed.json" if title else "meta-cloud-api/pywa_message_status__read.json"
+    )
+    item = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
+    item.update(status=status, id=message_id)
+    if title:
+        item["errors"][0]["title"] = title
+    return payload
+
+
+def post_meta(api_function, tenant: str, payload: dict) -> dict:
+    status, body = invoke(api_function, gateway_request("meta", as_tenant(payload, tenant)))
+    assert status == 200, body
+    return body
+
+
+# --- receipts ------------------------------------------------------------------------------------------------
+
+
+def test_a_delivery_status_only_moves_forward(api_function, pg, session_tok):
+    # Given a reply the business sent
+    seed_sent(pg, session_tok, "wamid.R1")
+    steps = [
+        ("delivered", "updated", "delivered"),
+        ("delivered", "unchanged", "delivered"),  # Meta retried the receipt
+        ("read", "updated", "read"),
+        ("delivered", "unchanged", "read"),  # late: never backwards
+        ("sent", "unchanged", "read"),
+        ("failed", "unchanged", "read"),  # a message the customer read did not fail
+    ]
+    for receipt, answer, stored in steps:
+        # When the gateway reports it; Then the status is where the newest fact puts it
+        assert post_meta(api_function, session_tok, meta_status(receipt, "wamid.R1"))["status"] == answer, receipt
+        assert history(pg, session_tok, "wamid.R1")["status"] == stored, receipt
+
+
+def test_a_failed_message_keeps_metas_error_title_and_stays_failed(api_function, pg, session_tok):
+    seed_sent(pg, session_tok, "wamid.F1")
+
+    post_meta(api_function, session_tok, meta_status("failed", "wamid.F1", title="Re-engagement message"))
+    post_meta(api_function, session_tok, meta_status("delivered", "wamid.F1"))
+
+    row = history(pg, session_tok, "wamid.F1")
+    assert (row["status"], row["status_error"]) == ("failed", "Re-engagement message")
+
+
+def test_a_receipt_never_touches_a_customers_message(api_function, pg, session_tok):
+    invoke(api_function, webhook_event(message(session_tok, "true_6281234567890@c.us_AAAA")))
+    ack = as_tenant(fixture("waha/message_ack_read.json"), session_tok)
+    ack["payload"]["id"] = "true_6281234567890@c.us_AAAA"
+
+    status, body = invoke(api_function, gateway_request("waha", ack))
+
+    assert (status, body["status"]) == (200, "unchanged")
+    assert history(pg, session_tok, "true_6281234567890@c.us_AAAA")["status"] == "received"
+
+
+def test_a_receipt_naming_several_messages_moves_each(api_function, pg, session_tok):
+    seed_sent(pg, session_tok, "3EB0A1")
+    seed_sent(pg, session_tok, "3EB0A2")
+    ack = fixture("go-whatsapp-web-multidevice/message_ack_read_group.json")
+    ack["payload"]["ids"] = ["3EB0A1", "3EB0A2"]
+
+    status, body = invoke(api_function, gateway_request("gowa", as_tenant(ack, session_tok)))
+
+    assert (status, body["status"]) == (200, "updated")
+    assert [history(pg, session_tok, i)["status"] for i in ("3EB0A1", "3EB0A2")] == ["read", "read"]
+
+
+# --- reactions and deletions ---------------------------------------------------------------------------------
+
+
+def gowa_reaction(tenant: str, emoji: str, at: str) -> dict:
+    payload = as_tenant(fixture("go-whatsapp-web-multidevice/message_reaction.json"), tenant)
+    payload["payload"].update(reaction=emoji, timestamp=at, id=f"react-{at}")
+    return payload
+
+
+def test_the_newest_reaction_of_a_person_wins_and_a_late_older_one_changes_nothing(api_function, pg, session_tok):
+    sequence = [
+        ("👍", "2026-11-26T12:00:01Z", "updated", "👍"),
+        ("❤️", "2026-11-26T12:00:03Z", "updated", "❤️"),
+        ("😮", "2026-11-26T12:00:02Z", "unchanged", "❤️"),  # arrived late: older than the heart
+        ("❤️", "2026-11-26T12:00:03Z", "unchanged", "❤️"),  # a retried webhook
+        ("", "2026-11-26T12:00:04Z", "updated", ""),  # taken back
+    ]
+    for emoji, at, answer, kept in sequence:
+        status, body = invoke(api_function, gateway_request("gowa", gowa_reaction(session_tok, emoji, at)))
+        assert (status, body["status"]) == (200, answer), (emoji, at)
+        assert [r[4] for r in reactions(pg, session_tok)] == [kept]
+    assert counts(pg, session_tok) == (0, 0, 0)  # no message, room, unread or job
+
+
+def test_a_deletion_of_a_message_not_in_the_history_changes_nothing(api_function, pg, session_tok):
+    status, body = invoke(api_function, sample_request("webhook_waha_revoked.json", session_tok))
+    assert (status, body["status"], body["results"][0]["event"]) == (200, "unchanged", "revocation")
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_the_history_api_shows_the_quote_the_reactions_and_the_deletion(api_function, pg, session_tok, database_url):
+    from chatbatch.db import Database, connect_params_from_settings
+    from chatbatch.settings import CommonSettings
+
+    # Given a customer's image quoting the bot's reply, reactions to it, and the customer deleting it
+    for sample in ("webhook_evolution_image.json", "webhook_evolution_reaction.json"):
+        invoke(api_function, sample_request(sample, session_tok))
+    route, reaction = sample_payload("webhook_evolution_reaction.json")
+    reaction["data"]["message"]["reactionMessage"]["key"]["id"] = "3EB0C5A1B2C3D4E5F602"  # to the image
+    invoke(api_function, gateway_request("evolution", as_tenant(reaction, session_tok), path=route))
+    _, deletion = sample_payload("webhook_evolution_delete.json")
+    deletion["data"]["id"] = "3EB0C5A1B2C3D4E5F602"
+    invoke(api_function, gateway_request("evolution", as_tenant(deletion, session_tok)))
+    db = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
+    token = api_tokens.create_token(db, session_tok, label="tests").token
+    db.close()
+    with pg.cursor() as cur:
+        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (session_tok,))
+        (room_id,) = cur.fetchone()
+
+    # When the dashboard reads the room
+    status, body = invoke(api_function, history_request("GET", f"/chat-rooms/{room_id}/messages", token=token))
+
+    # Then the image carries its quote, its one reaction and its deletion
+    assert status == 200
+    (image,) = body["items"]
+    assert image["reply_to_message_id"] == "BAE5F0A1B2C3D4E5"
+    assert image["reactions"] == [{"emoji": "👍", "sender_jid": CONTACT, "from_me": False}]
+    assert image["deleted_at"] is not None and image["content"] == "Yang ini ada?"
+
+
+# --- the Cloud API's batched deliveries ----------------------------------------------------------------------
+
+
+def test_every_item_of_a_batched_delivery_is_applied_on_its_own_and_a_bad_one_loses_nothing(
+    api_function, pg, session_tok
+):
+    _, delivery = sample_payload("webhook_meta_batch.json")
+    seed_sent(pg, session_tok, "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjQ0RkM1QzMyN0U2QjM4NkFCMgA=")
+
+    first = post_meta(api_function, session_tok, delivery)
+    again = post_meta(api_function, session_tok, delivery)  # Meta delivers again
+
+    assert first["status"] == "processed"
+    assert [(r["event"], r["status"]) for r in first["results"]] == [
+        ("message", "accepted"),
+        ("message", "rejected"),
+        ("message", "accepted"),
+        ("receipt", "updated"),
+        ("message", "accepted"),
+    ]
+    assert "entry[0].changes[0].value.messages[1].from" in first["results"][1]["detail"]
+    assert [r["status"] for r in again["results"]] == ["duplicate", "rejected", "duplicate", "unchanged", "duplicate"]
+    assert counts(pg, session_tok) == (3, 2 + 1, 3 + 1)  # 3 messages in 2 chats, beside the seeded reply's room
+    assert history(pg, session_tok, "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjQ0RkM1QzMyN0U2QjM4NkFCMgA=")["status"] == (
+        "delivered"
+    )
+
+
+def test_a_delivery_that_is_not_a_whatsapp_business_account_is_ignored(api_function, pg, session_tok):
+    body = post_meta(api_function, session_tok, {"object": "page", "entry": []})
+    assert (body["status"], body["results"][0]["event"]) == ("ignored", "page")
+
+
+# --- a sender must be a WhatsApp address ---------------------------------------------------------------------
+
+
+def not_an_address(gateway: str, tenant: str) -> tuple[dict, str]:
+    """A customer's message from ``not-a-jid`` as ``gateway`` posts it, and the field a 422 must name."""
+    if gateway == "flat":
+        return webhook_event(message(tenant, "m1", **{"from": "not-a-jid"})), "from"
+    if gateway == "waha":
+        payload = as_tenant(fixture("waha/message_media_image_with_caption.json"), tenant)
+        payload["payload"]["from"] = "not-a-jid"
+        return gateway_request("waha", payload), "payload.from"
+    if gateway == "evolution":
+        _, payload = sample_payload("webhook_evolution_text.json")
+        payload["data"]["key"]["remoteJid"] = "not-a-jid"
+        return gateway_request("evolution", as_tenant(payload, tenant)), "data.key.remoteJid"
+    payload = as_tenant(fixture("go-whatsapp-web-multidevice/message_text.json"), tenant)
+    payload["payload"]["from"] = "not-a-jid"
+    return gateway_request("gowa", payload), "payload.from"
+
+
+@pytest.mark.parametrize("gateway", ["flat", "waha", "evolution", "gowa"])
+def test_a_sender_that_is_not_a_whatsapp_address_is_422_naming_the_field(api_function, pg, session_tok, gateway):
+    event, field = not_an_address(gateway, session_tok)
+
+    status, body = invoke(api_function, event)
+
+    assert (status, body["error"]) == (422, "invalid_fields")
+    assert field in {d["field"] for d in body["details"]} and field in body["message"]
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+def test_the_cloud_api_names_the_bad_sender_but_answers_200_so_meta_does_not_retry_for_days(
+    api_function, pg, session_tok
+):
+    payload = copy.deepcopy(fixture("meta-cloud-api/pywa_message__text.json"))
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = "not-a-jid"
+
+    body = post_meta(api_function, session_tok, payload)
+
+    assert body["status"] == "rejected"
+    assert "entry[0].changes[0].value.messages[0].from" in body["results"][0]["detail"]
+    assert counts(pg, session_tok) == (0, 0, 0)
+
+
+# --- the gateways' own messages: echo or takeover ------------------------------------------------------------
+
+
+def given_a_bot_reply(pg, tenant: str, text: str, message_id: str) -> int:
+    """The bot replied in the chat moments ago (its job and its one part as the worker leaves them once sent)."""
+    with pg.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ai_jobs (session_tok, chat_jid, status, batched_msg_ids, batch_size, reply,"
+            " reply_message_id, sending_at, reply_sent_at) VALUES (%s, %s, 'done', '{0}', 1, %s, %s, now(), now())"
+            " RETURNING id",
+            (tenant, CONTACT, text, message_id),
+        )
+        job_id = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO reply_parts (job_id, position, session_tok, chat_jid, text, status, handovers, sending_at,"
+            " sent_at, message_id, message_key) VALUES (%s, 1, %s, %s, %s, 'sent', 1, now(), now(), %s, %s)",
+            (job_id, tenant, CONTACT, text, message_id, message_key(message_id)),
+        )
+        return job_id
+
+
+def human_active(pg, tenant: str) -> bool:
+    with pg.cursor() as cur:
+        cur.execute("SELECT human_active_at IS NOT NULL FROM chat_rooms WHERE user_token = %s", (tenant,))
+        row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def test_evolutions_echo_of_the_bots_reply_is_recognised_by_its_id_and_is_no_takeover(api_function, pg, session_tok):
+    job = given_a_bot_reply(pg, session_tok, "Ada kak, stok masih 3.", "BAE5F0A1B2C3D4E5")
+
+    status, body = invoke(api_function, sample_request("webhook_evolution_send_message.json", session_tok))
+
+    assert (status, body["status"]) == (200, "accepted")
+    assert history(pg, session_tok, "BAE5F0A1B2C3D4E5") == {}  # the worker keeps the reply in the history itself
+    assert not human_active(pg, session_tok)
+    with pg.cursor() as cur:
+        cur.execute("SELECT echo_ids FROM reply_parts WHERE job_id = %s", (job,))
+        assert cur.fetchone() == (["BAE5F0A1B2C3D4E5"],)
+
+
+def test_wahas_echo_under_another_id_is_recognised_by_its_text(api_function, pg, session_tok):
+    given_a_bot_reply(pg, session_tok, "Ada kak, saya bantu ya", "true_6281234567890@c.us_FROM_THE_SEND_API")
+    route, payload = sample_payload("webhook_waha_from_me.json")
+    payload["payload"].update(to=CONTACT, timestamp=None)  # the bot's chat; arriving now
+
+    status, _ = invoke(api_function, gateway_request("waha", as_tenant(payload, session_tok), path=route))
+
+    assert status == 200
+    assert history(pg, session_tok, payload["payload"]["id"]) == {}
+    assert not human_active(pg, session_tok)
+
+
+@pytest.mark.parametrize(
+    "sample", ["webhook_waha_from_me.json", "webhook_evolution_from_me.json", "webhook_gowa_from_me.json"]
+)
+def test_a_human_writing_from_the_business_phone_takes_the_chat_over(api_function, pg, session_tok, sample):
+    status, body = invoke(api_function, sample_request(sample, session_tok))
+
+    assert (status, body["status"]) == (200, "accepted")
+    assert human_active(pg, session_tok)
+    message_id = body["results"][0]["message_id"]
+    assert history(pg, session_tok, message_id)["sender_type"] == "user"
+    assert needs_reply(pg, session_tok, message_id) is False
+
+
+def test_a_gateways_retried_message_is_a_duplicate(api_function, pg, session_tok):
+    first = invoke(api_function, sample_request("webhook_gowa_text.json", session_tok))[1]
+    again = invoke(api_function, sample_request("webhook_gowa_text.json", session_tok))[1]
+    assert (first["status"], again["status"]) == ("accepted", "duplicate")
+    assert counts(pg, session_tok) == (1, 1, 1)
+    assert json.dumps(again["results"][0]["chat_id"]).count(session_tok) == 1
+
+
+# --- events chatbatch does not know ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "gateway, payload",
+    [
+        ("waha", {"event": "something.new", "session": "T", "payload": {"id": 1}}),
+        ("evolution", {"event": "SOMETHING_NEW", "instance": "T", "data": {"weird": True}}),
+        ("gowa", {"event": "something.new", "session_id": "T", "payload": {"id": 1}}),
+        ("meta", {"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "something_new"}]}]}),
+    ],
+)
+def test_an_event_type_nobody_knows_yet_is_answered_200_ignored_and_writes_nothing(
+    api_function, pg, session_tok, gateway, payload
+):
+    status, body = invoke(api_function, gateway_request(gateway, as_tenant(payload, session_tok)))
+
+    assert (status, body["status"], body["results"][0]["status"]) == (200, "ignored", "ignored")
+    assert counts(pg, session_tok) == (0, 0, 0)
