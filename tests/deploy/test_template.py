@@ -33,7 +33,8 @@ UNAVOIDABLE_WILDCARD = {
 }
 DATABASE_SECRET = {"Database", "ExistingDbSecretArn"}
 SECRETS_BY_FUNCTION = {
-    "api": DATABASE_SECRET | {"WebhookSecret", "WebhookSecretArn"},
+    # the api function sends staff replies from the operator console through the gateway
+    "api": DATABASE_SECRET | {"WebhookSecret", "WebhookSecretArn", "GatewayTokenSecretArn"},
     "sweeper": DATABASE_SECRET,
     "worker": DATABASE_SECRET | {"LlmApiKeySecretArn", "GatewayTokenSecretArn"},
     "migrate": DATABASE_SECRET,

@@ -31,9 +31,24 @@ class Unauthorized(ChatbatchError):
     code = "unauthorized"
 
 
+class MissingScope(ChatbatchError):
+    """403: the API token is valid but its scope does not allow this; the message names the scope needed."""
+
+    status_code = 403
+    code = "missing_scope"
+
+
 class NotFound(ChatbatchError):
     status_code = 404
     code = "not_found"
+
+
+class Conflict(ChatbatchError):
+    """409: the request is valid but the thing it acts on is not in a state that allows it (e.g. retrying a job
+    that did not fail)."""
+
+    status_code = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(ChatbatchError):
@@ -46,6 +61,13 @@ class InvalidFields(ChatbatchError):
 
     status_code = 422
     code = "invalid_fields"
+
+
+class GatewayUnavailable(ChatbatchError):
+    """502: the WhatsApp gateway did not take a staff reply; nothing was sent, the operator may try again."""
+
+    status_code = 502
+    code = "gateway_unavailable"
 
 
 class DatabaseUnavailable(ChatbatchError):

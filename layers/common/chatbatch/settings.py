@@ -14,6 +14,16 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatbatch.domain.tenant_settings import (
+    BotSettings,
+    DebounceSeconds,
+    HistoryContextMessages,
+    LlmModel,
+    MaxBatchMessages,
+    MaxWaitSeconds,
+    SystemPrompt,
+    TakeoverMinutes,
+)
 from chatbatch.errors import ConfigurationError
 
 WHATSAPP_MAX_TEXT_CHARS = 65_536
@@ -39,11 +49,50 @@ class CommonSettings(BaseSettings):
             raise ConfigurationError("DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set")
 
 
-class ApiSettings(CommonSettings):
+class TenantDefaults(CommonSettings):
+    """The bot's settings every tenant starts from; a tenant's own value (tenant_settings) overrides each one.
+    Every function reads the same variables, so the sweeper, the worker and GET /settings agree."""
+
+    system_prompt: SystemPrompt = "You are a helpful customer-support assistant. Answer briefly and politely."
+    llm_model: LlmModel = "gpt-4o-mini"
+    bot_enabled: bool = True
+    debounce_seconds: DebounceSeconds = 3.0
+    max_wait_seconds: MaxWaitSeconds = 30.0
+    max_batch_messages: MaxBatchMessages = 50
+    history_context_messages: HistoryContextMessages = 20
+    ai_reply_groups: bool = False
+    human_takeover_minutes: TakeoverMinutes = 30.0
+
+    def bot_defaults(self) -> BotSettings:
+        return BotSettings(
+            system_prompt=self.system_prompt,
+            llm_model=self.llm_model,
+            bot_enabled=self.bot_enabled,
+            debounce_seconds=self.debounce_seconds,
+            max_wait_seconds=self.max_wait_seconds,
+            max_batch_messages=self.max_batch_messages,
+            history_context_messages=self.history_context_messages,
+            ai_reply_groups=self.ai_reply_groups,
+            human_takeover_minutes=self.human_takeover_minutes,
+        )
+
+
+class GatewaySettings(CommonSettings):
+    """The WhatsApp gateway replies are sent through: the worker's (bot replies) and any function that sends."""
+
+    gateway: Literal["log", "http"] = "log"
+    gateway_url: str | None = None
+    gateway_token: SecretStr | None = None
+    gateway_token_secret_arn: str | None = None
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+class ApiSettings(GatewaySettings, TenantDefaults):
+    """The api function: the webhook, the history API and the operator console (which sends staff replies)."""
+
     webhook_secret: SecretStr | None = None
     webhook_secret_arn: str | None = None
     max_webhook_body_bytes: int = Field(default=1_048_576, ge=1024)
-    ai_reply_groups: bool = False
     # The dashboard UI's origin (e.g. https://ui.example.com), allowed by CORS; unset or empty: no CORS headers.
     cors_allow_origin: str | None = None
 
@@ -59,10 +108,7 @@ class ApiSettings(CommonSettings):
             raise ConfigurationError("WEBHOOK_SECRET or WEBHOOK_SECRET_ARN must be set")
 
 
-class SweeperSettings(CommonSettings):
-    debounce_seconds: float = Field(default=3.0, gt=0, le=300)
-    max_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
-    max_batch_messages: int = Field(default=50, ge=1, le=1000)
+class SweeperSettings(TenantDefaults):
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     queue_url: str | None = None
     sqs_endpoint_url: str | None = None
@@ -81,28 +127,13 @@ class SweeperSettings(CommonSettings):
             raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
 
 
-class GatewaySettings(CommonSettings):
-    """The WhatsApp gateway replies are sent through: the worker's (bot replies) and any function that sends."""
-
-    gateway: Literal["log", "http"] = "log"
-    gateway_url: str | None = None
-    gateway_token: SecretStr | None = None
-    gateway_token_secret_arn: str | None = None
-    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-
-
-class WorkerSettings(GatewaySettings):
-    system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and politely."
-    history_context_messages: int = Field(default=20, ge=0, le=200)
+class WorkerSettings(GatewaySettings, TenantDefaults):
     llm_provider: Literal["echo", "openai", "bedrock"] = "echo"
     llm_base_url: str = "https://api.openai.com/v1"
-    llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
     llm_api_key_secret_arn: str | None = None
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
-    human_takeover_minutes: float = Field(default=30.0, ge=0)
-    ai_reply_groups: bool = False
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     # The queue's maxReceiveCount (template.yaml): on that receive a failing job is marked 'failed'.
     worker_max_receives: int = Field(default=5, ge=1, le=1000)

@@ -17,26 +17,36 @@ from typing import Any
 
 from chatbatch.db import Cursor
 from chatbatch.domain.paging import PageKey
+from chatbatch.domain.room_search import RoomSearch
 
 Row = dict[str, Any]
 
 _ROOM_COLUMNS = """id, chat_id, contact_jid, contact_name, chat_type, is_group,
-                   last_message, last_sender, last_activity, unread_count"""
+                   last_message, last_sender, last_activity, unread_count, bot_paused_at IS NOT NULL AS bot_paused"""
 _MESSAGE_COLUMNS = """id, message_id, sender_type, sender_jid, message_type, content, status,
-                      message_timestamp AS "timestamp" """
+                      message_timestamp AS "timestamp", sent_by"""
+_JOB_COLUMNS = """j.id, j.status, j.batch_size, j.attempts, j.error, j.reply, j.created_at, j.completed_at,
+                  j.last_message_at, j.retry_of,
+                  (SELECT r.id FROM ai_jobs r WHERE r.retry_of = j.id) AS retried_by"""
 
 
-def rooms_page(cur: Cursor, *, user_token: str, after: PageKey | None, size: int) -> list[Row]:
-    """Up to ``size`` rooms of the tenant, newest activity first, strictly after ``after``."""
+def rooms_page(
+    cur: Cursor, *, user_token: str, after: PageKey | None, size: int, search: RoomSearch | None = None
+) -> list[Row]:
+    """Up to ``size`` rooms of the tenant, newest activity first, strictly after ``after``; with ``search``,
+    only rooms whose contact name or number contains it (read along the same index, filtered)."""
     cur.execute(
         f"""
         SELECT {_ROOM_COLUMNS} FROM chat_rooms
          WHERE user_token = %(tenant)s
            AND (%(after_at)s::timestamptz IS NULL OR (last_activity, id) < (%(after_at)s, %(after_id)s))
+           AND (%(name)s::text IS NULL OR contact_name ILIKE %(name)s OR contact_jid LIKE %(number)s)
          ORDER BY last_activity DESC, id DESC
          LIMIT %(size)s
         """,
-        _keyset(after) | {"tenant": user_token, "size": size},
+        _keyset(after)
+        | {"tenant": user_token, "size": size}
+        | {"name": search.name_pattern if search else None, "number": search.number_pattern if search else None},
     )
     return _rows(cur)
 
@@ -77,6 +87,40 @@ def rooms_changed_since(cur: Cursor, *, user_token: str, since: datetime, size: 
         {"tenant": user_token, "since": since, "size": size},
     )
     return _rows(cur)
+
+
+def jobs_page(cur: Cursor, *, user_token: str, chat_jid: str, before: PageKey | None, size: int) -> list[Row]:
+    """Up to ``size`` of the chat's jobs, newest first (by id: the order they were made), older than ``before``."""
+    cur.execute(
+        f"""
+        SELECT {_JOB_COLUMNS} FROM ai_jobs j
+         WHERE j.session_tok = %(tenant)s AND j.chat_jid = %(chat)s
+           AND (%(after_id)s::bigint IS NULL OR j.id < %(after_id)s)
+         ORDER BY j.id DESC
+         LIMIT %(size)s
+        """,
+        _keyset(before) | {"tenant": user_token, "chat": chat_jid, "size": size},
+    )
+    return _rows(cur)
+
+
+def job(cur: Cursor, *, user_token: str, job_id: int) -> Row | None:
+    """The tenant's job with its chat's room id, or None (also when the id is another tenant's job)."""
+    cur.execute(
+        f"""
+        SELECT {_JOB_COLUMNS}, room.id AS room_id FROM ai_jobs j
+          LEFT JOIN chat_rooms room ON room.chat_id = j.session_tok || '_' || j.chat_jid
+         WHERE j.id = %s AND j.session_tok = %s
+        """,
+        (job_id, user_token),
+    )
+    rows = _rows(cur)
+    return rows[0] if rows else None
+
+
+def message(cur: Cursor, *, user_token: str, row_id: int) -> Row:
+    cur.execute(f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE id = %s AND user_token = %s", (row_id, user_token))
+    return _rows(cur)[0]
 
 
 def transaction_time(cur: Cursor) -> datetime:

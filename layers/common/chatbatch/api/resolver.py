@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import history, openapi, room_changes, ui, webhook
+from chatbatch.api import console, history, openapi, room_changes, ui, webhook
 from chatbatch.errors import ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
@@ -24,12 +24,14 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     app.include_router(webhook.router)
     app.include_router(history.router)
     app.include_router(room_changes.router)
+    app.include_router(console.router)
     app.include_router(ui.router)
     # One OpenAPI description for everything that reads it: /swagger (UI and ?format=json), tests, tooling.
     app.configure_openapi(
         title=openapi.TITLE,
         version=openapi.VERSION,
-        description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
+        description="The WhatsApp gateway's webhook, the chat-history API of the dashboard UI and the operator "
+        "console's actions (staff replies, the bot's pause and settings, job retries).",
         security_schemes=openapi.SECURITY_SCHEMES,
     )
     app.enable_swagger(path="/swagger", persist_authorization=True, compress=True)  # the page inlines ~1.7 MB of JS
