@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -99,11 +99,14 @@ class BotSettings:
 
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(BotSettings))
+S = TypeVar("S")
 
 
-def effective(defaults: BotSettings, overrides: Mapping[str, Any]) -> BotSettings:
-    """The tenant's own value of each setting it set (not None), else the default."""
-    own = {name: value for name, value in overrides.items() if name in FIELDS and value is not None}
+def effective(defaults: S, overrides: Mapping[str, Any]) -> S:
+    """The tenant's own value of each setting it set (not None), else the default. ``defaults`` is a frozen
+    dataclass whose fields are settings: ``BotSettings``, or a part of them such as the sweeper's ``DebounceRule``."""
+    names = {f.name for f in fields(defaults)}
+    own = {name: value for name, value in overrides.items() if name in names and value is not None}
     return replace(defaults, **own)
 
 
