@@ -45,6 +45,7 @@ def _ports() -> tuple[Llm, Gateway, ReplyPolicy]:
         takeover_minutes=settings.human_takeover_minutes,
         reply_groups=settings.ai_reply_groups,
         lease=timedelta(seconds=settings.worker_job_lease_seconds),
+        bot_enabled=settings.bot_enabled,  # LLM_MODEL is the adapter's own model; a tenant may name another
     )
     return llm_from_settings(settings), gateway_from_settings(settings), policy
 

@@ -222,15 +222,17 @@ class FakeLlm:
 
     def __init__(self, during_call: Callable[[], object] | None = None) -> None:
         self.prompts: list = []
+        self.models: list = []
         self._during_call = during_call
 
-    def complete(self, prompt):
+    def complete(self, prompt, *, model=None):
         from chatbatch.adapters.llm import Completion
 
         self.prompts.append(prompt)
+        self.models.append(model)
         if self._during_call is not None:
             self._during_call()
-        return Completion(f"re: {prompt.newest_user_turn}", 10, 3, 5, self.provider, self.model)
+        return Completion(f"re: {prompt.newest_user_turn}", 10, 3, 5, self.provider, model or self.model)
 
 
 class FakeGateway:

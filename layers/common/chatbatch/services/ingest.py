@@ -8,7 +8,7 @@ from typing import Literal
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
-from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms
+from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, tenant_settings
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,15 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
     """
 
     def work(cur: Cursor) -> IngestResult:
-        stored = ai_chat_messages.insert(cur, msg, needs_reply=msg.needs_reply(reply_groups=reply_groups))
+        groups = reply_groups
+        if msg.is_group and not msg.from_me:  # only a customer's group message pays for the tenant's own switch
+            own = tenant_settings.get(cur, msg.session_tok).overrides["ai_reply_groups"]
+            groups = reply_groups if own is None else own
+        stored = ai_chat_messages.insert(cur, msg, needs_reply=msg.needs_reply(reply_groups=groups))
         if stored is None:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         _, at = stored
-        if msg.from_me and _is_echo_of_bot_reply(cur, msg):
+        if msg.from_me and (_is_echo_of_bot_reply(cur, msg) or _is_echo_of_staff_reply(cur, msg)):
             return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
         room_id = chat_rooms.upsert_for_message(
             cur,
@@ -76,4 +80,16 @@ def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
     if reply is None:
         return False
     ai_jobs.record_echo(cur, reply.job_id, message_id=msg.message_id)
+    return True
+
+
+def _is_echo_of_staff_reply(cur: Cursor, msg: IncomingMessage) -> bool:
+    """The gateway's echo of a reply a human sent from the console: already in the history, stored once."""
+    replies, now = chat_messages.staff_replies(
+        cur, chat_id=msg.chat_id, user_token=msg.session_tok, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
+    )
+    reply = echoed_reply(msg.message_id, msg.body, now, replies)
+    if reply is None:
+        return False
+    chat_messages.record_staff_echo(cur, reply.job_id, message_id=msg.message_id)
     return True
