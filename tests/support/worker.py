@@ -145,6 +145,7 @@ class Peer:
     requests: list[dict] = field(default_factory=list)  # {"path", "headers", "json"}
     script: list[int] = field(default_factory=list)  # statuses to answer first, in order
     before_answer: Callable[[], object] | None = None  # something that happens while the peer "thinks"
+    failed: set = field(default_factory=set)  # what prompt_echo_answer refused once
 
     def next_status(self) -> int:
         return self.script.pop(0) if self.script else 200
@@ -152,7 +153,8 @@ class Peer:
 
 @contextmanager
 def http_peer(answer) -> Iterator[Peer]:
-    """``answer(peer, request_json) -> dict`` builds a 200 body; scripted non-200 statuses answer an error."""
+    """``answer(peer, request_json) -> dict`` builds a 200 body (or ``(status, body)`` to choose the status);
+    scripted non-200 statuses answer an error."""
     peer = Peer(url="")
     lock = threading.Lock()
 
@@ -166,6 +168,8 @@ def http_peer(answer) -> Iterator[Peer]:
                 if peer.before_answer is not None:
                     peer.before_answer()
                 body = answer(peer, document) if status == 200 else {"error": {"message": f"scripted {status}"}}
+                if isinstance(body, tuple):
+                    status, body = body
             raw = json.dumps(body).encode()
             try:
                 self.send_response(status)
@@ -205,6 +209,21 @@ def openai_answer(peer: Peer, request: dict) -> dict:
             }
         ],
         "usage": {"prompt_tokens": 42, "completion_tokens": 7, "total_tokens": 49},
+    }
+
+
+def prompt_echo_answer(peer: Peer, request: dict) -> dict | tuple[int, dict]:
+    """An OpenAI-compatible LLM that answers with its system prompt and the newest user turn, so a test sees which
+    tenant's prompt a reply was made with. A turn containing ``#fail-once`` is refused (400, not retryable) the
+    first time that exact turn is asked: a job that fails once, then succeeds when retried."""
+    newest = request["messages"][-1]["content"]
+    if "#fail-once" in newest and newest not in peer.failed:
+        peer.failed.add(newest)
+        return 400, {"error": {"message": "scripted failure"}}
+    return openai_answer(peer, request) | {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": f"[{request['messages'][0]['content']}] {newest}"}}
+        ]
     }
 
 
