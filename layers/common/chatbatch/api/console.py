@@ -144,7 +144,7 @@ def get_settings(tenant: AdminTenant) -> Settings:
     summary="Change some of the bot's settings (admin)",
     description="Only the fields given change; `null` returns a field to the environment's default. Every change "
     "is logged (GET /settings/changes). Invalid values are a 422 naming the field, and change nothing.",
-    responses=responses("The effective settings after the change", 401, 403, 422, 503),
+    responses=responses("The effective settings after the change", 400, 401, 403, 422, 503),
     **SECURED,
 )
 def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
@@ -170,7 +170,7 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     description="Sent through the WhatsApp gateway and saved to the history as sender `user`, signed with the "
     "token's name. The bot stays silent in the chat for the takeover window. The gateway's echo of it is "
     "recognised and not stored twice.",
-    responses=responses("The message, as saved to the history", 401, 403, 404, 422, 502, 503),
+    responses=responses("The message, as saved to the history", 400, 401, 403, 404, 422, 502, 503),
     **SECURED,
 )
 def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Message:
@@ -185,7 +185,7 @@ def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Me
     "/chat-rooms/<room_id>/bot",
     summary="Pause or resume the bot in this chat (operate)",
     description='`{"paused": true}` holds until `{"paused": false}`; the human-takeover timer works as always.',
-    responses=responses("The room", 401, 403, 404, 422, 503),
+    responses=responses("The room", 400, 401, 403, 404, 422, 503),
     **SECURED,
 )
 def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Room:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chatbatch.api import console, history, openapi, room_changes, ui, webhook
-from chatbatch.errors import ChatbatchError, NotFound
+from chatbatch.errors import BadRequest, ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
 
@@ -58,6 +58,12 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
         ]
         message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _json(422, {"error": "invalid_fields", "message": message, "details": details})
+
+    @app.exception_handler(UnicodeDecodeError)
+    def handle_undecodable_body(_: UnicodeDecodeError) -> Response:
+        # Powertools decodes a JSON body (settings, staff replies) before validating it: bytes that are not UTF-8
+        # fail there, before any route runs.
+        return _json(400, BadRequest("the body is not valid UTF-8; send the JSON as UTF-8 text").to_body())
 
     @app.not_found
     def handle_unknown_route(_: NotFoundError) -> Response:
