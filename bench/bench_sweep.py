@@ -214,7 +214,7 @@ def measure_cost(ctx, url: str) -> None:
     add_tenant_settings(conn, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
     sizes = [10_000] if ctx.quick else [10_000, 1_000_000]
     ready_chats = ctx.scale(1000, 200)
-    idle_runs, ready_runs = ctx.scale(50, 10), ctx.scale(3, 2)
+    idle_runs, ready_runs = ctx.scale(100, 10), ctx.scale(6, 2)
     rows, vs_today, results, grown = [], [], {}, 0
     for size in sizes:
         grow_history(conn, grown, size)
@@ -222,15 +222,20 @@ def measure_cost(ctx, url: str) -> None:
         sweep_ms(db, settings, today=False)  # warm: connection, plans
         sweep_ms(db, settings, today=True)
         _CountingCursor.statements = 0
-        idle = median([sweep_ms(db, settings, today=False) for _ in range(idle_runs)])
-        idle_statements = round(_CountingCursor.statements / idle_runs, 1)
-        idle_today = median([sweep_ms(db, settings, today=True) for _ in range(idle_runs)])
-        idle_find = median([find_ready_ms(db, rule) for _ in range(idle_runs)])
-        idle_find_today = median([find_ready_ms(db, rule, todays_lock_ready_chats) for _ in range(idle_runs)])
+        idle_runs_ours, idle_runs_today, find_ours, find_today = [], [], [], []
+        for _ in range(idle_runs):  # interleaved: a noisy neighbour slows both alike
+            idle_runs_ours.append(sweep_ms(db, settings, today=False))
+            idle_runs_today.append(sweep_ms(db, settings, today=True))
+            find_ours.append(find_ready_ms(db, rule))
+            find_today.append(find_ready_ms(db, rule, todays_lock_ready_chats))
+        idle_statements = round(_CountingCursor.statements / idle_runs / 2, 1)
+        idle, idle_today = median(idle_runs_ours), median(idle_runs_today)
+        idle_find, idle_find_today = median(find_ours), median(find_today)
         idle_seed = median([seed_query_ms(conn) for _ in range(idle_runs)])
         busy, busy_today, busy_find, busy_find_today, busy_seed, busy_statements = [], [], [], [], [], []
-        for _ in range(ready_runs):
-            for today in (True, False):  # the same work for both: a fresh set of ready chats each
+        for run in range(ready_runs):
+            # The same work for both, a fresh set of ready chats each, in alternating order (no warm-up bias).
+            for today in (True, False) if run % 2 == 0 else (False, True):
                 add_ready_chats(conn, ready_chats)
                 if not today:
                     busy_seed.append(seed_query_ms(conn))

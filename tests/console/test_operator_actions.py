@@ -3,20 +3,14 @@ a chat's jobs and the retry of a failed one; scopes (403 naming the scope) and t
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from chatbatch.db import Database
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
-from chatbatch.services.reply import ReplyPolicy, fail_job, reply_to_job
+from chatbatch.services.reply import fail_job, reply_to_job
 
 from tests.console.conftest import call
-from tests.support.worker import CONTACT, FakeGateway, FakeLlm, batch_pending, history, job, post_message
-
-POLICY = ReplyPolicy(
-    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
-)
+from tests.support.worker import CONTACT, POLICY, FakeGateway, FakeLlm, batch_pending, history, job, post_message
 
 
 def test_a_staff_reply_goes_through_the_gateway_is_saved_as_staff_and_starts_the_takeover(

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.dev_stack import CONTACT, running_dev_stack, wait_for
-from tests.support.worker import gateway_answer, http_peer, prompt_echo_answer
+from tests.support.dev_stack import CONTACT, dev_stack_with_peers, wait_for
 
 pytestmark = pytest.mark.integration
 REPLY_SECONDS = 30  # window + sweep + queue + worker on a busy machine
@@ -21,29 +20,20 @@ CLOSED_NOW = {"sun": [{"open": "03:00", "close": "03:01"}]}  # one minute a week
 
 
 @pytest.fixture(scope="module")
-def peers():
-    with http_peer(prompt_echo_answer) as llm, http_peer(gateway_answer) as gateway:
-        yield llm, gateway
+def running(database_url, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tenants-stack")
+    with dev_stack_with_peers(database_url, folder, DEBOUNCE_SECONDS=str(ENV_DEBOUNCE), MAX_WAIT_SECONDS="300") as up:
+        yield up
 
 
 @pytest.fixture(scope="module")
-def stack(database_url, tmp_path_factory, peers):
-    llm, gateway = peers
-    with running_dev_stack(
-        database_url,
-        tmp_path_factory.mktemp("tenants-stack"),
-        LLM_PROVIDER="openai",
-        LLM_BASE_URL=f"{llm.url}/v1",
-        LLM_API_KEY="sk-test",
-        LLM_MAX_RETRIES="0",
-        GATEWAY="http",
-        GATEWAY_URL=f"{gateway.url}/send/message",
-        SYSTEM_PROMPT="Default prompt.",
-        DEBOUNCE_SECONDS=str(ENV_DEBOUNCE),
-        MAX_WAIT_SECONDS="300",
-        SWEEP_INTERVAL_SECONDS="0.2",
-    ) as running:
-        yield running
+def stack(running):
+    return running[0]
+
+
+@pytest.fixture(scope="module")
+def peers(running):
+    return running[1:]
 
 
 class Tenant:

@@ -132,3 +132,32 @@ def wait_for(condition, *, timeout: float, what: str, every: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
+
+
+@contextmanager
+def dev_stack_with_peers(database_url: str, folder: Path, **environment: str):
+    """`chatbatch dev` whose worker asks a test LLM on loopback that answers with its system prompt
+    (tests.support.worker.prompt_echo_answer) and whose replies (the bot's and the staff's) go to a real HTTP
+    gateway on loopback: yields (stack, llm, gateway)."""
+    from tests.support.worker import gateway_answer, http_peer, prompt_echo_answer
+
+    with (
+        http_peer(prompt_echo_answer) as llm,
+        http_peer(gateway_answer) as gateway,
+        running_dev_stack(
+            database_url,
+            folder,
+            **{
+                "LLM_PROVIDER": "openai",
+                "LLM_BASE_URL": f"{llm.url}/v1",
+                "LLM_API_KEY": "sk-test",
+                "LLM_MAX_RETRIES": "0",
+                "GATEWAY": "http",
+                "GATEWAY_URL": f"{gateway.url}/send/message",
+                "SYSTEM_PROMPT": "Default prompt.",
+                "SWEEP_INTERVAL_SECONDS": "0.2",
+                **environment,
+            },
+        ) as stack,
+    ):
+        yield stack, llm, gateway

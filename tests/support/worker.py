@@ -10,15 +10,21 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from chatbatch.db import Database
 from chatbatch.domain.debounce import Batch, Readiness
+from chatbatch.services.reply import ReplyPolicy
 from chatbatch.store import ai_chat_messages, ai_jobs
 
 from tests.support import invoke, load_event, webhook_event
 
 CONTACT = "6281234567890@s.whatsapp.net"
+# The environment's defaults for use-case tests of the worker (a tenant's own settings override them).
+POLICY = ReplyPolicy(
+    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
+)
 BUSINESS = "6280000000000@s.whatsapp.net"
 GROUP = "120363025246125486@g.us"
 

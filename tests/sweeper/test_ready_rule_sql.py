@@ -12,6 +12,17 @@ from chatbatch.domain.tenant_settings import effective
 from chatbatch.store import ai_chat_messages
 
 
+def insert_bubbles(cur, session_tok: str, jid: str, ages_ms: list[int]) -> None:
+    """Pending bubbles of one chat that arrived ``ages_ms`` before the transaction's now()."""
+    for n, age in enumerate(ages_ms):
+        cur.execute(
+            """INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id,
+                                             needs_reply, message_timestamp, last_activity)
+               VALUES (%s, %s, 'me', %s, %s, true, now(), now() - make_interval(secs => %s))""",
+            (session_tok, jid, jid, f"{jid}-{n}", age / 1000),
+        )
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, seed):
     rng = random.Random(seed)
@@ -28,13 +39,7 @@ def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, 
     try:
         with conn.cursor() as cur:  # one transaction: now() is the same instant for the inserts and the sweep
             for jid, ages_ms in chats.items():
-                for n, age in enumerate(ages_ms):
-                    cur.execute(
-                        """INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id,
-                                                         needs_reply, message_timestamp, last_activity)
-                           VALUES (%s, %s, 'me', %s, %s, true, now(), now() - make_interval(secs => %s))""",
-                        (session_tok, jid, jid, f"{jid}-{n}", age / 1000),
-                    )
+                insert_bubbles(cur, session_tok, jid, ages_ms)
             cur.execute("SELECT now()")
             now = cur.fetchone()[0]
 
@@ -91,13 +96,7 @@ def test_each_tenant_is_judged_by_its_own_windows_in_sql_as_in_the_pure_rule(dat
                         (tok, own["debounce_seconds"], own["max_wait_seconds"], own["max_batch_messages"]),
                     )
             for (tok, jid), ages_ms in chats.items():
-                for n, age in enumerate(ages_ms):
-                    cur.execute(
-                        """INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id,
-                                                         needs_reply, message_timestamp, last_activity)
-                           VALUES (%s, %s, 'me', %s, %s, true, now(), now() - make_interval(secs => %s))""",
-                        (tok, jid, jid, f"{jid}-{n}", age / 1000),
-                    )
+                insert_bubbles(cur, tok, jid, ages_ms)
             cur.execute("SELECT now()")
             now = cur.fetchone()[0]
 

@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import REPO_ROOT
-from tests.support.dev_stack import CONTACT, running_dev_stack, wait_for
-from tests.support.worker import gateway_answer, http_peer, prompt_echo_answer
+from tests.support.dev_stack import CONTACT, dev_stack_with_peers, wait_for
 from tests.ui.test_page_in_browser import room_button, sign_in
 
 pytestmark = pytest.mark.integration
@@ -24,29 +23,21 @@ SCREENSHOT = REPO_ROOT / os.environ.get("CONSOLE_SCREENSHOT_PATH", ".artifacts/c
 
 
 @pytest.fixture(scope="module")
-def peers():
-    with http_peer(prompt_echo_answer) as llm, http_peer(gateway_answer) as gateway:
-        yield llm, gateway
+def running(database_url, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("console-stack")
+    # a failing job fails for good at once; short windows
+    with dev_stack_with_peers(database_url, folder, DEBOUNCE_SECONDS="1.0", WORKER_MAX_RECEIVES="1") as up:
+        yield up
 
 
 @pytest.fixture(scope="module")
-def stack(database_url, tmp_path_factory, peers):
-    llm, gateway = peers
-    with running_dev_stack(
-        database_url,
-        tmp_path_factory.mktemp("console-stack"),
-        LLM_PROVIDER="openai",
-        LLM_BASE_URL=f"{llm.url}/v1",
-        LLM_API_KEY="sk-test",
-        LLM_MAX_RETRIES="0",
-        GATEWAY="http",
-        GATEWAY_URL=f"{gateway.url}/send/message",
-        SYSTEM_PROMPT="Default prompt.",
-        DEBOUNCE_SECONDS="1.0",
-        SWEEP_INTERVAL_SECONDS="0.2",
-        WORKER_MAX_RECEIVES="1",  # a failing job fails for good at once
-    ) as running:
-        yield running
+def stack(running):
+    return running[0]
+
+
+@pytest.fixture(scope="module")
+def peers(running):
+    return running[1:]
 
 
 def customer_writes(stack, session_tok: str, text: str) -> None:

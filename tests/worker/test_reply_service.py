@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import psycopg2
 import pytest
 from chatbatch.db import Database
-from chatbatch.services.reply import JobBusy, JobNotFound, ReplyPolicy, fail_job, reply_to_job
+from chatbatch.services.reply import JobBusy, JobNotFound, fail_job, reply_to_job
 
-from tests.support.worker import FakeGateway, FakeLlm, burst_job, history, job
-
-POLICY = ReplyPolicy(
-    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
-)
+from tests.support.worker import POLICY, FakeGateway, FakeLlm, burst_job, history, job
 
 
 @pytest.fixture

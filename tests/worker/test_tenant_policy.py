@@ -14,7 +14,7 @@ from psycopg2.extras import Json
 
 from tests.support.worker import CONTACT, FakeGateway, FakeLlm, burst_job, history, job
 
-POLICY = ReplyPolicy(
+POLICY = ReplyPolicy(  # the environment's prompt, to tell it from a tenant's
     system_prompt="Environment prompt.",
     history_limit=20,
     takeover_minutes=30,

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbatch.domain.tenant_settings import (
+    FIELDS,
     BotSettings,
     DebounceSeconds,
     HistoryContextMessages,
@@ -64,17 +65,7 @@ class TenantDefaults(CommonSettings):
     human_takeover_minutes: TakeoverMinutes = 30.0
 
     def bot_defaults(self) -> BotSettings:
-        return BotSettings(
-            system_prompt=self.system_prompt,
-            llm_model=self.llm_model,
-            bot_enabled=self.bot_enabled,
-            debounce_seconds=self.debounce_seconds,
-            max_wait_seconds=self.max_wait_seconds,
-            max_batch_messages=self.max_batch_messages,
-            history_context_messages=self.history_context_messages,
-            ai_reply_groups=self.ai_reply_groups,
-            human_takeover_minutes=self.human_takeover_minutes,
-        )
+        return BotSettings(**self.model_dump(include=set(FIELDS)))
 
 
 class GatewaySettings(CommonSettings):

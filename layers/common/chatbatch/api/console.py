@@ -10,14 +10,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
 from chatbatch.api.history import (
-    MAX_CURSOR_CHARS,
     AdminTenant,
+    Before,
     CurrentTenant,
     Limit,
     Message,
@@ -202,9 +202,7 @@ def list_jobs(
     tenant: CurrentTenant,
     room_id: RoomId,
     limit: Limit = 20,
-    before: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
-    ] = None,
+    before: Before = None,
 ) -> JobPage:
     older_than = decode_cursor(before, parameter="before") if before else None
     page = console.list_jobs(

@@ -98,6 +98,9 @@ CurrentTenant = Annotated[Tenant, Depends(bearer_tenant)]
 OperatorTenant = Annotated[Tenant, Depends(operator_tenant)]
 AdminTenant = Annotated[Tenant, Depends(admin_tenant)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")]
+Before = Annotated[
+    str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
+]
 RoomId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The chat room's id")]
 SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
 
@@ -141,9 +144,7 @@ def list_messages(
     tenant: CurrentTenant,
     room_id: RoomId,
     limit: Limit = 20,
-    before: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
-    ] = None,
+    before: Before = None,
 ) -> MessagePage:
     older_than = decode_cursor(before, parameter="before") if before else None
     page = history.list_messages(

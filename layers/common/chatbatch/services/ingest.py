@@ -38,7 +38,7 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
         if stored is None:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         _, at = stored
-        if msg.from_me and (_is_echo_of_bot_reply(cur, msg) or _is_echo_of_staff_reply(cur, msg)):
+        if msg.from_me and _is_echo_of_a_reply(cur, msg):
             return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
         room_id = chat_rooms.upsert_for_message(
             cur,
@@ -72,24 +72,21 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
     return db.transaction(work)
 
 
-def _is_echo_of_bot_reply(cur: Cursor, msg: IncomingMessage) -> bool:
-    replies, now = ai_jobs.sent_replies(
-        cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
-    )
-    reply = echoed_reply(msg.message_id, msg.body, now, replies)
-    if reply is None:
-        return False
-    ai_jobs.record_echo(cur, reply.job_id, message_id=msg.message_id)
-    return True
+# Replies the business sent through the gateway, whose from_me echo is no new message: the bot's (ai_jobs) and
+# the staff's from the console (chat_messages); each with how to record which message was its echo.
+_SENT_REPLIES = (
+    (ai_jobs.sent_replies, ai_jobs.record_echo),
+    (chat_messages.staff_replies, chat_messages.record_staff_echo),
+)
 
 
-def _is_echo_of_staff_reply(cur: Cursor, msg: IncomingMessage) -> bool:
-    """The gateway's echo of a reply a human sent from the console: already in the history, stored once."""
-    replies, now = chat_messages.staff_replies(
-        cur, chat_id=msg.chat_id, user_token=msg.session_tok, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
-    )
-    reply = echoed_reply(msg.message_id, msg.body, now, replies)
-    if reply is None:
-        return False
-    chat_messages.record_staff_echo(cur, reply.job_id, message_id=msg.message_id)
-    return True
+def _is_echo_of_a_reply(cur: Cursor, msg: IncomingMessage) -> bool:
+    for sent_replies, record_echo in _SENT_REPLIES:
+        replies, now = sent_replies(
+            cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
+        )
+        reply = echoed_reply(msg.message_id, msg.body, now, replies)
+        if reply is not None:
+            record_echo(cur, reply.job_id, message_id=msg.message_id)
+            return True
+    return False

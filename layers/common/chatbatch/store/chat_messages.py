@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chatbatch.db import Cursor
+from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.domain.takeover import SentReply
 
@@ -113,10 +114,10 @@ def finish_staff_send(cur: Cursor, row_id: int, *, status: str, gateway_message_
 
 
 def staff_replies(
-    cur: Cursor, *, chat_id: str, user_token: str, message_id: str, within: timedelta
+    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
 ) -> tuple[list[SentReply], datetime]:
     """Staff replies of this chat (sent from the console) that carry ``message_id`` or were sent ``within``
-    before now; and now. ``SentReply.job_id`` holds the history row's id."""
+    before now; and now. ``SentReply.job_id`` holds the history row's id (``record_staff_echo`` takes it)."""
     cur.execute(
         """
         SELECT clock.now, m.id, m.content, m.message_id, m.message_timestamp, m.echo_message_id
@@ -130,7 +131,7 @@ def staff_replies(
                    AND message_timestamp >= clock.now - %(within)s AND sent_by IS NOT NULL
           ) AS m ON true
         """,
-        {"t": user_token, "c": chat_id, "mid": message_id, "within": within},
+        {"t": session_tok, "c": room_chat_id(session_tok, chat_jid), "mid": message_id, "within": within},
     )
     rows = cur.fetchall()
     replies = [
