@@ -105,15 +105,8 @@ def jobs_page(cur: Cursor, *, user_token: str, chat_jid: str, before: PageKey | 
 
 
 def job(cur: Cursor, *, user_token: str, job_id: int) -> Row | None:
-    """The tenant's job with its chat's room id, or None (also when the id is another tenant's job)."""
-    cur.execute(
-        f"""
-        SELECT {_JOB_COLUMNS}, room.id AS room_id FROM ai_jobs j
-          LEFT JOIN chat_rooms room ON room.chat_id = j.session_tok || '_' || j.chat_jid
-         WHERE j.id = %s AND j.session_tok = %s
-        """,
-        (job_id, user_token),
-    )
+    """The tenant's job, or None (also when the id is another tenant's job)."""
+    cur.execute(f"SELECT {_JOB_COLUMNS} FROM ai_jobs j WHERE j.id = %s AND j.session_tok = %s", (job_id, user_token))
     rows = _rows(cur)
     return rows[0] if rows else None
 

@@ -56,11 +56,13 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
     outgoing = db.transaction(save)
     try:
         sent = gateway.send(session_token=tenant.session_tok, to=outgoing.room["contact_jid"], text=text)
-    except GatewayError as exc:
+    except Exception as exc:  # never leave it "sending": the operator sees it failed and may send it again
         db.transaction(
             lambda cur: chat_messages.finish_staff_send(cur, outgoing.row_id, status="failed", gateway_message_id=None)
         )
-        raise GatewayUnavailable(f"the message was not sent: {exc.message}") from None
+        if isinstance(exc, GatewayError):
+            raise GatewayUnavailable(f"the message was not sent: {exc.message}") from None
+        raise
 
     def record(cur: Cursor) -> dict[str, Any]:
         chat_messages.finish_staff_send(cur, outgoing.row_id, status="sent", gateway_message_id=sent.message_id)
