@@ -139,12 +139,10 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
         return _Plan(step, job.session_tok, job.chat_jid, None, job.reply, burst.arrived_at, burst.business_jid)
     away = _away_message(cur, job, policy)
-    if away is not None:
-        return (
-            away
-            if isinstance(away, ReplyOutcome)
-            else _Plan(Step.SEND, job.session_tok, job.chat_jid, None, away, burst.arrived_at, burst.business_jid)
-        )
+    if isinstance(away, ReplyOutcome):  # closed, and this chat is not to get an away message now
+        return away
+    if away is not None:  # closed: the away message is the job's reply, sent like one
+        return _Plan(Step.SEND, job.session_tok, job.chat_jid, None, away, burst.arrived_at, burst.business_jid)
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
     history = chat_messages.recent(
         cur,
