@@ -33,7 +33,7 @@ from chatbatch.domain.messages import parse_webhook
 from chatbatch.services.ingest import ingest_message
 from chatbatch.services.sweep import sweep, sweep_loop
 from chatbatch.settings import SweeperSettings
-from chatbatch.store import ai_chat_messages
+from chatbatch.store import ai_chat_messages, tenant_settings
 
 from bench.report import median, percentile, print_table, ratio
 
@@ -47,6 +47,63 @@ SEED_QUERY = """
 SEED_INDEX = (
     'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
 )
+# Today's (before per-tenant settings) statement that finds and locks ready chats: one window for every tenant.
+# Kept as the baseline the per-tenant statement is measured against, in the same run on the same data.
+TODAYS_FIND = """
+    WITH ready AS MATERIALIZED (
+        SELECT session_tok, chat_jid, min(last_activity) AS waiting_since
+        FROM ai_chat_messages
+        WHERE needs_reply AND NOT is_batched
+        GROUP BY session_tok, chat_jid
+        HAVING max(last_activity) <= now() - make_interval(secs => %(debounce_seconds)s)
+            OR min(last_activity) <= now() - make_interval(secs => %(max_wait_seconds)s)
+            OR count(*) >= %(max_batch_messages)s
+        ORDER BY waiting_since
+        LIMIT %(limit)s
+    )
+    SELECT session_tok, chat_jid
+    FROM ready
+    WHERE pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid))
+    ORDER BY waiting_since
+"""
+TENANTS_WITH_SETTINGS = 1000
+
+
+def todays_lock_ready_chats(cur, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
+    cur.execute(
+        TODAYS_FIND,
+        {
+            "debounce_seconds": rule.debounce_seconds,
+            "max_wait_seconds": rule.max_wait_seconds,
+            "max_batch_messages": rule.max_batch_messages,
+            "limit": limit,
+            "lock_space": ai_chat_messages._CHAT_LOCK_SPACE,
+        },
+    )
+    return [(row[0], row[1]) for row in cur.fetchall()]
+
+
+@contextmanager
+def todays_sweep():
+    """The sweep as it was before per-tenant settings: today's find statement, no settings lookup."""
+    ours_find, ours_overrides = ai_chat_messages.lock_ready_chats, tenant_settings.overrides_of
+    ai_chat_messages.lock_ready_chats = todays_lock_ready_chats
+    tenant_settings.overrides_of = lambda cur, session_toks: {}
+    try:
+        yield
+    finally:
+        ai_chat_messages.lock_ready_chats, tenant_settings.overrides_of = ours_find, ours_overrides
+
+
+def add_tenant_settings(conn, session_toks: list[str]) -> None:
+    """Own windows for these tenants (the defaults' values, so the work is the same as today's)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO tenant_settings (session_tok, debounce_seconds, max_wait_seconds, max_batch_messages,"
+            " system_prompt) SELECT tok, 3, 30, 50, 'Kamu asisten toko ' || tok FROM unnest(%s::text[]) AS tok"
+            " ON CONFLICT DO NOTHING",
+            (session_toks,),
+        )
 
 
 class _CountingCursor(psycopg2.extensions.cursor):
@@ -96,8 +153,9 @@ def grow_history(conn, start: int, stop: int) -> None:
 
 
 def add_ready_chats(conn, chats: int) -> str:
-    """``chats`` chats of one new tenant, 3 bubbles each, quiet for 10 s: all ready."""
+    """``chats`` chats of one new tenant (with its own settings), 3 bubbles each, quiet for 10 s: all ready."""
     tok = f"ready-{uuid.uuid4().hex[:8]}"
+    add_tenant_settings(conn, [tok])
     with conn.cursor() as cur:
         cur.execute(
             """
@@ -124,12 +182,24 @@ def seed_query_ms(conn) -> float:
         return timed(lambda: (cur.execute(SEED_QUERY), cur.fetchall()))
 
 
-def find_ready_ms(db: Database, rule: DebounceRule) -> float:
+def find_ready_ms(db: Database, rule: DebounceRule, find=None) -> float:
     """Our counterpart of the seed's query, alone (rolled back: the locks are released, nothing changes)."""
+    find = find or ai_chat_messages.lock_ready_chats
     conn = db.connection()
     with conn.cursor() as cur:
-        elapsed = timed(lambda: ai_chat_messages.lock_ready_chats(cur, rule, limit=10_000))
+        elapsed = timed(lambda: find(cur, rule, limit=10_000))
     conn.rollback()
+    return elapsed
+
+
+def sweep_ms(db: Database, settings: SweeperSettings, *, today: bool, expect_jobs: int = 0) -> float:
+    queue = FakeJobQueue()
+    if today:
+        with todays_sweep():
+            elapsed = timed(lambda: sweep(db, queue, settings))
+    else:
+        elapsed = timed(lambda: sweep(db, queue, settings))
+    assert len(queue.messages) == expect_jobs, "every ready chat must make one job"
     return elapsed
 
 
@@ -141,32 +211,43 @@ def measure_cost(ctx, url: str) -> None:
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(SEED_INDEX)
+    add_tenant_settings(conn, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
     sizes = [10_000] if ctx.quick else [10_000, 1_000_000]
     ready_chats = ctx.scale(1000, 200)
-    idle_runs, ready_runs = ctx.scale(50, 10), ctx.scale(3, 2)
-    rows, results, grown = [], {}, 0
+    idle_runs, ready_runs = ctx.scale(100, 10), ctx.scale(6, 2)
+    rows, vs_today, results, grown = [], [], {}, 0
     for size in sizes:
         grow_history(conn, grown, size)
         grown = size
+        sweep_ms(db, settings, today=False)  # warm: connection, plans
+        sweep_ms(db, settings, today=True)
         _CountingCursor.statements = 0
-        sweep(db, FakeJobQueue(), settings)  # warm: connection, plans
-        _CountingCursor.statements = 0
-        idle = median([timed(lambda: sweep(db, FakeJobQueue(), settings)) for _ in range(idle_runs)])
-        idle_statements = round(_CountingCursor.statements / idle_runs, 1)
-        idle_find = median([find_ready_ms(db, rule) for _ in range(idle_runs)])
+        idle_runs_ours, idle_runs_today, find_ours, find_today = [], [], [], []
+        for _ in range(idle_runs):  # interleaved: a noisy neighbour slows both alike
+            idle_runs_ours.append(sweep_ms(db, settings, today=False))
+            idle_runs_today.append(sweep_ms(db, settings, today=True))
+            find_ours.append(find_ready_ms(db, rule))
+            find_today.append(find_ready_ms(db, rule, todays_lock_ready_chats))
+        idle_statements = round(_CountingCursor.statements / idle_runs / 2, 1)
+        idle, idle_today = median(idle_runs_ours), median(idle_runs_today)
+        idle_find, idle_find_today = median(find_ours), median(find_today)
         idle_seed = median([seed_query_ms(conn) for _ in range(idle_runs)])
-        busy, busy_find, busy_seed, busy_statements = [], [], [], []
-        for _ in range(ready_runs):
-            add_ready_chats(conn, ready_chats)
-            busy_seed.append(seed_query_ms(conn))
-            busy_find.append(find_ready_ms(db, rule))
-            _CountingCursor.statements = 0
-            queue = FakeJobQueue()
-            busy.append(timed(lambda: sweep(db, queue, settings)))
-            busy_statements.append(_CountingCursor.statements)
-            assert len(queue.messages) == ready_chats, "every ready chat must make one job"
-            with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
-                cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
+        busy, busy_today, busy_find, busy_find_today, busy_seed, busy_statements = [], [], [], [], [], []
+        for run in range(ready_runs):
+            # The same work for both, a fresh set of ready chats each, in alternating order (no warm-up bias).
+            for today in (True, False) if run % 2 == 0 else (False, True):
+                add_ready_chats(conn, ready_chats)
+                if not today:
+                    busy_seed.append(seed_query_ms(conn))
+                (busy_find_today if today else busy_find).append(
+                    find_ready_ms(db, rule, todays_lock_ready_chats if today else None)
+                )
+                _CountingCursor.statements = 0
+                (busy_today if today else busy).append(sweep_ms(db, settings, today=today, expect_jobs=ready_chats))
+                if not today:
+                    busy_statements.append(_CountingCursor.statements)
+                with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
+                    cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
         results[size] = {
             "idle": (idle, idle_find, idle_seed),
             "ready": (median(busy), median(busy_find), median(busy_seed)),
@@ -184,6 +265,30 @@ def measure_cost(ctx, url: str) -> None:
                 median(busy_statements),
             ]
         )
+        vs_today.append(
+            [
+                label,
+                "idle",
+                idle_today,
+                idle,
+                ratio(idle, idle_today),
+                idle_find_today,
+                idle_find,
+                ratio(idle_find, idle_find_today),
+            ]
+        )
+        vs_today.append(
+            [
+                label,
+                f"{ready_chats:,} ready chats",
+                median(busy_today),
+                median(busy),
+                ratio(median(busy), median(busy_today)),
+                median(busy_find_today),
+                median(busy_find),
+                ratio(median(busy_find), median(busy_find_today)),
+            ]
+        )
     db.close()
     conn.close()
     print_table(
@@ -198,6 +303,21 @@ def measure_cost(ctx, url: str) -> None:
             "statements per sweep",
         ],
         rows,
+    )
+    print_table(
+        f"Per-tenant windows vs today's single window (ms, median; {TENANTS_WITH_SETTINGS + 50:,} tenants with "
+        "settings; the ready tenant has its own)",
+        [
+            "history rows",
+            "case",
+            "today: sweep",
+            "per-tenant: sweep",
+            "ratio",
+            "today: find",
+            "per-tenant: find",
+            "ratio (find)",
+        ],
+        vs_today,
     )
     if len(sizes) > 1:
         small, large = results[sizes[0]], results[sizes[-1]]

@@ -67,6 +67,7 @@ def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
         echo_wait=timedelta(seconds=settings.gateway_echo_wait_seconds),
         typing=settings.gateway_typing,
         send_seconds=settings.gateway_timeout_seconds + DATABASE_MARGIN_SECONDS,
+        bot_enabled=settings.bot_enabled,  # LLM_MODEL is the adapter's own model; a tenant may name another
     )
     queue = SqsJobQueue.from_settings(settings) if settings.queue_url else None
     return llm_from_settings(settings), gateway_from_settings(settings), policy, queue

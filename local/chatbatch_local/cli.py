@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from chatbatch import migrate
 from chatbatch.db import Database, connect_params_from_settings
+from chatbatch.domain.api_tokens import Scope
 from chatbatch.errors import ChatbatchError, ConfigurationError
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings, load
@@ -98,16 +99,30 @@ command_group("token", "API tokens of the chat-history API (one session token ea
 
 def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("session_tok", help="the session token (tenant) whose chat history the token may read")
-    parser.add_argument("--label", default=None, help="a note saying who or what uses the token")
+    parser.add_argument(
+        "--label",
+        "--name",
+        dest="label",
+        default=None,
+        help="who uses the token: the operator's name, shown on the staff replies they send from the console",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=[scope.value for scope in Scope],
+        default=Scope.OPERATE.value,
+        help="read: the chat history; operate: also reply, pause the bot, retry jobs; admin: also the bot's "
+        "settings (default: operate)",
+    )
 
 
 @command("token create", "create an API token; it is printed once, as the last line", _token_create_arguments)
 def _token_create(args: argparse.Namespace) -> int:
     with _database() as db:
-        issued = api_tokens.create_token(db, args.session_tok, label=args.label)
+        issued = api_tokens.create_token(db, args.session_tok, label=args.label, scope=Scope(args.scope))
     label = f" ({issued.record.label})" if issued.record.label else ""
     print(
-        f"API token {issued.record.id}{label} for session {issued.record.session_tok}; "
+        f"API token {issued.record.id}{label} with the {issued.record.scope} scope for session "
+        f"{issued.record.session_tok}; "
         "it is shown only this once (only its hash is stored):"
     )
     print(issued.token)
@@ -137,7 +152,7 @@ def _token_list(args: argparse.Namespace) -> int:
     for r in records:
         state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
         used = f"last used {r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never used"
-        print(f"{r.id}\t{state}\tcreated {r.created_at:%Y-%m-%d %H:%M}\t{used}\t{r.label or ''}")
+        print(f"{r.id}\t{state}\t{r.scope}\tcreated {r.created_at:%Y-%m-%d %H:%M}\t{used}\t{r.label or ''}")
     return 0
 
 

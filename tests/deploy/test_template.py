@@ -33,8 +33,9 @@ UNAVOIDABLE_WILDCARD = {
 }
 DATABASE_SECRET = {"Database", "ExistingDbSecretArn"}
 SECRETS_BY_FUNCTION = {
+    # the api function also sends staff replies from the operator console through the gateway
     "api": DATABASE_SECRET
-    | {"WebhookSecret", "WebhookSecretArn"}
+    | {"WebhookSecret", "WebhookSecretArn", "GatewayTokenSecretArn"}
     | {"MetaAppSecretArn", "MetaVerifyTokenArn", "WahaHmacKeyArn", "GowaWebhookSecretArn"},
     "sweeper": DATABASE_SECRET,
     "worker": DATABASE_SECRET | {"LlmApiKeySecretArn", "GatewayTokenSecretArn"},

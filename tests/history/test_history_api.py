@@ -57,6 +57,7 @@ def test_rooms_come_newest_activity_first_with_the_contract_fields(api_function,
         "last_sender": "contact",
         "last_activity": "2026-11-26T11:30:00.123456Z",
         "unread_count": 0,
+        "bot_paused": False,
     }
 
 
@@ -123,6 +124,7 @@ def test_a_message_has_the_contract_fields(api_function, seed, token):
             "deleted_at": None,
             "reactions": [],
             "timestamp": "2026-11-26T03:00:00Z",
+            "sent_by": None,
         }
     ]
 

@@ -1,8 +1,9 @@
 """Property-based run of the api function against its own OpenAPI document (schemathesis).
 
 Requests generated from the served document go through the local HTTP server to the handler, authenticated
-as a tenant that has rooms and messages. Whatever they carry, the API must answer without a 5xx, with a
-status code the document lists, and with a body that matches the documented schema.
+as a tenant (with an admin token: every route, the settings and the console's actions included) that has
+rooms, messages and a failed job. Whatever they carry, the API must answer without a 5xx, with a status code
+the document lists, and with a body that matches the documented schema. Staff replies go to the log gateway.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import psycopg2
 import pytest
 import schemathesis
 from chatbatch.db import Database, connect_params_from_settings
+from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
 from chatbatch.settings import CommonSettings
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.support import SECRET
 from tests.support.history import HistorySeed
 
-MAX_EXAMPLES = 100  # per generation mode, over all operations: a few seconds
+MAX_EXAMPLES = 200  # per generation mode, over all operations: a few seconds each
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -46,18 +48,27 @@ def fuzz_server(database_url):
 
 @pytest.fixture(scope="module")
 def fuzz_tenant(database_url) -> dict:
-    """A tenant with a token, two rooms and a few messages; its first room id is offered to generated cases."""
+    """A tenant with an admin token, two rooms, a few messages and failed jobs; its first room id and a failed job's
+    id are offered to generated cases."""
     conn = psycopg2.connect(database_url)
     conn.autocommit = True
     seed = HistorySeed(conn, f"sess-fuzz-{uuid.uuid4().hex[:10]}")
     rooms = [seed.room(f"62811{i}@s.whatsapp.net", at="2026-11-26T10:00:00Z", unread=i) for i in range(2)]
     for i in range(3):
         seed.message(rooms[0], f"fuzz-{i}", at=f"2026-11-26T10:00:0{i}Z", content=f"pesan {i}")
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO ai_jobs (session_tok, chat_jid, status, batched_msg_ids, batch_size, error)"
+            " SELECT %s, '628110@s.whatsapp.net', 'failed', '{}', 1, 'LLM down' FROM generate_series(1, 3)"
+            " RETURNING id",
+            (seed.session_tok,),
+        )
+        job_id = cur.fetchone()[0]
     conn.close()
     db = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
-    token = api_tokens.create_token(db, seed.session_tok, label="fuzz").token
+    token = api_tokens.create_token(db, seed.session_tok, label="fuzz", scope=Scope.ADMIN).token
     db.close()
-    return {"token": token, "room_id": rooms[0]}
+    return {"token": token, "room_id": rooms[0], "job_id": job_id}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
@@ -76,9 +87,10 @@ def test_the_api_keeps_its_openapi_promises(fuzz_server, fuzz_tenant, mode):
     )
     def keeps_promises(case) -> None:
         # Random room ids almost never exist: half the cases ask for the tenant's real room, to reach the 200s.
-        room_id = (case.path_parameters or {}).get("room_id")
-        if isinstance(room_id, int) and room_id % 2:
-            case.path_parameters["room_id"] = fuzz_tenant["room_id"]
+        for name in ("room_id", "job_id"):
+            value = (case.path_parameters or {}).get(name)
+            if isinstance(value, int) and value % 2:
+                case.path_parameters[name] = fuzz_tenant[name]
         case.call_and_validate(base_url=fuzz_server, headers=headers, checks=CHECKS)
 
     keeps_promises()

@@ -10,15 +10,21 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from chatbatch.db import Database
 from chatbatch.domain.debounce import Batch, Readiness
+from chatbatch.services.reply import ReplyPolicy
 from chatbatch.store import ai_chat_messages, ai_jobs
 
 from tests.support import invoke, load_event, webhook_event
 
 CONTACT = "6281234567890@s.whatsapp.net"
+# The environment's defaults for use-case tests of the worker (a tenant's own settings override them).
+POLICY = ReplyPolicy(
+    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
+)
 BUSINESS = "6280000000000@s.whatsapp.net"
 GROUP = "120363025246125486@g.us"
 
@@ -145,6 +151,7 @@ class Peer:
     requests: list[dict] = field(default_factory=list)  # {"path", "headers", "json"}
     script: list[int] = field(default_factory=list)  # statuses to answer first, in order
     before_answer: Callable[[], object] | None = None  # something that happens while the peer "thinks"
+    failed: set = field(default_factory=set)  # what prompt_echo_answer refused once
 
     def next_status(self) -> int:
         return self.script.pop(0) if self.script else 200
@@ -152,7 +159,8 @@ class Peer:
 
 @contextmanager
 def http_peer(answer) -> Iterator[Peer]:
-    """``answer(peer, request_json) -> dict`` builds a 200 body; scripted non-200 statuses answer an error."""
+    """``answer(peer, request_json) -> dict`` builds a 200 body (or ``(status, body)`` to choose the status);
+    scripted non-200 statuses answer an error."""
     peer = Peer(url="")
     lock = threading.Lock()
 
@@ -166,6 +174,8 @@ def http_peer(answer) -> Iterator[Peer]:
                 if peer.before_answer is not None:
                     peer.before_answer()
                 body = answer(peer, document) if status == 200 else {"error": {"message": f"scripted {status}"}}
+                if isinstance(body, tuple):
+                    status, body = body
             raw = json.dumps(body).encode()
             try:
                 self.send_response(status)
@@ -208,6 +218,21 @@ def openai_answer(peer: Peer, request: dict) -> dict:
     }
 
 
+def prompt_echo_answer(peer: Peer, request: dict) -> dict | tuple[int, dict]:
+    """An OpenAI-compatible LLM that answers with its system prompt and the newest user turn, so a test sees which
+    tenant's prompt a reply was made with. A turn containing ``#fail-once`` is refused (400, not retryable) the
+    first time that exact turn is asked: a job that fails once, then succeeds when retried."""
+    newest = request["messages"][-1]["content"]
+    if "#fail-once" in newest and newest not in peer.failed:
+        peer.failed.add(newest)
+        return 400, {"error": {"message": "scripted failure"}}
+    return openai_answer(peer, request) | {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": f"[{request['messages'][0]['content']}] {newest}"}}
+        ]
+    }
+
+
 def gateway_answer(peer: Peer, request: dict) -> dict:
     return {"code": "SUCCESS", "results": {"status": "sent"}, "message_id": f"3EB0{len(peer.requests):06d}"}
 
@@ -222,15 +247,17 @@ class FakeLlm:
 
     def __init__(self, during_call: Callable[[], object] | None = None) -> None:
         self.prompts: list = []
+        self.models: list = []
         self._during_call = during_call
 
-    def complete(self, prompt):
+    def complete(self, prompt, *, model=None):
         from chatbatch.adapters.llm import Completion
 
         self.prompts.append(prompt)
+        self.models.append(model)
         if self._during_call is not None:
             self._during_call()
-        return Completion(f"re: {prompt.newest_user_turn}", 10, 3, 5, self.provider, self.model)
+        return Completion(f"re: {prompt.newest_user_turn}", 10, 3, 5, self.provider, model or self.model)
 
 
 class FakeGateway:

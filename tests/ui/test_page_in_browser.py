@@ -49,7 +49,7 @@ def test_the_page_loads_without_a_script_error_or_a_policy_violation(dev_stack, 
 
     page.goto(dev_stack.base_url + "/")
 
-    expect(page.get_by_role("heading", name="chatbatch chat history")).to_be_visible()
+    expect(page.get_by_role("heading", name="chatbatch console")).to_be_visible()
     expect(page.get_by_label("API token")).to_be_focused()
     assert problems == []
 

@@ -124,4 +124,4 @@ def test_the_events_sample_gets_the_page(api_function):
     response = api_function.lambda_handler(load_event("ui_page.json"), LambdaContext())
 
     assert response["statusCode"] == 200
-    assert "<title>chatbatch — chat history</title>" in response["body"]
+    assert "<title>chatbatch — console</title>" in response["body"]

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import psycopg2
 import pytest
 from chatbatch.db import Database
 from chatbatch.errors import DatabaseUnavailable
-from chatbatch.services.reply import JobBusy, JobNotFound, ReplyPolicy, SendOutcomeUnknown, fail_job, reply_to_job
+from chatbatch.services.reply import JobBusy, JobNotFound, SendOutcomeUnknown, fail_job, reply_to_job
 
-from tests.support.worker import FakeGateway, FakeLlm, burst_job, history, job, post_message
-
-POLICY = ReplyPolicy(
-    system_prompt="s", history_limit=20, takeover_minutes=30, reply_groups=False, lease=timedelta(minutes=2)
-)
+from tests.support.worker import POLICY, FakeGateway, FakeLlm, burst_job, history, job, post_message
 
 
 @pytest.fixture

@@ -32,13 +32,29 @@ class Unauthorized(ChatbatchError):
 
 
 class Forbidden(ChatbatchError):
+    """403: the caller is known but may not do this (a verification with the wrong token, a missing scope)."""
+
     status_code = 403
     code = "forbidden"
+
+
+class MissingScope(Forbidden):
+    """403: the API token is valid but its scope does not allow this; the message names the scope needed."""
+
+    code = "missing_scope"
 
 
 class NotFound(ChatbatchError):
     status_code = 404
     code = "not_found"
+
+
+class Conflict(ChatbatchError):
+    """409: the request is valid but the thing it acts on is not in a state that allows it (e.g. retrying a job
+    that did not fail)."""
+
+    status_code = 409
+    code = "conflict"
 
 
 class PayloadTooLarge(ChatbatchError):
@@ -51,6 +67,13 @@ class InvalidFields(ChatbatchError):
 
     status_code = 422
     code = "invalid_fields"
+
+
+class GatewayUnavailable(ChatbatchError):
+    """502: the WhatsApp gateway did not take a staff reply; nothing was sent, the operator may try again."""
+
+    status_code = 502
+    code = "gateway_unavailable"
 
 
 class DatabaseUnavailable(ChatbatchError):

@@ -14,6 +14,17 @@ from typing import Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatbatch.domain.tenant_settings import (
+    FIELDS,
+    BotSettings,
+    DebounceSeconds,
+    HistoryContextMessages,
+    LlmModel,
+    MaxBatchMessages,
+    MaxWaitSeconds,
+    SystemPrompt,
+    TakeoverMinutes,
+)
 from chatbatch.errors import ConfigurationError
 
 WHATSAPP_MAX_TEXT_CHARS = 65_536
@@ -42,11 +53,44 @@ class CommonSettings(BaseSettings):
             raise ConfigurationError("DATABASE_URL (a postgresql:// DSN) or DB_SECRET_ARN (the RDS secret) must be set")
 
 
-class ApiSettings(CommonSettings):
+class TenantDefaults(CommonSettings):
+    """The bot's settings every tenant starts from; a tenant's own value (tenant_settings) overrides each one.
+    Every function reads the same variables, so the sweeper, the worker and GET /settings agree."""
+
+    system_prompt: SystemPrompt = "You are a helpful customer-support assistant. Answer briefly and politely."
+    llm_model: LlmModel = "gpt-4o-mini"
+    bot_enabled: bool = True
+    debounce_seconds: DebounceSeconds = 3.0
+    max_wait_seconds: MaxWaitSeconds = 30.0
+    max_batch_messages: MaxBatchMessages = 50
+    history_context_messages: HistoryContextMessages = 20
+    ai_reply_groups: bool = False
+    human_takeover_minutes: TakeoverMinutes = 30.0
+
+    def bot_defaults(self) -> BotSettings:
+        return BotSettings(**self.model_dump(include=set(FIELDS)))
+
+
+class GatewaySettings(CommonSettings):
+    """The WhatsApp gateway replies are sent through: the worker's (bot replies) and the api's (staff replies)."""
+
+    gateway: Literal["log", "http", "waha", "evolution", "meta", "gowa"] = "log"
+    gateway_url: str | None = None
+    gateway_token: SecretStr | None = None
+    gateway_token_secret_arn: str | None = None
+    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Mark the customer's bubbles read and show "typing…" while the LLM works (best effort, where the gateway can).
+    gateway_typing: bool = False
+    # A lower text limit than the gateway's own (WhatsApp 65,536, Meta 4,096): longer replies go out in more parts.
+    gateway_max_text_chars: int | None = Field(default=None, ge=16)
+
+
+class ApiSettings(GatewaySettings, TenantDefaults):
+    """The api function: the webhook, the history API and the operator console (which sends staff replies)."""
+
     webhook_secret: SecretStr | None = None
     webhook_secret_arn: str | None = None
     max_webhook_body_bytes: int = Field(default=1_048_576, ge=1024)
-    ai_reply_groups: bool = False
     # The dashboard UI's origin (e.g. https://ui.example.com), allowed by CORS; unset or empty: no CORS headers.
     cors_allow_origin: str | None = None
     # The real gateways' own proofs (docs/gateways.md), each directly (local runs) or as a Secrets Manager ARN.
@@ -83,10 +127,7 @@ class QueueSettings(CommonSettings):
             raise ConfigurationError("QUEUE_URL (the SQS FIFO job queue) must be set")
 
 
-class SweeperSettings(QueueSettings):
-    debounce_seconds: float = Field(default=3.0, gt=0, le=300)
-    max_wait_seconds: float = Field(default=30.0, gt=0, le=3600)
-    max_batch_messages: int = Field(default=50, ge=1, le=1000)
+class SweeperSettings(QueueSettings, TenantDefaults):
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     # One sweep makes and sends at most this many jobs: a backlog drains over a few sweeps, in short transactions.
     max_jobs_per_sweep: int = Field(default=1000, ge=1, le=10_000)
@@ -99,6 +140,8 @@ class SweeperSettings(QueueSettings):
     # queue (deleted, expired or dead-lettered) and is 'failed' with that reason. Never earlier: a job waiting
     # behind a busy worker, or held by a slow one, still has its message.
     job_lost_after_seconds: float = Field(default=345_600.0, gt=0)
+    # The loop starts no sweep unless this much + its slowest sweep so far remains before the Lambda timeout.
+    sweep_safety_margin_seconds: float = Field(default=5.0, ge=0, le=60)
 
     @model_validator(mode="after")
     def _lost_after_stuck(self) -> SweeperSettings:
@@ -106,37 +149,15 @@ class SweeperSettings(QueueSettings):
             raise ValueError("JOB_LOST_AFTER_SECONDS must be longer than JOB_STUCK_AFTER_SECONDS")
         return self
 
-    # The loop starts no sweep unless this much + its slowest sweep so far remains before the Lambda timeout.
-    sweep_safety_margin_seconds: float = Field(default=5.0, ge=0, le=60)
 
-
-class GatewaySettings(CommonSettings):
-    """The WhatsApp gateway replies are sent through: the worker's (bot replies) and any function that sends."""
-
-    gateway: Literal["log", "http", "waha", "evolution", "meta", "gowa"] = "log"
-    gateway_url: str | None = None
-    gateway_token: SecretStr | None = None
-    gateway_token_secret_arn: str | None = None
-    gateway_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # Mark the customer's bubbles read and show "typing…" while the LLM works (best effort, where the gateway can).
-    gateway_typing: bool = False
-    # A lower text limit than the gateway's own (WhatsApp 65,536, Meta 4,096): longer replies go out in more parts.
-    gateway_max_text_chars: int | None = Field(default=None, ge=16)
-
-
-class WorkerSettings(GatewaySettings, QueueSettings):
-    system_prompt: str = "You are a helpful customer-support assistant. Answer briefly and politely."
-    history_context_messages: int = Field(default=20, ge=0, le=200)
+class WorkerSettings(GatewaySettings, QueueSettings, TenantDefaults):
     llm_provider: Literal["echo", "openai", "bedrock"] = "echo"
     llm_base_url: str = "https://api.openai.com/v1"
-    llm_model: str = "gpt-4o-mini"
     llm_api_key: SecretStr | None = None
     llm_api_key_secret_arn: str | None = None
     # 3 tries of 15 s + waits ≤ 8 s each, then one gateway call: within the worker's 90 s timeout (template.yaml).
     llm_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
-    human_takeover_minutes: float = Field(default=30.0, ge=0)
-    ai_reply_groups: bool = False
     # The queue's maxReceiveCount (template.yaml): on that receive a failing job is marked 'failed'.
     worker_max_receives: int = Field(default=5, ge=1, le=1000)
     # How long one delivery holds a job; longer than the worker's timeout, so only a dead worker loses it.

@@ -52,9 +52,11 @@ class Completion:
 
 class Llm(Protocol):
     provider: str
-    model: str
+    model: str  # LLM_MODEL: the model asked when a call names none
 
-    def complete(self, prompt: Prompt) -> Completion: ...
+    def complete(self, prompt: Prompt, *, model: str | None = None) -> Completion:
+        """``model``: a tenant's own model (its llm_model setting), else ``self.model``."""
+        ...
 
 
 def estimate_tokens(text: str) -> int:
@@ -93,11 +95,11 @@ class EchoLlm:
     def __init__(self, model: str = "echo") -> None:
         self.model = model
 
-    def complete(self, prompt: Prompt) -> Completion:
+    def complete(self, prompt: Prompt, *, model: str | None = None) -> Completion:
         started = time.monotonic()
         text = f"Terima kasih! Kami sudah menerima pesan Anda: {prompt.newest_user_turn}"
         return Completion(
-            text, prompt_tokens(prompt), estimate_tokens(text), _elapsed_ms(started), self.provider, self.model
+            text, prompt_tokens(prompt), estimate_tokens(text), _elapsed_ms(started), self.provider, model or self.model
         )
 
 
@@ -123,11 +125,12 @@ class OpenAiLlm:
         self._max_retries = max_retries
         self._sleep = sleep
 
-    def complete(self, prompt: Prompt) -> Completion:
+    def complete(self, prompt: Prompt, *, model: str | None = None) -> Completion:
         started = time.monotonic()
+        model = model or self.model
         messages = [{"role": "system", "content": prompt.system}]
         messages += [{"role": turn.role, "content": turn.content} for turn in prompt.turns]
-        body = {"model": self.model, "messages": messages, "max_tokens": MAX_REPLY_TOKENS}
+        body = {"model": model, "messages": messages, "max_tokens": MAX_REPLY_TOKENS}
         answer = with_retries(lambda: self._post(body), max_retries=self._max_retries, sleep=self._sleep)
         try:
             text = answer["choices"][0]["message"]["content"]
@@ -142,7 +145,7 @@ class OpenAiLlm:
             int(usage.get("completion_tokens") or estimate_tokens(text)),
             _elapsed_ms(started),
             self.provider,
-            self.model,
+            model,
         )
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -188,10 +191,11 @@ class BedrockLlm:
         client = boto3.client("bedrock-runtime", region_name=region, config=config)
         return cls(model=model, client=client, max_retries=max_retries)
 
-    def complete(self, prompt: Prompt) -> Completion:
+    def complete(self, prompt: Prompt, *, model: str | None = None) -> Completion:
         started = time.monotonic()
+        model = model or self.model
         request = {
-            "modelId": self.model,
+            "modelId": model,
             "system": [{"text": prompt.system}],
             "messages": [{"role": turn.role, "content": [{"text": turn.content}]} for turn in prompt.turns],
             "inferenceConfig": {"maxTokens": MAX_REPLY_TOKENS},
@@ -210,7 +214,7 @@ class BedrockLlm:
             int(usage.get("outputTokens", 0)),
             _elapsed_ms(started),
             self.provider,
-            self.model,
+            model,
         )
 
     def _converse(self, request: dict[str, Any]) -> dict[str, Any]:

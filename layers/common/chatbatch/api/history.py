@@ -18,7 +18,9 @@ from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
 from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
 from chatbatch.db import database_for
+from chatbatch.domain.api_tokens import Scope
 from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
+from chatbatch.domain.room_search import MAX_SEARCH_CHARS, RoomSearch
 from chatbatch.errors import Unauthorized
 from chatbatch.services import api_tokens, history
 from chatbatch.services.api_tokens import Tenant
@@ -47,6 +49,7 @@ class Room(BaseModel):
     last_sender: Literal["contact", "user", "ai"] | None
     last_activity: UtcTime
     unread_count: int
+    bot_paused: bool  # an operator paused the bot in this chat (POST /chat-rooms/{id}/bot)
 
 
 class Reaction(BaseModel):
@@ -68,6 +71,7 @@ class Message(BaseModel):
     deleted_at: UtcTime | None  # deleted for everyone (the content is kept for the business)
     reactions: list[Reaction]
     timestamp: UtcTime
+    sent_by: str | None  # a staff reply sent from the console: the operator's token name
 
 
 class RoomPage(BaseModel):
@@ -91,8 +95,22 @@ def bearer_tenant(request: Request) -> Tenant:
     return api_tokens.authenticate(database_for(api_settings()), token.strip())
 
 
+def operator_tenant(tenant: Annotated[Tenant, Depends(bearer_tenant)]) -> Tenant:
+    return tenant.require(Scope.OPERATE)
+
+
+def admin_tenant(tenant: Annotated[Tenant, Depends(bearer_tenant)]) -> Tenant:
+    return tenant.require(Scope.ADMIN)
+
+
+# Every valid token may read; replying, pausing and retrying need operate; the bot's settings need admin.
 CurrentTenant = Annotated[Tenant, Depends(bearer_tenant)]
+OperatorTenant = Annotated[Tenant, Depends(operator_tenant)]
+AdminTenant = Annotated[Tenant, Depends(admin_tenant)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")]
+Before = Annotated[
+    str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
+]
 RoomId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The chat room's id")]
 SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
 
@@ -100,6 +118,8 @@ SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
 @router.get(
     "/chat-rooms",
     summary="The session's chat rooms, newest activity first",
+    description="With `q`: only rooms whose contact name contains it (any case), or, when it looks like a phone "
+    "number, whose number does (`+62 812` finds 62812…); page with `cursor` as usual.",
     responses=responses("One page of rooms", 400, 401, 422, 503),
     **SECURED,
 )
@@ -109,9 +129,18 @@ def list_rooms(
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")
     ] = None,
+    q: Annotated[
+        str | None, Query(max_length=MAX_SEARCH_CHARS, description="search: part of the contact's name or number")
+    ] = None,
 ) -> RoomPage:
     after = decode_cursor(cursor, parameter="cursor") if cursor else None
-    page = history.list_rooms(database_for(api_settings()), session_tok=tenant.session_tok, limit=limit, after=after)
+    page = history.list_rooms(
+        database_for(api_settings()),
+        session_tok=tenant.session_tok,
+        limit=limit,
+        after=after,
+        search=RoomSearch.of(q) if q else None,
+    )
     return RoomPage(items=[Room(**row) for row in page.items], next_cursor=page.next_cursor)
 
 
@@ -125,9 +154,7 @@ def list_messages(
     tenant: CurrentTenant,
     room_id: RoomId,
     limit: Limit = 20,
-    before: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
-    ] = None,
+    before: Before = None,
 ) -> MessagePage:
     older_than = decode_cursor(before, parameter="before") if before else None
     page = history.list_messages(

@@ -14,11 +14,13 @@ HUB_SIGNATURE = "hubSignature"
 WAHA_HMAC = "wahaHmac"
 GATEWAY_TAG = "WhatsApp gateway"
 HISTORY_TAG = "Chat history"
+CONSOLE_TAG = "Operator console"
 
 SECURITY_SCHEMES = {
     BEARER: HTTPBearer(
         bearerFormat="cbt_…",
-        description="An API token of one session: `chatbatch token create <session_tok>` prints one.",
+        description="An API token of one session: `chatbatch token create <session_tok> --scope read|operate|admin` "
+        "prints one.",
     ),
     WEBHOOK_SECRET: APIKey(
         **{"in": APIKeyIn.header},
@@ -55,10 +57,13 @@ class ErrorBody(BaseModel):
 _MEANING = {
     400: "Bad request (a cursor this API did not issue, a body that is not JSON)",
     401: "Missing, unknown or revoked credentials",
-    403: "Forbidden (e.g. a verification request with the wrong token)",
-    404: "No such chat room in this session",
+    403: "Forbidden: the API token's scope does not allow this (the message names the scope needed), or a "
+    "verification request with the wrong token",
+    404: "No such chat room (or job) in this session",
+    409: "The job is not in a state that allows this",
     413: "Body too large",
     422: "Invalid fields (each named in details)",
+    502: "The WhatsApp gateway did not take the message; nothing was sent",
     503: "The database is unavailable; retry later",
 }
 

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chatbatch.api import gateways, history, openapi, room_changes, ui, webhook
-from chatbatch.errors import ChatbatchError, NotFound
+from chatbatch.api import console, gateways, history, openapi, room_changes, ui, webhook
+from chatbatch.errors import BadRequest, ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.settings import ApiSettings, api_settings
 
@@ -29,12 +29,14 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     app.include_router(gateways.router)
     app.include_router(history.router)
     app.include_router(room_changes.router)
+    app.include_router(console.router)
     app.include_router(ui.router)
     # One OpenAPI description for everything that reads it: /swagger (UI and ?format=json), tests, tooling.
     app.configure_openapi(
         title=openapi.TITLE,
         version=openapi.VERSION,
-        description="The WhatsApp gateway's webhook and the chat-history API of the dashboard UI.",
+        description="The WhatsApp gateway's webhook, the chat-history API of the dashboard UI and the operator "
+        "console's actions (staff replies, the bot's pause and settings, job retries).",
         security_schemes=openapi.SECURITY_SCHEMES,
     )
     # persist_authorization off: Swagger UI must not keep API tokens in the browser's localStorage.
@@ -62,6 +64,12 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
         ]
         message = "invalid request: " + "; ".join(f"{d['field']}: {d['problem']}" for d in details)
         return _json(422, {"error": "invalid_fields", "message": message, "details": details})
+
+    @app.exception_handler(UnicodeDecodeError)
+    def handle_undecodable_body(_: UnicodeDecodeError) -> Response:
+        # Powertools decodes a JSON body (settings, staff replies) before validating it: bytes that are not UTF-8
+        # fail there, before any route runs.
+        return _json(400, BadRequest("the body is not valid UTF-8; send the JSON as UTF-8 text").to_body())
 
     @app.not_found
     def handle_unknown_route(_: NotFoundError) -> Response:

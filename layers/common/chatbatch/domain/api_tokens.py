@@ -9,11 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from enum import Enum
 
 TOKEN_PREFIX = "cbt_"
 _RANDOM_BYTES = 32
 MAX_SESSION_TOK_CHARS = 200
 MAX_LABEL_CHARS = 200
+
+
+class Scope(str, Enum):
+    """What a token may do; each scope includes the ones before it."""
+
+    READ = "read"  # the chat history: rooms, messages, jobs, mark read
+    OPERATE = "operate"  # also: reply as staff, pause/resume the bot in a chat, retry a failed job
+    ADMIN = "admin"  # also: the tenant's bot settings
+
+    def grants(self, needed: Scope) -> bool:
+        order = list(Scope)
+        return order.index(self) >= order.index(needed)
 
 
 def new_token() -> str:

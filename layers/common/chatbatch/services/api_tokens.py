@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatbatch.db import Database
-from chatbatch.domain.api_tokens import looks_like_token, new_token, owner_problems, token_digest
-from chatbatch.errors import InvalidFields, NotFound, Unauthorized
+from chatbatch.domain.api_tokens import Scope, looks_like_token, new_token, owner_problems, token_digest
+from chatbatch.errors import InvalidFields, MissingScope, NotFound, Unauthorized
 from chatbatch.store import api_tokens
 from chatbatch.store.api_tokens import TokenRecord
 
@@ -21,20 +21,41 @@ class IssuedToken:
 
 @dataclass(frozen=True)
 class Tenant:
-    """Who a request acts for: the session token its bearer token belongs to."""
+    """Who a request acts for: the session token its bearer token belongs to, and what the token may do."""
 
     session_tok: str
     token_id: int
+    scope: Scope = Scope.OPERATE
+    label: str | None = None
+
+    @property
+    def operator(self) -> str:
+        """How the person behind the token is named in the history and the settings' change log."""
+        return self.label or f"token {self.token_id}"
+
+    def require(self, needed: Scope) -> Tenant:
+        """This tenant, if its token has the ``needed`` scope; else ``MissingScope`` naming it."""
+        if not self.scope.grants(needed):
+            raise MissingScope(
+                f"this API token has the {self.scope.value} scope; this needs the {needed.value} scope "
+                f"(`chatbatch token create <session_tok> --scope {needed.value}`)",
+                details=[{"field": "scope", "problem": f"needs {needed.value}, the token has {self.scope.value}"}],
+            )
+        return self
 
 
-def create_token(db: Database, session_tok: str, *, label: str | None = None) -> IssuedToken:
+def create_token(
+    db: Database, session_tok: str, *, label: str | None = None, scope: Scope = Scope.OPERATE
+) -> IssuedToken:
     session_tok = session_tok.strip()
     problems = owner_problems(session_tok, label)
     if problems:
         raise InvalidFields("; ".join(f"{p['field']} {p['problem']}" for p in problems), details=problems)
     token = new_token()
     record = db.transaction(
-        lambda cur: api_tokens.insert(cur, session_tok=session_tok, token_hash=token_digest(token), label=label or None)
+        lambda cur: api_tokens.insert(
+            cur, session_tok=session_tok, token_hash=token_digest(token), label=label or None, scope=scope.value
+        )
     )
     return IssuedToken(token, record)
 
@@ -67,7 +88,7 @@ def authenticate(db: Database, token: str) -> Tenant:
         record = db.transaction(lambda cur: api_tokens.use_active(cur, token_digest(token)))
     if record is None:
         raise Unauthorized("unknown or revoked API token; create one with `chatbatch token create <session_tok>`")
-    return Tenant(record.session_tok, record.id)
+    return Tenant(record.session_tok, record.id, Scope(record.scope), record.label)
 
 
 def _describe(text: str) -> str:

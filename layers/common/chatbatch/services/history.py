@@ -12,6 +12,7 @@ from typing import Any
 from chatbatch import views
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.paging import PageKey, encode_cursor, split_page
+from chatbatch.domain.room_search import RoomSearch
 from chatbatch.errors import NotFound
 from chatbatch.store import chat_rooms
 
@@ -22,14 +23,18 @@ class Page:
     next_cursor: str | None
 
 
-def list_rooms(db: Database, *, session_tok: str, limit: int, after: PageKey | None) -> Page:
-    rows = db.transaction(lambda cur: views.rooms_page(cur, user_token=session_tok, after=after, size=limit + 1))
+def list_rooms(
+    db: Database, *, session_tok: str, limit: int, after: PageKey | None, search: RoomSearch | None = None
+) -> Page:
+    rows = db.transaction(
+        lambda cur: views.rooms_page(cur, user_token=session_tok, after=after, size=limit + 1, search=search)
+    )
     return _page(rows, limit, "last_activity")
 
 
 def list_messages(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
     def work(cur: Cursor) -> list[dict[str, Any]]:
-        _require_room(cur, session_tok, room_id)
+        require_room(cur, session_tok, room_id)
         return views.messages_page(cur, user_token=session_tok, room_id=room_id, before=before, size=limit + 1)
 
     return _page(db.transaction(work), limit, "timestamp")
@@ -39,12 +44,12 @@ def mark_room_read(db: Database, *, session_tok: str, room_id: int) -> dict[str,
     def work(cur: Cursor) -> dict[str, Any]:
         if not chat_rooms.mark_read(cur, room_id=room_id, user_token=session_tok):
             raise _no_room(room_id)
-        return _require_room(cur, session_tok, room_id)
+        return require_room(cur, session_tok, room_id)
 
     return db.transaction(work)
 
 
-def _require_room(cur: Cursor, session_tok: str, room_id: int) -> dict[str, Any]:
+def require_room(cur: Cursor, session_tok: str, room_id: int) -> dict[str, Any]:
     found = views.room(cur, user_token=session_tok, room_id=room_id)
     if found is None:
         raise _no_room(room_id)

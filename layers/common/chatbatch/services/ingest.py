@@ -11,7 +11,7 @@ from chatbatch.domain.messages import IncomingMessage
 from chatbatch.domain.sending import parse_part_reference
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
 from chatbatch.services.bot_messages import save_bot_message
-from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts
+from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts, tenant_settings
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,15 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
     """
 
     def work(cur: Cursor) -> IngestResult:
-        stored = ai_chat_messages.insert(cur, msg, needs_reply=msg.needs_reply(reply_groups=reply_groups))
+        groups = reply_groups
+        if msg.is_group and not msg.from_me:  # only a customer's group message pays for the tenant's own switch
+            own = tenant_settings.get(cur, msg.session_tok).overrides["ai_reply_groups"]
+            groups = reply_groups if own is None else own
+        stored = ai_chat_messages.insert(cur, msg, needs_reply=msg.needs_reply(reply_groups=groups))
         if stored is None:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         _, at = stored
-        if msg.from_me and _is_echo_of_bot_reply(cur, msg, at):
+        if msg.from_me and (_is_echo_of_bot_reply(cur, msg, at) or _is_echo_of_staff_reply(cur, msg)):
             return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
         room_id = chat_rooms.upsert_for_message(
             cur,
@@ -109,3 +113,15 @@ def settle_part_by_reference(db: Database, *, session_tok: str, reference: str |
     return db.transaction(
         lambda cur: reply_parts.record_echo(cur, job_id, position, message_id=message_id, session_tok=session_tok)
     )
+
+
+def _is_echo_of_staff_reply(cur: Cursor, msg: IncomingMessage) -> bool:
+    """The gateway's echo of a staff reply sent from the console: the console stored it already."""
+    replies, now = chat_messages.staff_replies(
+        cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
+    )
+    reply = echoed_reply(msg.message_id, msg.body, now, replies)
+    if reply is None:
+        return False
+    chat_messages.record_staff_echo(cur, reply.job_id, message_id=msg.message_id)
+    return True

@@ -27,6 +27,8 @@ from chatbatch.adapters import background
 from chatbatch.adapters.gateway import Gateway, GatewayError
 from chatbatch.adapters.llm import Completion, Llm, worst_case_seconds
 from chatbatch.db import Cursor, Database
+from chatbatch.domain.bot_control import AWAY_ALREADY_SENT, away_decision, reason_bot_is_off
+from chatbatch.domain.business_hours import BusinessHours
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
@@ -40,9 +42,10 @@ from chatbatch.domain.sending import (
     retry_delay,
 )
 from chatbatch.domain.takeover import reason_to_stay_silent
+from chatbatch.domain.tenant_settings import DEFAULT_TIME_ZONE, effective
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
 from chatbatch.services.bot_messages import save_bot_message
-from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts
+from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts, tenant_settings
 
 
 class JobNotFound(ChatbatchError):
@@ -95,6 +98,8 @@ def retry_after(exc: Exception, receive_count: int) -> float:
 
 @dataclass(frozen=True)
 class ReplyPolicy:
+    """The environment's defaults; each job runs with its tenant's own values where it set some (_tenant_policy)."""
+
     system_prompt: str
     history_limit: int
     takeover_minutes: float
@@ -104,6 +109,23 @@ class ReplyPolicy:
     echo_wait: timedelta = timedelta(seconds=60)
     typing: bool = False  # mark the bubbles read and show "typing…" while the LLM works (best effort)
     send_seconds: float = 0.0  # the longest one gateway call may take: no part is started with less time left
+    llm_model: str | None = None  # None: the LLM adapter's own model (LLM_MODEL)
+    bot_enabled: bool = True
+    away_message: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    business_hours: dict | None = None  # None: always open
+
+    def hours(self) -> BusinessHours | None:
+        return BusinessHours.from_json(self.business_hours, self.time_zone) if self.business_hours else None
+
+
+# Tenant settings named differently on the policy; the others share their names.
+_POLICY_FIELDS = {
+    "history_context_messages": "history_limit",
+    "human_takeover_minutes": "takeover_minutes",
+    "ai_reply_groups": "reply_groups",
+}
+AWAY_PROVIDER = "away_message"  # ai_jobs.llm_provider of a job answered by the away message (no LLM asked)
 
 
 @dataclass(frozen=True)
@@ -124,6 +146,7 @@ class _Plan:
     burst_arrived_at: datetime
     business_jid: str
     bubble_message_ids: tuple[str, ...]  # the gateway's ids of the burst's bubbles (read receipts)
+    model: str | None = None  # the tenant's LLM model (None: the adapter's own)
 
 
 def _unlimited() -> float:
@@ -147,7 +170,7 @@ def reply_to_job(
     try:
         if plan.step is Step.GENERATE:
             _show_typing(gateway, plan, policy)
-            completion = llm.complete(plan.prompt)
+            completion = llm.complete(plan.prompt, model=plan.model)
             db.transaction(lambda cur: _save_reply(cur, job_id, completion))
         reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy, gateway.max_text_chars))
         if reason:
@@ -182,6 +205,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         return ReplyOutcome(job_id, "nothing")
     if job.leased:
         raise JobBusy(f"job {job_id} is being worked on by another delivery", retry_after=job.lease_left_seconds)
+    policy = _tenant_policy(cur, job.session_tok, policy)
     reason = _reason_to_stay_silent(cur, job.session_tok, job.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
@@ -190,6 +214,11 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     if step is Step.SEND:
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
         return _Plan(step, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
+    away = _away_message(cur, job, policy)
+    if isinstance(away, ReplyOutcome):  # closed, and this chat is not to get an away message now
+        return away
+    if away is not None:  # closed: the away message is the job's reply (saved), sent like one
+        return _Plan(Step.SEND, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
     history = chat_messages.recent(
         cur,
@@ -199,22 +228,54 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         arrived_by=burst.arrived_at,
     )
     prompt = build_prompt(policy.system_prompt, history, burst.lines, history_limit=policy.history_limit)
-    return _Plan(step, job.session_tok, job.chat_jid, prompt, *_burst_facts(burst))
+    return _Plan(step, job.session_tok, job.chat_jid, prompt, *_burst_facts(burst), policy.llm_model)
 
 
 def _burst_facts(burst: ai_chat_messages.Burst) -> tuple[datetime, str, tuple[str, ...]]:
     return burst.arrived_at, burst.business_jid, tuple(line.message_id for line in burst.lines)
 
 
-def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
-    human_active_at, now = chat_rooms.human_active_at(
-        cur, chat_id=chat_id(session_tok, chat_jid), user_token=session_tok
+def _tenant_policy(cur: Cursor, session_tok: str, policy: ReplyPolicy) -> ReplyPolicy:
+    """The policy with the tenant's own settings (prompt, model, context size, takeover, groups, on/off, hours)."""
+    own = tenant_settings.get(cur, session_tok).overrides
+    return effective(policy, {_POLICY_FIELDS.get(name, name): value for name, value in own.items()})
+
+
+def _away_message(cur: Cursor, job: ai_jobs.JobRow, policy: ReplyPolicy) -> str | ReplyOutcome | None:
+    """Outside business hours: the away message as the job's reply (saved, so it goes out through the send steps
+    like an LLM reply), or the job skipped (this closed period's away message was sent already, or none is set).
+    None: open, ask the LLM."""
+    hours = policy.hours()
+    if hours is None:
+        return None
+    room_chat_id = chat_id(job.session_tok, job.chat_jid)
+    state = chat_rooms.bot_state(cur, chat_id=room_chat_id, user_token=job.session_tok)
+    decision = away_decision(hours, policy.away_message, now=state.now, away_sent_for=state.away_sent_for)
+    if decision.closed_since is None and decision.silent is None:
+        return None
+    silent = decision.silent
+    if silent is None and not chat_rooms.claim_away_message(
+        cur, chat_id=room_chat_id, user_token=job.session_tok, closed_since=decision.closed_since
+    ):
+        silent = AWAY_ALREADY_SENT
+    if silent is not None:
+        ai_jobs.mark_skipped(cur, job.id, reason=silent)
+        return ReplyOutcome(job.id, "skipped", reason=silent)
+    ai_jobs.take(cur, job.id, to=JobStatus.GENERATING, lease=policy.lease)
+    ai_jobs.save_reply(
+        cur, job.id, text=policy.away_message, provider=AWAY_PROVIDER, model="", tokens_in=0, tokens_out=0, latency_ms=0
     )
-    return reason_to_stay_silent(
+    return policy.away_message
+
+
+def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
+    policy = _tenant_policy(cur, session_tok, policy)
+    state = chat_rooms.bot_state(cur, chat_id=chat_id(session_tok, chat_jid), user_token=session_tok)
+    return reason_bot_is_off(bot_enabled=policy.bot_enabled, paused=state.bot_paused) or reason_to_stay_silent(
         is_group=chat_jid.endswith(GROUP_SUFFIX),
         reply_groups=policy.reply_groups,
-        human_active_at=human_active_at,
-        now=now,
+        human_active_at=state.human_active_at,
+        now=state.now,
         takeover_minutes=policy.takeover_minutes,
     )
 

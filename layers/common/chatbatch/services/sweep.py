@@ -22,9 +22,10 @@ from chatbatch.adapters.queue import JobQueue
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import JobMessage
+from chatbatch.domain.tenant_settings import effective
 from chatbatch.observability import MetricName, logger
 from chatbatch.settings import SweeperSettings
-from chatbatch.store import ai_chat_messages, ai_jobs
+from chatbatch.store import ai_chat_messages, ai_jobs, tenant_settings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
 
 
@@ -43,7 +44,8 @@ class SweepResult:
 
 
 def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJob]:
-    """Transaction 1: every ready chat's pending bubbles (at most the batch cap) become one pending job."""
+    """Transaction 1: every ready chat's pending bubbles (at most the batch cap) become one pending job.
+    ``rule``: the environment's windows and cap; a tenant's own settings override them for its chats."""
 
     def work(cur: Cursor) -> list[CreatedJob]:
         chats = ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)
@@ -51,7 +53,12 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
             return []
         # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
         now, pending = ai_chat_messages.pending_chats(cur, chats)
-        batches = [batch for chat in pending if (batch := rule.next_batch(chat, now)) is not None]
+        own = tenant_settings.overrides_of(cur, {chat.session_tok for chat in pending})
+        batches = [
+            batch
+            for chat in pending
+            if (batch := effective(rule, own.get(chat.session_tok, {})).next_batch(chat, now)) is not None
+        ]
         if not batches:
             return []
         jobs = ai_jobs.insert_batches(cur, batches)

@@ -50,28 +50,34 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
 # Two-key advisory locks live apart from the one-key lock of migrations; this key names the sweeper's space.
 _CHAT_LOCK_SPACE = 73_120_002
 
-_READY = """
-    max(last_activity) <= now() - make_interval(secs => %(debounce_seconds)s)
-    OR min(last_activity) <= now() - make_interval(secs => %(max_wait_seconds)s)
-    OR count(*) >= %(max_batch_messages)s
-"""
-
 
 def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
-    """Chats ready by ``rule`` on the database's clock, longest waiting first, at most ``limit``, that no other
-    sweep is batching: each returned chat's advisory lock is held until this transaction ends.
+    """Chats ready on the database's clock, longest waiting first, at most ``limit``, that no other sweep is
+    batching: each returned chat's advisory lock is held until this transaction ends.
+
+    Each chat is judged by its tenant's own windows and cap (tenant_settings), each one falling back to
+    ``rule`` (the environment's) where the tenant set none: ``DebounceRule.readiness`` with
+    ``tenant_settings.effective``, in SQL (tests/sweeper/test_ready_rule_sql.py checks the two agree). The
+    settings are joined to the pending chats, not to the bubbles: a sweep reads one settings row per tenant with
+    a ready candidate.
 
     A chat another sweep holds is skipped (that sweep makes its job), never waited for. The lock is per chat,
     not per row, so two sweeps can never split one chat's burst between them.
     """
     cur.execute(
-        f"""
-        WITH ready AS MATERIALIZED (
-            SELECT session_tok, chat_jid, min(last_activity) AS waiting_since
+        """
+        WITH pending AS (
+            SELECT session_tok, chat_jid, min(last_activity) AS oldest, max(last_activity) AS newest, count(*) AS n
             FROM ai_chat_messages
             WHERE needs_reply AND NOT is_batched
             GROUP BY session_tok, chat_jid
-            HAVING {_READY}
+        ), ready AS MATERIALIZED (
+            SELECT p.session_tok, p.chat_jid, p.oldest AS waiting_since
+            FROM pending p
+            LEFT JOIN tenant_settings t ON t.session_tok = p.session_tok
+            WHERE p.newest <= now() - make_interval(secs => COALESCE(t.debounce_seconds, %(debounce_seconds)s))
+               OR p.oldest <= now() - make_interval(secs => COALESCE(t.max_wait_seconds, %(max_wait_seconds)s))
+               OR p.n >= COALESCE(t.max_batch_messages, %(max_batch_messages)s)
             ORDER BY waiting_since
             LIMIT %(limit)s
         )

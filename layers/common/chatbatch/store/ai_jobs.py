@@ -268,3 +268,26 @@ def _update(
     if strict and cur.rowcount != 1:
         raise JobStateConflict(f"job {job_id} cannot move to {to.value} from its current status")
     return cur.rowcount == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Operator retries (the console): a failed job is superseded by a new job for the same bubbles.
+
+
+def insert_retry(cur: Cursor, job_id: int) -> int | None:
+    """A new ``pending`` job for the bubbles of failed job ``job_id`` (the sweeper's outbox sends it); its id, or
+    None when that job is not failed or already has a retry (the unique index on retry_of decides a race)."""
+    cur.execute(
+        """
+        INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
+                             first_message_at, last_message_at, retry_of)
+        SELECT session_tok, chat_jid, 'pending', is_batch, batched_msg_ids, batch_size,
+               first_message_at, last_message_at, id
+          FROM ai_jobs WHERE id = %s AND status = 'failed'
+        ON CONFLICT (retry_of) WHERE retry_of IS NOT NULL DO NOTHING
+        RETURNING id
+        """,
+        (job_id,),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None

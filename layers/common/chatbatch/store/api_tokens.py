@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chatbatch.db import Cursor
 
-_COLUMNS = "id, session_tok, label, created_at, last_used_at, revoked_at"
+_COLUMNS = "id, session_tok, label, created_at, last_used_at, revoked_at, scope"
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,13 @@ class TokenRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scope: str
 
 
-def insert(cur: Cursor, *, session_tok: str, token_hash: bytes, label: str | None) -> TokenRecord:
+def insert(cur: Cursor, *, session_tok: str, token_hash: bytes, label: str | None, scope: str) -> TokenRecord:
     cur.execute(
-        f"INSERT INTO api_tokens (session_tok, token_hash, label) VALUES (%s, %s, %s) RETURNING {_COLUMNS}",
-        (session_tok, token_hash, label),
+        f"INSERT INTO api_tokens (session_tok, token_hash, label, scope) VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
+        (session_tok, token_hash, label, scope),
     )
     return TokenRecord(*cur.fetchone())
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chatbatch.db import Cursor
+from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
+from chatbatch.domain.takeover import SentReply
 
 
 def insert(
@@ -23,14 +25,16 @@ def insert(
     status: str,
     at: datetime,
     reply_to_message_id: str | None = None,
+    sent_by: str | None = None,
 ) -> int | None:
-    """Insert one history message; its id, or None when the tenant already has this message id."""
+    """Insert one history message; its id, or None when the tenant already has this message id.
+    ``sent_by``: the operator who sent it from the console (a staff reply)."""
     cur.execute(
         """
         INSERT INTO chat_messages
             (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
-             message_type, content, status, message_timestamp, reply_to_message_id)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+             message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT (user_token, message_id) DO NOTHING
         RETURNING id
         """,
@@ -46,6 +50,7 @@ def insert(
             status,
             at,
             reply_to_message_id,
+            sent_by,
         ),
     )
     row = cur.fetchone()
@@ -119,3 +124,75 @@ def mark_deleted(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) ->
         {"tenant": user_token, "ids": list(message_ids)},
     )
     return cur.fetchone()[0]
+
+
+# --- staff replies sent from the console ---------------------------------------------------------------------
+
+
+def business_jid(cur: Cursor, *, chat_room_id: int, user_token: str) -> str | None:
+    """The business number the room's customer writes to (the sender of a staff reply), from their newest message."""
+    cur.execute(
+        """
+        SELECT a."to" FROM chat_messages m
+          JOIN ai_chat_messages a ON a.session_tok = m.user_token AND a.message_id = m.message_id
+         WHERE m.chat_room_id = %s AND m.user_token = %s AND m.sender_type = 'contact'
+         ORDER BY m.message_timestamp DESC, m.id DESC
+         LIMIT 1
+        """,
+        (chat_room_id, user_token),
+    )
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def finish_staff_send(cur: Cursor, row_id: int, *, status: str, gateway_message_id: str | None) -> None:
+    """Record how the send of a staff reply ended; a message id the gateway gave replaces the provisional one
+    (unless the tenant already has a message with that id)."""
+    cur.execute(
+        """
+        UPDATE chat_messages m
+           SET status = %(status)s, updated_at = now(),
+               message_id = CASE WHEN %(gid)s::text IS NOT NULL AND NOT EXISTS (
+                                     SELECT 1 FROM chat_messages o WHERE o.user_token = m.user_token
+                                                                     AND o.message_id = %(gid)s)
+                                 THEN %(gid)s ELSE m.message_id END
+         WHERE m.id = %(id)s
+        """,
+        {"status": status, "gid": gateway_message_id, "id": row_id},
+    )
+
+
+def staff_replies(
+    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
+) -> tuple[list[SentReply], datetime]:
+    """Staff replies of this chat (sent from the console) that carry ``message_id`` or were sent ``within``
+    before now; and now. ``SentReply.job_id`` holds the history row's id (``record_staff_echo`` takes it)."""
+    cur.execute(
+        """
+        SELECT clock.now, m.id, m.content, m.message_id, m.message_timestamp, m.echo_message_id
+          FROM (SELECT now() AS now) AS clock
+          LEFT JOIN LATERAL (
+                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+                 WHERE user_token = %(t)s AND message_id = %(mid)s AND sent_by IS NOT NULL
+                UNION
+                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+                 WHERE chat_room_id = (SELECT id FROM chat_rooms WHERE chat_id = %(c)s AND user_token = %(t)s)
+                   AND message_timestamp >= clock.now - %(within)s AND sent_by IS NOT NULL
+          ) AS m ON true
+        """,
+        {"t": session_tok, "c": room_chat_id(session_tok, chat_jid), "mid": message_id, "within": within},
+    )
+    rows = cur.fetchall()
+    replies = [
+        SentReply(text=r[2], message_id=r[3], sending_at=r[4], job_id=r[1], echo_ids=(r[5],) if r[5] else ())
+        for r in rows
+        if r[1] is not None
+    ]
+    return replies, rows[0][0]
+
+
+def record_staff_echo(cur: Cursor, row_id: int, *, message_id: str) -> None:
+    """The gateway's echo of this staff reply arrived as ``message_id`` (the first one taken counts)."""
+    cur.execute(
+        "UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s", (message_id, row_id)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from chatbatch.db import Cursor
@@ -90,5 +91,59 @@ def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
         RETURNING id
         """,
         (room_id, user_token),
+    )
+    return cur.fetchone() is not None
+
+
+@dataclass(frozen=True)
+class BotState:
+    """What decides, for one chat, whether the bot may answer now (besides the tenant's settings)."""
+
+    human_active_at: datetime | None  # a human on the business side last wrote then (takeover)
+    bot_paused: bool  # an operator paused the bot in this chat
+    away_sent_for: datetime | None  # the closed period the away message was last sent for
+    now: datetime  # the database's clock
+
+
+def bot_state(cur: Cursor, *, chat_id: str, user_token: str) -> BotState:
+    """The chat's takeover clock, pause and away-message mark, and the database's now: one row, always."""
+    cur.execute(
+        """
+        SELECT r.human_active_at, COALESCE(r.bot_paused_at IS NOT NULL, false), r.away_sent_for, clock.now
+          FROM (SELECT now() AS now) AS clock
+          LEFT JOIN chat_rooms AS r ON r.chat_id = %s AND r.user_token = %s
+        """,
+        (chat_id, user_token),
+    )
+    return BotState(*cur.fetchone())
+
+
+def set_bot_paused(cur: Cursor, *, room_id: int, user_token: str, paused: bool, by: str) -> bool:
+    """Pause (until resumed) or resume the bot in the tenant's room; False when the tenant has no such room.
+    Pausing an already paused room keeps when and by whom it was first paused."""
+    cur.execute(
+        """
+        UPDATE chat_rooms
+           SET bot_paused_at = CASE WHEN %(paused)s THEN COALESCE(bot_paused_at, now()) END,
+               bot_paused_by = CASE WHEN %(paused)s THEN COALESCE(bot_paused_by, %(by)s) END,
+               updated_at = now()
+         WHERE id = %(room)s AND user_token = %(tenant)s
+        RETURNING id
+        """,
+        {"paused": paused, "by": by, "room": room_id, "tenant": user_token},
+    )
+    return cur.fetchone() is not None
+
+
+def claim_away_message(cur: Cursor, *, chat_id: str, user_token: str, closed_since: datetime) -> bool:
+    """Take the chat's one away message of the closed period that began at ``closed_since``: True for the first
+    caller of the period, False when the chat already had it (the row lock orders concurrent callers)."""
+    cur.execute(
+        """
+        UPDATE chat_rooms SET away_sent_for = %(period)s
+         WHERE chat_id = %(chat)s AND user_token = %(tenant)s AND away_sent_for IS DISTINCT FROM %(period)s
+        RETURNING id
+        """,
+        {"period": closed_since, "chat": chat_id, "tenant": user_token},
     )
     return cur.fetchone() is not None

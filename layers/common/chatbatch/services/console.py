@@ -1,0 +1,133 @@
+"""Use cases of the operator console: a staff reply, pausing the bot in a chat, a chat's jobs, retrying a job.
+
+Each is scoped by the tenant: another tenant's room or job is ``NotFound``, exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from chatbatch import views
+from chatbatch.adapters.gateway import Gateway, GatewayError
+from chatbatch.db import Cursor, Database
+from chatbatch.domain.paging import PageKey, encode_cursor, split_page
+from chatbatch.errors import Conflict, GatewayUnavailable, NotFound
+from chatbatch.services.api_tokens import Tenant
+from chatbatch.services.history import Page, require_room
+from chatbatch.store import ai_jobs, chat_messages, chat_rooms
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    row_id: int
+    room: dict[str, Any]
+
+
+def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id: int, text: str) -> dict[str, Any]:
+    """A human's reply from the console: sent through the gateway, saved to the history as sender ``user`` with
+    the operator's name, and the takeover window starts (the bot stays silent in the chat).
+
+    Saved (status ``sending``) and the takeover started BEFORE the gateway is asked: the bot cannot answer over
+    it meanwhile, and the gateway's echo, which may arrive before the send returns, is recognised by its text.
+    A gateway that refuses it leaves the message ``failed`` in the history and answers 502: nothing was sent.
+    """
+
+    def save(cur: Cursor) -> _Outgoing:
+        room = require_room(cur, tenant.session_tok, room_id)
+        chat_rooms.mark_human_active(cur, room_id)
+        row_id = chat_messages.insert(
+            cur,
+            message_id=f"chatbatch-staff-{uuid.uuid4().hex}",
+            chat_room_id=room_id,
+            chat_id=room["chat_id"],
+            user_token=tenant.session_tok,
+            sender_jid=chat_messages.business_jid(cur, chat_room_id=room_id, user_token=tenant.session_tok) or "",
+            sender_type="user",
+            message_type="text",
+            content=text,
+            status="sending",
+            at=views.transaction_time(cur),
+            sent_by=tenant.operator,
+        )
+        return _Outgoing(row_id, room)
+
+    outgoing = db.transaction(save)
+    try:
+        sent = gateway.send(session_token=tenant.session_tok, to=outgoing.room["contact_jid"], text=text)
+    except Exception as exc:  # never leave it "sending": the operator sees it failed and may send it again
+        db.transaction(
+            lambda cur: chat_messages.finish_staff_send(cur, outgoing.row_id, status="failed", gateway_message_id=None)
+        )
+        if isinstance(exc, GatewayError):
+            raise GatewayUnavailable(f"the message was not sent: {exc.message}") from None
+        raise
+
+    def record(cur: Cursor) -> dict[str, Any]:
+        chat_messages.finish_staff_send(cur, outgoing.row_id, status="sent", gateway_message_id=sent.message_id)
+        room = outgoing.room
+        chat_rooms.upsert_for_message(
+            cur,
+            chat_id=room["chat_id"],
+            user_token=tenant.session_tok,
+            contact_jid=room["contact_jid"],
+            contact_name=None,
+            is_group=room["is_group"],
+            content=text,
+            sender_type="user",
+            at=views.transaction_time(cur),
+            unread_increment=0,
+        )
+        return views.message(cur, user_token=tenant.session_tok, row_id=outgoing.row_id)
+
+    return db.transaction(record)
+
+
+def pause_bot(db: Database, tenant: Tenant, *, room_id: int, paused: bool) -> dict[str, Any]:
+    """Pause the bot in one chat until resumed (``paused`` false resumes it); the takeover timer is untouched."""
+
+    def work(cur: Cursor) -> dict[str, Any]:
+        found = chat_rooms.set_bot_paused(
+            cur, room_id=room_id, user_token=tenant.session_tok, paused=paused, by=tenant.operator
+        )
+        if not found:
+            raise NotFound(f"no chat room {room_id} in this session")
+        return require_room(cur, tenant.session_tok, room_id)
+
+    return db.transaction(work)
+
+
+def list_jobs(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
+    """The bot's jobs of a room, newest first: status, error, reply."""
+
+    def work(cur: Cursor) -> list[dict[str, Any]]:
+        room = require_room(cur, session_tok, room_id)
+        return views.jobs_page(cur, user_token=session_tok, chat_jid=room["contact_jid"], before=before, size=limit + 1)
+
+    rows = db.transaction(work)
+    items, next_key = split_page(rows, limit, lambda row: PageKey(row["created_at"], row["id"]))
+    return Page(items, encode_cursor(next_key) if next_key else None)
+
+
+def retry_job(db: Database, *, session_tok: str, job_id: int) -> dict[str, Any]:
+    """A new attempt at a failed job: a new job for the same bubbles, which the next sweep sends to the worker.
+
+    Only a failed job is retried, and only once (a failed retry is retried in turn): the failed job can never
+    reply any more (failed is final), so a burst has at most one job that may still answer it.
+    """
+
+    def work(cur: Cursor) -> dict[str, Any]:
+        job = views.job(cur, user_token=session_tok, job_id=job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id} in this session")
+        if job["retried_by"] is not None:
+            raise Conflict(f"job {job_id} was already retried as job {job['retried_by']}")
+        if job["status"] != "failed":
+            raise Conflict(f"job {job_id} is {job['status']}; only a failed job can be retried")
+        new_id = ai_jobs.insert_retry(cur, job_id)
+        if new_id is None:  # another retry of it committed first
+            raise Conflict(f"job {job_id} was already retried")
+        return views.job(cur, user_token=session_tok, job_id=new_id)
+
+    return db.transaction(work)

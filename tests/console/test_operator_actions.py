@@ -1,0 +1,176 @@
+"""The console's actions through the api function: a staff reply (real HTTP gateway on loopback), the bot's pause,
+a chat's jobs and the retry of a failed one; scopes (403 naming the scope) and tenant isolation (404)."""
+
+from __future__ import annotations
+
+import pytest
+from chatbatch.db import Database
+from chatbatch.domain.api_tokens import Scope
+from chatbatch.services import api_tokens
+from chatbatch.services.reply import fail_job, reply_to_job
+
+from tests.console.conftest import call
+from tests.support.worker import CONTACT, POLICY, FakeGateway, FakeLlm, batch_pending, history, job, post_message
+
+
+def test_a_staff_reply_goes_through_the_gateway_is_saved_as_staff_and_starts_the_takeover(
+    api, tokens, room, pg, session_tok, gateway_server
+):
+    status, message = call(api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": " Masih, kak! \n"})
+
+    assert status == 200
+    [sent] = gateway_server.requests
+    assert sent["json"] == {"session_token": session_tok, "to": CONTACT, "text": "Masih, kak!"}
+    assert sent["headers"]["Authorization"] == "Bearer gw-test-token"
+    assert message["sender_type"] == "user" and message["sent_by"] == "Ani (operate)"
+    assert message["status"] == "sent" and message["message_id"] == "3EB0000001"  # the gateway's id
+    assert message["sender_jid"] == "6280000000000@s.whatsapp.net"  # the business number the customer wrote to
+    assert history(pg, session_tok)[-1] == ("user", "3EB0000001", "Masih, kak!")
+    with pg.cursor() as cur:
+        cur.execute("SELECT last_sender, last_message, human_active_at FROM chat_rooms WHERE id = %s", (room,))
+        last_sender, last_message, human_active_at = cur.fetchone()
+    assert (last_sender, last_message) == ("user", "Masih, kak!") and human_active_at is not None
+
+
+@pytest.mark.parametrize("echo_id", ["3EB0000001", "another-id-the-gateway-echoes-with"])
+def test_the_gateways_echo_of_a_staff_reply_is_stored_once(api, tokens, room, pg, session_tok, echo_id):
+    call(api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": "Masih, kak!"})
+
+    # the gateway echoes it as a from_me message: by the id it answered with, or (some gateways) another id
+    post_message(api, session_tok, "Masih, kak!", from_me=True, message_id=echo_id)
+
+    assert [h for h in history(pg, session_tok) if h[0] == "user"] == [("user", "3EB0000001", "Masih, kak!")]
+
+
+def test_a_gateway_that_refuses_is_a_502_and_the_message_stays_failed_in_the_history(
+    api, tokens, room, pg, session_tok, gateway_server
+):
+    gateway_server.script = [500, 500]
+
+    status, answer = call(api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": "Halo"})
+
+    assert status == 502 and answer["error"] == "gateway_unavailable" and "not sent" in answer["message"]
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT status, sent_by FROM chat_messages WHERE chat_room_id = %s AND sender_type = 'user'", (room,)
+        )
+        assert cur.fetchall() == [("failed", "Ani (operate)")]
+
+
+def test_pause_holds_until_resumed_and_shows_on_the_room(api, tokens, room):
+    status, paused = call(api, "POST", f"/chat-rooms/{room}/bot", tokens["operate"], {"paused": True})
+    assert status == 200 and paused["bot_paused"] is True
+    listed = call(api, "GET", "/chat-rooms", tokens["read"])[1]["items"]
+    assert [r["bot_paused"] for r in listed if r["id"] == room] == [True]
+
+    status, resumed = call(api, "POST", f"/chat-rooms/{room}/bot", tokens["operate"], {"paused": False})
+    assert status == 200 and resumed["bot_paused"] is False
+
+
+def test_a_read_token_may_read_but_not_act_and_is_told_which_scope_it_lacks(api, tokens, room, gateway_server):
+    read = tokens["read"]
+    assert call(api, "GET", f"/chat-rooms/{room}/jobs", read)[0] == 200
+    assert call(api, "GET", "/me", read)[1] == {
+        "session_tok": call(api, "GET", "/me", tokens["admin"])[1]["session_tok"],
+        "scope": "read",
+        "scopes": ["read"],
+        "name": "Ani (read)",
+    }
+    for method, path, body in [
+        ("POST", f"/chat-rooms/{room}/messages", {"text": "Halo"}),
+        ("POST", f"/chat-rooms/{room}/bot", {"paused": True}),
+        ("POST", "/jobs/1/retry", None),
+    ]:
+        status, answer = call(api, method, path, read, body)
+        assert status == 403 and "operate scope" in answer["message"], path
+        assert answer["details"] == [{"field": "scope", "problem": "needs operate, the token has read"}]
+    assert gateway_server.requests == []
+
+
+def test_another_tenants_room_or_job_is_a_404(api, tokens, room, db, database_url, session_tok):
+    job_id = batch_pending(database_url, session_tok)
+    other = api_tokens.create_token(db, "sess-other-console", scope=Scope.ADMIN).token
+
+    for method, path, body in [
+        ("POST", f"/chat-rooms/{room}/messages", {"text": "Halo"}),
+        ("POST", f"/chat-rooms/{room}/bot", {"paused": True}),
+        ("GET", f"/chat-rooms/{room}/jobs", None),
+        ("POST", f"/jobs/{job_id}/retry", None),
+    ]:
+        assert call(api, method, path, other, body)[0] == 404, path
+    assert call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[0] == 200  # the owner's token sees it
+
+
+@pytest.fixture
+def worker_db(database_url):
+    database = Database(lambda: {"dsn": database_url})
+    yield database
+    database.close()
+
+
+def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_once(
+    api, tokens, room, pg, database_url, session_tok, worker_db
+):
+    # Given a burst whose job failed for good
+    post_message(api, session_tok, "Saya mau pesan")
+    failed = batch_pending(database_url, session_tok)
+    assert fail_job(worker_db, failed, error="gave up after 5 receives: LLM down")
+
+    status, jobs = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])
+    assert status == 200
+    [listed] = jobs["items"]
+    assert (listed["id"], listed["status"], listed["error"], listed["retried_by"]) == (
+        failed,
+        "failed",
+        "gave up after 5 receives: LLM down",
+        None,
+    )
+
+    # When the operator retries it: a new pending job for the same bubbles
+    status, retry = call(api, "POST", f"/jobs/{failed}/retry", tokens["operate"])
+    assert status == 200 and retry["status"] == "pending" and retry["retry_of"] == failed
+    assert job(pg, retry["id"])["batched_msg_ids"] == job(pg, failed)["batched_msg_ids"]
+
+    # Then a second retry of the same failed job, or of a job that did not fail, is refused
+    again = call(api, "POST", f"/jobs/{failed}/retry", tokens["operate"])
+    assert again[0] == 409 and f"already retried as job {retry['id']}" in again[1]["message"]
+    assert call(api, "POST", f"/jobs/{retry['id']}/retry", tokens["operate"])[0] == 409
+
+    # And the worker answers the new job: one reply for the burst; the failed job can never send
+    gateway = FakeGateway()
+    assert reply_to_job(worker_db, retry["id"], llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "done"
+    assert reply_to_job(worker_db, failed, llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "nothing"
+    assert len(gateway.sent) == 1
+    assert [h[2] for h in history(pg, session_tok) if h[0] == "ai"] == ["re: Halo, masih buka?\nSaya mau pesan"]
+    items = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[1]["items"]
+    assert [(j["id"], j["status"], j["retried_by"]) for j in items] == [
+        (retry["id"], "done", None),
+        (failed, "failed", retry["id"]),
+    ]
+
+
+def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(
+    api, tokens, room, pg, database_url, session_tok, worker_db
+):
+    failed = batch_pending(database_url, session_tok)
+    _, first = call(api, "GET", "/chat-rooms/changes", tokens["read"])
+
+    fail_job(worker_db, failed, error="boom")
+
+    _, changes = call(api, "GET", "/chat-rooms/changes", tokens["read"], since=first["cursor"])
+    assert [r["id"] for r in changes["items"]] == [room]
+
+
+def test_rooms_are_searched_by_name_or_number(api, tokens, pg, session_tok):
+    post_message(api, session_tok, "Halo", chat="6281111111111@s.whatsapp.net", push_name="Budi Santoso")
+    post_message(api, session_tok, "Halo", chat="6282222222222@s.whatsapp.net", push_name="Citra")
+    post_message(api, session_tok, "Halo", chat="6283333333333@s.whatsapp.net", push_name="100%_real")
+
+    def names(q: str) -> list[str]:
+        return [r["contact_name"] for r in call(api, "GET", "/chat-rooms", tokens["read"], q=q)[1]["items"]]
+
+    assert names("budi") == ["Budi Santoso"]
+    assert names("+62 822-2222") == ["Citra"]
+    assert names("%") == ["100%_real"]  # wildcards are literal
+    assert names("nobody") == []
+    assert len(names("")) == 3
