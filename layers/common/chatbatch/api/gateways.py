@@ -38,7 +38,7 @@ from chatbatch.settings import ApiSettings, api_settings
 
 router = APIGatewayHttpRouter()
 
-EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "ignored", "rejected"]
+EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "held", "ignored", "rejected"]
 
 
 class EventResult(BaseModel):
