@@ -7,7 +7,7 @@ message id, and can echo every sent message back to chatbatch's webhook in the g
 status) — by default BEFORE it answers the HTTP request, as real gateways can. Sends can be scripted to fail
 (an HTTP status, a hang after accepting, a dropped connection), and typing / read endpoints to fail or hang.
 
-Run one next to ``make dev`` (see docs/gateways-outbound.md)::
+Run one next to ``make dev`` (see docs/gateways.md, "Trying it locally")::
 
     python -m chatbatch_local.fake_gateway --kind waha --port 3001
     GATEWAY=waha GATEWAY_URL=http://127.0.0.1:3001 GATEWAY_TOKEN=dev-gateway-token make dev
