@@ -62,7 +62,7 @@ def test_pages_mark_read_and_isolation_over_http(http_base_url, seed, token, oth
     "path, expected",
     [
         ("/chat-rooms?limit=500", 422),
-        ("/chat-rooms?cursor=nope", 400),
+        ("/chat-rooms?cursor=nope", 422),
         ("/chat-rooms/x/messages", 422),
     ],
 )

@@ -56,7 +56,15 @@ class GatewayAck(BaseModel):
     results: list[EventResult]
 
 
-_ANSWERS = openapi.responses("Every event is answered 200, also those chatbatch does not use", 400, 401, 413, 422, 503)
+_ANSWERS = openapi.responses(
+    "Every event is answered 200, also those chatbatch does not use",
+    400,
+    401,
+    413,
+    422,
+    503,
+    bad_request=openapi.BODY_NOT_JSON,
+)
 
 
 def _route(path: str, summary: str, description: str, security: str):
@@ -154,7 +162,7 @@ def _evolution(path_event: str | None, path_secret: str | None) -> Response[Gate
     "challenge comes back as text/plain. Anything else is 403.",
     responses={
         200: {"description": "The challenge", "content": {"text/plain": {"schema": {"type": "string"}}}},
-        **openapi.responses("", 400, 403),
+        **openapi.responses("", 400, 403, bad_request="hub.challenge is missing, too long or not printable"),
     },
     tags=[openapi.GATEWAY_TAG],
 )

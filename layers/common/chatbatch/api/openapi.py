@@ -54,8 +54,10 @@ class ErrorBody(BaseModel):
     details: list[ErrorDetail] | None = None
 
 
+# What a 400 means differs per route: each route that can answer one says which (``bad_request``).
+BODY_NOT_TEXT = "The body is not valid UTF-8"
+BODY_NOT_JSON = "The body is empty, not valid UTF-8 or not JSON (or marked base64-encoded and not base64)"
 _MEANING = {
-    400: "Bad request (a cursor this API did not issue, a body that is not JSON)",
     401: "Missing, unknown or revoked credentials",
     403: "Forbidden: the API token's scope does not allow this (the message names the scope needed), or a "
     "verification request with the wrong token",
@@ -68,9 +70,13 @@ _MEANING = {
 }
 
 
-def responses(success: str, *error_codes: int) -> dict[int, OpenAPIResponse]:
-    """A route's documented answers: 200 (its schema from the route's return type) and its errors."""
+def responses(success: str, *error_codes: int, bad_request: str | None = None) -> dict[int, OpenAPIResponse]:
+    """A route's documented answers: 200 (its schema from the route's return type) and its errors; a route that
+    can answer 400 says what makes it one (``bad_request``)."""
+    if (400 in error_codes) != (bad_request is not None):
+        raise ValueError("a route answering 400 says when (bad_request), and only such a route")
+    meaning = {**_MEANING, 400: bad_request}
     documented: dict[int, OpenAPIResponse] = {200: {"description": success}}
     for code in error_codes:
-        documented[code] = {"description": _MEANING[code], "content": {"application/json": {"model": ErrorBody}}}
+        documented[code] = {"description": meaning[code], "content": {"application/json": {"model": ErrorBody}}}
     return documented

@@ -37,7 +37,9 @@ class Health(BaseModel):
     "`participant` must be WhatsApp addresses (`6281234567890@s.whatsapp.net`, `…@c.us`, `…@lid`, `…@g.us`, "
     "or a Cloud API phone number / business-scoped user id). Saved once: "
     "a retried message answers `duplicate` and changes nothing.",
-    responses=openapi.responses("Stored (or already stored)", 400, 401, 413, 422, 503),
+    responses=openapi.responses(
+        "Stored (or already stored)", 400, 401, 413, 422, 503, bad_request=openapi.BODY_NOT_JSON
+    ),
     security=[{openapi.WEBHOOK_SECRET: []}],
     tags=[openapi.GATEWAY_TAG],
 )
