@@ -144,7 +144,9 @@ def get_settings(tenant: AdminTenant) -> Settings:
     summary="Change some of the bot's settings (admin)",
     description="Only the fields given change; `null` returns a field to the environment's default. Every change "
     "is logged (GET /settings/changes). Invalid values are a 422 naming the field, and change nothing.",
-    responses=responses("The effective settings after the change", 400, 401, 403, 422, 503, bad_request=BODY_NOT_TEXT),
+    responses=responses(
+        "The effective settings after the change", 400, 401, 403, 415, 422, 503, bad_request=BODY_NOT_TEXT
+    ),
     **SECURED,
 )
 def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
@@ -171,7 +173,7 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     "token's name. The bot stays silent in the chat for the takeover window. The gateway's echo of it is "
     "recognised and not stored twice.",
     responses=responses(
-        "The message, as saved to the history", 400, 401, 403, 404, 422, 502, 503, bad_request=BODY_NOT_TEXT
+        "The message, as saved to the history", 400, 401, 403, 404, 415, 422, 502, 503, bad_request=BODY_NOT_TEXT
     ),
     **SECURED,
 )
@@ -187,7 +189,7 @@ def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Me
     "/chat-rooms/<room_id>/bot",
     summary="Pause or resume the bot in this chat (operate)",
     description='`{"paused": true}` holds until `{"paused": false}`; the human-takeover timer works as always.',
-    responses=responses("The room", 400, 401, 403, 404, 422, 503, bad_request=BODY_NOT_TEXT),
+    responses=responses("The room", 400, 401, 403, 404, 415, 422, 503, bad_request=BODY_NOT_TEXT),
     **SECURED,
 )
 def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Room:
