@@ -18,8 +18,6 @@ from tests.conftest import REPO_ROOT
 from tests.support import SECRET
 from tests.support.dev_stack import running_dev_stack
 
-pytestmark = pytest.mark.slow
-
 EXAMPLES = 15  # per operation and phase: about a minute of requests on a quiet machine
 SEED = 20261126  # a fixed seed: a failure is reproducible with the printed command
 

@@ -20,8 +20,6 @@ from tests.support.dev_stack import wait_for
 from tests.support.fake_gateways import TOKENS, customer_message, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, history, room
 
-pytestmark = pytest.mark.slow
-
 WAHA_HMAC_KEY = "waha-hmac-key-of-the-dev-test"  # WAHA signs only with a key set: this run sets one
 KEYS = {"waha": WAHA_HMAC_KEY, "evolution": None, "meta": dev_webhook_key("meta"), "gowa": dev_webhook_key("gowa")}
 CHATS = {"waha": "6281234567890@c.us", "meta": "6281234567890"}  # the chat as each gateway's webhooks name it

@@ -24,26 +24,18 @@ def apply_receipt(cur: Cursor, receipt: Receipt) -> ReceiptOutcome:
     (never backwards); ``held``: no such message yet, the receipt waits for it."""
     held_receipts.lock(cur, user_token=receipt.session_tok, message_ids=receipt.message_ids)
     earlier = statuses_before(receipt.status)
-    moved, known = chat_messages.advance_status(
-        cur,
-        user_token=receipt.session_tok,
-        message_ids=receipt.message_ids,
-        status=receipt.status.value,
-        error=receipt.error,
-        from_statuses=earlier,
-    )
+    fact = {
+        "user_token": receipt.session_tok,
+        "message_ids": receipt.message_ids,
+        "status": receipt.status.value,
+        "error": receipt.error,
+    }
+    moved, known = chat_messages.advance_status(cur, **fact, from_statuses=earlier)
     if moved:
         return "updated"
     if known or not earlier:  # a "sent" receipt moves nothing: every message the business sent starts there
         return "unchanged"
-    held_receipts.hold(
-        cur,
-        user_token=receipt.session_tok,
-        message_ids=receipt.message_ids,
-        status=receipt.status.value,
-        error=receipt.error,
-        over=earlier,
-    )
+    held_receipts.hold(cur, **fact, over=earlier)
     return "held"
 
 
