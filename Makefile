@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test bench clean demo sam build deploy lint format clean-dev
+.PHONY: venv dev test test-fast bench clean demo sam build deploy lint format clean-dev
 
 venv: $(STAMP)
 
@@ -26,6 +26,10 @@ demo: venv
 ## make test: the whole suite; starts a throwaway Postgres unless DATABASE_URL is set
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make test-fast: the suite without the tests marked slow (make dev stacks, browsers, fuzzers, benchmarks)
+test-fast: venv
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 ## make bench: benchmarks, printed as tables
 bench: venv

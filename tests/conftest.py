@@ -27,6 +27,42 @@ os.environ["WEBHOOK_SECRET"] = TEST_WEBHOOK_SECRET
 os.environ.update(DEV_GATEWAY_SECRETS)
 
 
+# Tests that take seconds to minutes each (`make test-fast` leaves them out; `make test` runs everything): they start
+# `make dev` stacks, a browser, a TLS Postgres, a fuzzer, a benchmark, cfn-lint, or race many connections. Measured
+# with `make test PYTEST_ARGS="--durations=80"`; a module listed here, or one test of it (``path::name``). A test
+# elsewhere can say the same with ``@pytest.mark.slow``.
+SLOW = (
+    "tests/console/test_tenants_on_dev_stack.py",  # make dev
+    "tests/deploy/test_database_tls.py",  # Postgres with TLS, per test
+    "tests/deploy/test_lint.py",  # cfn-lint, ~12 s
+    "tests/history/test_bench_history.py",  # benchmark smoke run
+    "tests/history/test_openapi_cli.py",  # schemathesis CLI against make dev, ~2 min
+    "tests/history/test_openapi_fuzz.py",  # schemathesis in-process, ~30 s
+    "tests/integration/test_bench_ingest.py",  # benchmark smoke run, ~30 s
+    "tests/integration/test_clean_dev.py",  # a Postgres cluster of its own
+    "tests/integration/test_dev_stack.py",  # make dev
+    "tests/sweeper/test_bench_quick.py",  # benchmark smoke run
+    "tests/sweeper/test_dev_side_by_side.py",  # two make dev stacks
+    "tests/sweeper/test_dev_sweeper.py",  # the dev sweeper loop
+    "tests/sweeper/test_sweep_failures.py::test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a_burst",
+    "tests/ui/test_console_in_browser.py",  # Chromium against make dev
+    "tests/ui/test_page_in_browser.py",  # Chromium against make dev
+    "tests/unit/test_reply_split.py::test_paragraphs_that_fit_are_never_cut_and_are_packed_together",  # hypothesis
+    "tests/unit/test_reply_split.py::test_a_paragraph_longer_than_the_limit_is_cut_between_sentences_that_fit",
+    "tests/worker/test_bench_reply.py",  # benchmark smoke run
+    "tests/worker/test_bench_worker_batch.py",  # benchmark smoke run
+    "tests/worker/test_demo.py",  # make dev + make demo
+    "tests/worker/test_dev_gateways.py",  # make dev with each gateway
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module, _, name = item.nodeid.partition("::")
+        if module in SLOW or f"{module}::{name.split('[')[0]}" in SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     """A migrated database for the whole run."""
@@ -52,10 +88,13 @@ def database_url() -> str:
 
 
 def _reset_cached_settings() -> None:
-    from chatbatch import settings
+    from chatbatch import db, settings
 
     for cached in (settings.api_settings, settings.sweeper_settings, settings.worker_settings):
         cached.cache_clear()
+    # Each settings object gets its own cached connection: without this, every test that changes the settings
+    # would leave one open and a long run would hit the server's max_connections.
+    db.close_cached_databases()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ message id, and can echo every sent message back to chatbatch's webhook in the g
 status) — by default BEFORE it answers the HTTP request, as real gateways can. Sends can be scripted to fail
 (an HTTP status, a hang after accepting, a dropped connection), and typing / read endpoints to fail or hang.
 
-Run one next to ``make dev`` (see docs/gateways-outbound.md)::
+Run one next to ``make dev`` (see docs/gateways.md, "Trying it locally")::
 
     python -m chatbatch_local.fake_gateway --kind waha --port 3001
     GATEWAY=waha GATEWAY_URL=http://127.0.0.1:3001 GATEWAY_TOKEN=dev-gateway-token make dev
@@ -422,10 +422,22 @@ def flat_echo(sent: SentText, *, business: str = BUSINESS_NUMBER) -> dict:
 GOWA_DEFAULT_WEBHOOK_SECRET = "secret"  # GOWA signs every webhook; this is its key unless configured
 
 
+_DEV_KEYS = {"meta": "META_APP_SECRET", "gowa": "GOWA_WEBHOOK_SECRET"}
+
+
+def dev_webhook_key(kind: str) -> str | None:
+    """The key ``make dev`` checks the gateway's signature with (WAHA: none, it takes X-Webhook-Secret)."""
+    from chatbatch_local.stack import DEV_GATEWAY_SECRETS  # not at import: the stack's modules are heavier
+
+    name = _DEV_KEYS.get(kind)
+    return DEV_GATEWAY_SECRETS[name] if name else None
+
+
 def signature_headers(kind: str, body: bytes, hmac_key: str | None) -> dict[str, str]:
-    """How the gateway signs its webhook: GOWA always (X-Hub-Signature-256, HMAC-SHA256), WAHA when an HMAC key is
-    set for the session (X-Webhook-Hmac, HMAC-SHA512 of the raw body)."""
-    if kind == "gowa":
+    """How the gateway signs its webhook: GOWA always (X-Hub-Signature-256, HMAC-SHA256), the Cloud API with the
+    app secret (the same header), WAHA when an HMAC key is set for the session (X-Webhook-Hmac, HMAC-SHA512 of the
+    raw body)."""
+    if kind == "gowa" or (kind == "meta" and hmac_key):
         digest = hmac.new((hmac_key or GOWA_DEFAULT_WEBHOOK_SECRET).encode(), body, hashlib.sha256).hexdigest()
         return {"X-Hub-Signature-256": f"sha256={digest}"}
     if kind == "waha" and hmac_key:
@@ -447,11 +459,16 @@ class HttpWebhook:
 
     def __call__(self, sent: SentText) -> None:
         if self.route == "flat":
-            url, payload = f"{self.api_url}/webhook", flat_echo(sent)
+            self.answers.append(self._post(f"{self.api_url}/webhook", json.dumps(flat_echo(sent)).encode(), {}))
         else:
-            url, payload = f"{self.api_url}/webhook/{sent.kind}", webhook_payload(sent)
+            self.answers.append(self.post(sent.kind, webhook_payload(sent)))
+
+    def post(self, kind: str, payload: dict) -> int:
+        """Post ``payload`` to chatbatch's route for ``kind`` as that gateway does (signed as it signs)."""
         body = json.dumps(payload).encode()
-        signed = signature_headers(sent.kind, body, self.hmac_key) if self.route != "flat" else {}
+        return self._post(f"{self.api_url}/webhook/{kind}", body, signature_headers(kind, body, self.hmac_key))
+
+    def _post(self, url: str, body: bytes, signed: dict[str, str]) -> int:
         request = urllib.request.Request(
             url,
             data=body,
@@ -460,9 +477,9 @@ class HttpWebhook:
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                self.answers.append(response.status)
+                return response.status
         except urllib.error.HTTPError as exc:
-            self.answers.append(exc.code)
+            return exc.code
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -555,7 +572,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-url", default="http://127.0.0.1:3000", help="chatbatch (make dev) to echo to")
     parser.add_argument("--webhook-secret", default="dev-webhook-secret", help="sent as X-Webhook-Secret")
     parser.add_argument(
-        "--webhook-hmac-key", help="WAHA: sign echoes with it; GOWA: its webhook secret (default secret)"
+        "--webhook-hmac-key",
+        help="WAHA: sign echoes with it (default: unsigned); GOWA: its webhook secret; Meta: the app secret (both"
+        " default to make dev's)",
     )
     parser.add_argument("--echo", choices=("before", "after", "off"), default="before")
     parser.add_argument("--echo-route", choices=("gateway", "flat"), default="gateway")
@@ -564,7 +583,10 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeGateway(kind=args.kind, token=token, echo_before_answer=args.echo == "before")
     if args.echo != "off":
         fake.echo = HttpWebhook(
-            args.api_url, secret=args.webhook_secret, route=args.echo_route, hmac_key=args.webhook_hmac_key
+            args.api_url,
+            secret=args.webhook_secret,
+            route=args.echo_route,
+            hmac_key=args.webhook_hmac_key or dev_webhook_key(args.kind),
         )
     server = serve(fake, port=args.port)
     url = f"{fake.url}/{META_VERSION}" if args.kind == "meta" else fake.url

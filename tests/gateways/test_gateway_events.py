@@ -1,17 +1,26 @@
-"""What the gateways' events do beyond one fixture: receipts only move forward, reactions keep the newest, a batched
-Cloud API delivery loses nothing to one bad item, a sender that is no WhatsApp address is refused on every route,
-and the gateways' own messages go through the echo / takeover rules."""
+"""What the gateways' events do beyond one fixture: receipts only move forward, find the message whatever form of its
+id the gateway uses, and wait for a message not stored yet; reactions keep the newest, a batched Cloud API delivery
+loses nothing to one bad item, a sender that is no WhatsApp address is refused on every route, and the gateways'
+own messages go through the echo / takeover rules."""
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 
+import psycopg2
 import pytest
+from chatbatch.adapters.gateway_waha import WahaGateway, sent_message_id
+from chatbatch.db import Database
 from chatbatch.domain.sending import message_key
-from chatbatch.services import api_tokens
+from chatbatch.services import api_tokens, console, receipts
+from chatbatch.services.api_tokens import Tenant
+from chatbatch.services.bot_messages import save_bot_message
 
 from tests.support import invoke, webhook_event
+from tests.support.dev_stack import wait_for
+from tests.support.fake_gateways import TOKENS, fake_gateway
 from tests.support.foundation import counts, message
 from tests.support.gateways import (
     as_tenant,
@@ -97,6 +106,185 @@ def test_a_receipt_naming_several_messages_moves_each(api_function, pg, session_
 
     assert (status, body["status"]) == (200, "updated")
     assert [history(pg, session_tok, i)["status"] for i in ("3EB0A1", "3EB0A2")] == ["read", "read"]
+
+
+WAHA_KEY = "4CC5EDD64BC22EBA6D639F2AF571346C"
+
+
+def ack(name: str, message_id: str) -> tuple[str, dict]:
+    """A gateway's published receipt (tests/fixtures, or Evolution's events/ sample) naming ``message_id``."""
+    if name.startswith("evolution"):
+        _, payload = sample_payload("webhook_evolution_update.json")
+        payload["data"]["keyId"] = message_id
+        return "evolution", payload
+    payload = fixture(name)
+    if name.startswith("meta"):
+        payload["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = message_id
+        return "meta", payload
+    if name.startswith("go-whatsapp"):
+        payload["payload"]["ids"] = [message_id]
+        return "gowa", payload
+    return "waha", payload  # WAHA's acks keep their published id: the history holds another form of it
+
+
+@pytest.mark.parametrize(
+    "receipt, stored_as, status",
+    [
+        # WEBJS answers a send with the id's `_out` form; its receipt names the message without it
+        (
+            "waha/message_ack_read.json",
+            sent_message_id({"_data": {"id": {"_serialized": f"true_11111111111@c.us_{WAHA_KEY}_out"}}}),
+            "read",
+        ),
+        # NOWEB answers with the bare key of a group message; its receipt appends the reader
+        (
+            "waha/message_ack_group.json",
+            sent_message_id({"key": {"remoteJid": "11111111111@g.us", "fromMe": True, "id": WAHA_KEY}}),
+            "read",
+        ),
+        ("evolution/messages.update", "BAE5F0A1B2C3D4E5", "read"),  # key.id of sendText's answer = keyId
+        ("meta-cloud-api/pywa_message_status__delivered.json", "wamid.HBgLMTIzNDU2Nzg5MDEVAgARGBI5", "delivered"),
+        ("go-whatsapp-web-multidevice/message_ack_delivered_group.json", "3EB00106E8BE0F407E88EC", "delivered"),
+    ],
+)
+def test_a_receipt_finds_the_bots_message_in_whatever_form_the_send_answer_named_it(
+    api_function, pg, session_tok, receipt, stored_as, status
+):
+    # Given the bot's reply, stored under the id the gateway's send answer gave (the outbound adapter's reading)
+    seed_sent(pg, session_tok, stored_as)
+    gateway, payload = ack(receipt, stored_as)
+
+    # When the gateway's own receipt of it arrives
+    answer = invoke(api_function, gateway_request(gateway, as_tenant(payload, session_tok)))[1]
+
+    # Then it is that message's status that moves
+    assert answer["status"] == "updated"
+    assert history(pg, session_tok, stored_as)["status"] == status
+
+
+def held(pg, tenant: str) -> list[tuple]:
+    with pg.cursor() as cur:
+        cur.execute("SELECT message_key, status FROM held_receipts WHERE user_token = %s", (tenant,))
+        return cur.fetchall()
+
+
+def store_bot_message(database_url: str, tenant: str, message_id: str) -> None:
+    """The worker records a part it sent (services.bot_messages, as services.reply does)."""
+    db = Database(lambda: {"dsn": database_url})
+    try:
+        db.transaction(
+            lambda cur: save_bot_message(
+                cur,
+                session_tok=tenant,
+                chat_jid=CONTACT,
+                business_jid="6280000000000@s.whatsapp.net",
+                message_id=message_id,
+                text="Ada kak",
+                at=db_now(cur),
+            )
+        )
+    finally:
+        db.close()
+
+
+def db_now(cur):
+    cur.execute("SELECT now()")
+    return cur.fetchone()[0]
+
+
+def test_a_receipt_that_comes_before_its_message_waits_for_it_and_never_moves_it_backwards(
+    api_function, pg, session_tok, database_url
+):
+    # Meta reports the reply read, then (late) delivered, before the worker recorded it
+    assert post_meta(api_function, session_tok, meta_status("read", "wamid.EARLY"))["status"] == "held"
+    assert post_meta(api_function, session_tok, meta_status("delivered", "wamid.EARLY"))["status"] == "held"
+    assert held(pg, session_tok) == [("wamid.EARLY", "read")]
+    assert counts(pg, session_tok) == (0, 0, 0)  # a receipt makes no message or room
+
+    store_bot_message(database_url, session_tok, "wamid.EARLY")
+
+    assert history(pg, session_tok, "wamid.EARLY")["status"] == "read"
+    assert held(pg, session_tok) == []
+
+
+def test_a_failure_that_comes_before_its_message_lands_with_its_reason(api_function, pg, session_tok, database_url):
+    post_meta(api_function, session_tok, meta_status("failed", "wamid.LOST", title="Re-engagement message"))
+
+    store_bot_message(database_url, session_tok, "wamid.LOST")
+
+    row = history(pg, session_tok, "wamid.LOST")
+    assert (row["status"], row["status_error"]) == ("failed", "Re-engagement message")
+
+
+def test_a_sent_receipt_for_a_message_not_stored_is_not_held(api_function, pg, session_tok):
+    # every message the business sends is stored as sent: there is nothing to wait for
+    assert post_meta(api_function, session_tok, meta_status("sent", "wamid.UNKNOWN"))["status"] == "unchanged"
+    assert held(pg, session_tok) == []
+
+
+def test_a_receipt_racing_the_worker_waits_for_its_commit_instead_of_being_held(
+    api_function, pg, session_tok, database_url
+):
+    # Given the worker storing the reply part, its transaction not committed yet
+    worker = psycopg2.connect(database_url)
+    cur = worker.cursor()
+    receipts.storing_message(cur, session_tok=session_tok, message_id="wamid.RACE")
+    answers = []
+    receipt = threading.Thread(
+        target=lambda: answers.append(post_meta(api_function, session_tok, meta_status("read", "wamid.RACE")))
+    )
+    # When the receipt arrives meanwhile
+    receipt.start()
+    wait_for(lambda: lock_waiters(pg) > 0, timeout=10, what="the receipt to wait for the worker")
+    save_bot_message(
+        cur,
+        session_tok=session_tok,
+        chat_jid=CONTACT,
+        business_jid="6280000000000@s.whatsapp.net",
+        message_id="wamid.RACE",
+        text="Ada kak",
+        at=db_now(cur),
+    )
+    worker.commit()
+    worker.close()
+    receipt.join(10)
+
+    # Then it applies to the stored message (nothing held, nothing lost)
+    assert answers[0]["status"] == "updated"
+    assert history(pg, session_tok, "wamid.RACE")["status"] == "read" and held(pg, session_tok) == []
+
+
+def lock_waiters(pg) -> int:
+    with pg.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cur.fetchone()[0]
+
+
+def test_a_receipt_of_a_staff_reply_that_comes_before_the_send_answered_lands_on_it(
+    api_function, pg, session_tok, database_url
+):
+    # Given a customer's WAHA chat; WAHA echoes a staff reply and reports it read before it answers the send
+    customer = as_tenant(fixture("waha/message_media_image_with_caption.json"), session_tok)
+    invoke(api_function, gateway_request("waha", customer))
+    with pg.cursor() as cur:
+        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (session_tok,))
+        (room_id,) = cur.fetchone()
+
+    def report(sent):
+        read = as_tenant(fixture("waha/message_ack_read.json"), session_tok)
+        read["payload"]["id"] = sent.message_id
+        assert invoke(api_function, gateway_request("waha", read))[1]["status"] == "held"
+
+    db = Database(lambda: {"dsn": database_url})
+    with fake_gateway("waha", echo=report) as fake:
+        gateway = WahaGateway(url=fake.url, token=TOKENS["waha"], timeout=5)
+        # When an operator replies from the console
+        reply = console.send_staff_reply(db, gateway, Tenant(session_tok, 1), room_id=room_id, text="Baik kak")
+    db.close()
+
+    # Then the reply is in the history with the gateway's id, read
+    assert reply["message_id"] == fake.sent[0].message_id
+    assert history(pg, session_tok, fake.sent[0].message_id)["status"] == "read"
 
 
 # --- reactions and deletions ---------------------------------------------------------------------------------

@@ -17,12 +17,24 @@ UI_ORIGIN = "https://ui.example.com"
 
 
 def request(
-    base: str, method: str, path: str, *, token: str | None = None, headers: dict | None = None
+    base: str,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    headers: dict | None = None,
+    body: object = None,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
 ) -> tuple[int, dict, bytes]:
     all_headers = dict(headers or {})
     if token:
         all_headers["Authorization"] = f"Bearer {token}"
-    body = b"" if method == "POST" else None
+    if body is not None or raw is not None:
+        all_headers["Content-Type"] = content_type
+        body = raw if raw is not None else json.dumps(body).encode()
+    else:
+        body = b"" if method == "POST" else None
     req = urllib.request.Request(base + path, method=method, headers=all_headers, data=body)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -62,7 +74,7 @@ def test_pages_mark_read_and_isolation_over_http(http_base_url, seed, token, oth
     "path, expected",
     [
         ("/chat-rooms?limit=500", 422),
-        ("/chat-rooms?cursor=nope", 400),
+        ("/chat-rooms?cursor=nope", 422),
         ("/chat-rooms/x/messages", 422),
     ],
 )
@@ -97,6 +109,48 @@ def test_the_openapi_document_and_swagger_ui_are_served(http_base_url):
     limit = next(p for p in document["paths"]["/chat-rooms"]["get"]["parameters"] if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"], limit["schema"]["default"]) == (1, 100, 20)
     assert ui_status == 200 and ui_headers["Content-Type"].startswith("text/html") and b"swagger" in page.lower()
+
+
+def test_the_document_declares_each_body_a_route_reads_itself_and_the_cursors_format(http_base_url):
+    document = json.loads(request(http_base_url, "GET", "/swagger?format=json")[2])
+    posts = {
+        path: item["post"] for path, item in document["paths"].items() if path.startswith("/webhook") and "post" in item
+    }
+
+    # every webhook route reads its raw body (signatures cover its bytes), and the document still says what it is
+    assert len(posts) == 9 and all(op["requestBody"]["required"] for op in posts.values())
+    flat = posts["/webhook"]["requestBody"]["content"]["application/json"]["schema"]
+    assert flat["required"] == ["session_token", "message_id", "from", "to"]
+    assert set(posts["/webhook/waha"]["requestBody"]["content"]["application/json"]["schema"]["required"]) == {"event"}
+    # a route that takes either proof says so; every cursor has the one format
+    assert posts["/webhook/gowa"]["security"] == [{"hubSignature": []}, {"webhookSecret": []}]
+    cursors = [
+        p["schema"]
+        for path in (
+            "/chat-rooms",
+            "/chat-rooms/{room_id}/messages",
+            "/chat-rooms/changes",
+            "/chat-rooms/{room_id}/jobs",
+        )
+        for p in document["paths"][path]["get"]["parameters"]
+        if p["name"] in ("cursor", "before", "since")
+    ]
+    assert len(cursors) == 4
+    assert {c["anyOf"][0]["pattern"] for c in cursors} == {r"^[0-9]{1,16}\.[0-9]{1,18}$"}
+
+
+def test_a_request_without_its_token_is_a_401_whatever_its_fields(http_base_url):
+    # Powertools checks a body's fields before a route's token: the token is still answered first
+    status, _, answer = request(http_base_url, "PATCH", "/settings", body={"time_zone": "Mars/Olympus"})
+    assert status == 401 and json.loads(answer)["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary=x", "text/plain"])
+def test_a_body_that_is_not_json_is_a_415(http_base_url, token, content_type):
+    status, _, answer = request(
+        http_base_url, "POST", "/chat-rooms/1/bot", token=token, raw=b'{"paused": true}', content_type=content_type
+    )
+    assert (status, json.loads(answer)["error"]) == (415, "unsupported_media_type")
 
 
 def test_the_served_document_is_valid_openapi(http_base_url):

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import re
 
-import yaml
 from chatbatch.api.resolver import create_app
 from chatbatch.settings import ApiSettings
 
-from tests.conftest import REPO_ROOT
-
-
-class _CloudFormationLoader(yaml.SafeLoader):
-    """Reads !Ref, !Sub, !GetAtt … as plain values: only the template's shape matters here."""
-
-
-_CloudFormationLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+from tests.deploy import template
 
 
 def api_function_routes() -> set[tuple[str, str]]:
-    template = yaml.load((REPO_ROOT / "template.yaml").read_text(), Loader=_CloudFormationLoader)
-    events = template["Resources"]["ApiFunction"]["Properties"]["Events"].values()
+    events = template.functions()["ApiFunction"]["Properties"]["Events"].values()
     return {(e["Properties"]["Method"].upper(), e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"}
 
 
@@ -46,6 +37,5 @@ def test_every_documented_route_has_an_http_api_event_and_preflight():
 
 
 def test_the_cors_origin_is_a_template_parameter_wired_into_the_api_function():
-    template = yaml.load((REPO_ROOT / "template.yaml").read_text(), Loader=_CloudFormationLoader)
-    assert template["Parameters"]["CorsAllowOrigin"]["Default"] == ""
-    assert "CORS_ALLOW_ORIGIN" in template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert template.template()["Parameters"]["CorsAllowOrigin"]["Default"] == ""
+    assert "CORS_ALLOW_ORIGIN" in template.functions()["ApiFunction"]["Properties"]["Environment"]["Variables"]

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from chatbatch.settings import SweeperSettings
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+from tests.deploy import template
+
 SCHEDULE_PERIOD_SECONDS = 60  # rate(1 minute)
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short tags (!Ref, !GetAtt, !Sub, ...) as plain values."""
-
-
-def _tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node)}
-    return {suffix: loader.construct_mapping(node)}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
 
 
 @pytest.fixture(scope="module")
 def resources() -> dict:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"]
+    return template.resources()
 
 
 def test_the_job_queue_is_fifo_with_a_fifo_dead_letter_queue(resources):
@@ -55,10 +38,10 @@ def test_the_sweeper_covers_every_minute_and_resends_only_after_sqs_gave_up(reso
     # a job is failed as lost only when the queue can hold no message of it any more
     assert float(env["JOB_LOST_AFTER_SECONDS"]) == queue["MessageRetentionPeriod"]
     # its own role (template.yaml: one least-privilege role per function) may send to the jobs queue
-    assert sweeper["Role"] == {"GetAtt": "SweeperFunctionRole.Arn"}
+    assert sweeper["Role"] == {"Fn::GetAtt": ["SweeperFunctionRole", "Arn"]}
     statements = resources["SweeperFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     [send] = [s for s in statements if "sqs:SendMessage" in s["Action"]]
-    assert send["Resource"] == {"GetAtt": "JobsQueue.Arn"}
+    assert send["Resource"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
 
 
 def test_every_sweeper_variable_is_a_setting_and_their_values_validate(resources, monkeypatch):

@@ -70,6 +70,29 @@ def test_timestamps_in_seconds_milliseconds_or_iso(value, expected):
     assert parse_timestamp(value) == expected
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        1230768000,  # 2009-01-01: the first second
+        4102444799.999,  # the last moment of 2099
+        4102444799999,  # in milliseconds
+        "2099-12-31T23:30:00-01:00",  # written in 2099 (2100 in UTC): the written year counts, as declared
+        "2009-01-01T00:30:00+01:00",
+    ],
+)
+def test_the_plausible_bounds_are_exactly_the_declared_ones(value):
+    assert parse_timestamp(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1230767999.999, 4102444800, 4102444800000, 1230767999999, 99_999_999_999, "2100-01-01T00:00:00Z", "2008-12-31"],
+)
+def test_a_time_just_outside_the_bounds_is_rejected(value):
+    with pytest.raises(ValueError, match=r"outside the plausible years 2009\.\.2099"):
+        parse_timestamp(value)
+
+
 @pytest.mark.parametrize("value", [True, "yesterday", float("nan"), 10**30, -5, "1e400", [1]])
 def test_implausible_timestamps_are_rejected(value):
     with pytest.raises(ValueError):

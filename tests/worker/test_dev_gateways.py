@@ -1,55 +1,28 @@
 """End to end through `make dev` (a real `chatbatch dev` process: api, sweeper, worker, local SQS) with each real
-gateway selected and a loopback server playing it: the customer's burst gets one reply, sent exactly as that
-gateway documents it; the gateway echoes it through the webhook before answering, and the echo is recognised as
-the bot's own message — no takeover, the next burst is answered too.
-
-The echo goes through the flat ``POST /webhook`` (``from_me``), the route every stack has; the gateways' own
-webhook routes (``/webhook/waha`` …) come with the inbound half of issue 10.
+gateway selected and a loopback server playing it, everything over HTTP on the gateway's own routes, signed as
+that gateway signs: the customer's burst arrives on ``/webhook/<gateway>`` in the gateway's format and gets one
+reply, sent exactly as that gateway documents it; before answering the send the gateway reports it — WAHA, Evolution
+and GOWA echo the message, the Cloud API posts its ``sent`` status with our reference — and that report is taken
+as the bot's own message: no takeover, the next burst is answered too. A Cloud API send that times out after Meta
+took it is settled by that status and never sent twice.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
 import uuid
 
 import pytest
-from chatbatch_local.fake_gateway import HttpWebhook
+from chatbatch_local.fake_gateway import HANG, HttpWebhook, dev_webhook_key
 
 from tests.support import SECRET
 from tests.support.dev import running_dev
-from tests.support.fake_gateways import TOKENS, fake_gateway, gateway_url
+from tests.support.dev_stack import wait_for
+from tests.support.fake_gateways import TOKENS, customer_message, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, history, room
 
-BUSINESS = "6280000000000@s.whatsapp.net"
-
-
-def post_bubble(api_url: str, session_tok: str, text: str) -> None:
-    payload = {
-        "session_token": session_tok,
-        "message_id": f"wamid-{uuid.uuid4().hex[:16]}",
-        "from": CONTACT,
-        "to": BUSINESS,
-        "body": text,
-        "push_name": "Budi",
-    }
-    request = urllib.request.Request(
-        f"{api_url}/webhook",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json", "X-Webhook-Secret": SECRET},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        assert answer.status == 200
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := condition():
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+WAHA_HMAC_KEY = "waha-hmac-key-of-the-dev-test"  # WAHA signs only with a key set: this run sets one
+KEYS = {"waha": WAHA_HMAC_KEY, "evolution": None, "meta": dev_webhook_key("meta"), "gowa": dev_webhook_key("gowa")}
+CHATS = {"waha": "6281234567890@c.us", "meta": "6281234567890"}  # the chat as each gateway's webhooks name it
 
 
 def replies_done(pg, session_tok: str) -> int:
@@ -58,19 +31,32 @@ def replies_done(pg, session_tok: str) -> int:
         return cur.fetchone()[0]
 
 
+def dev_settings(kind: str, fake, **more: str) -> dict[str, str]:
+    return {
+        "DEBOUNCE_SECONDS": "0.5",
+        "GATEWAY": kind,
+        "GATEWAY_URL": gateway_url(fake),
+        "GATEWAY_TOKEN": TOKENS[kind],
+        "WEBHOOK_SECRET": SECRET,
+        "WAHA_HMAC_KEY": WAHA_HMAC_KEY,
+        **more,
+    }
+
+
 @pytest.mark.parametrize("kind", ["waha", "evolution", "meta", "gowa"])
 def test_make_dev_replies_through_the_gateway_and_takes_its_echo_as_the_bots(kind, database_url, pg, tmp_path):
     session_tok = f"{kind}-{uuid.uuid4().hex[:8]}"
-    echo = HttpWebhook("", secret=SECRET, route="flat")
-    with fake_gateway(kind, echo=echo if kind != "meta" else None) as fake:
-        settings = {"DEBOUNCE_SECONDS": "0.5", "GATEWAY": kind, "GATEWAY_URL": gateway_url(fake)}
-        with running_dev(database_url, tmp_path / "stack.json", **settings, GATEWAY_TOKEN=TOKENS[kind]) as (api, _):
-            echo.api_url = api
-            post_bubble(api, session_tok, "Halo")
-            post_bubble(api, session_tok, "Saya mau pesan")
-            wait_for(lambda: replies_done(pg, session_tok) == 1, 60, "the reply")
-            post_bubble(api, session_tok, "Terima kasih")
-            wait_for(lambda: replies_done(pg, session_tok) == 2, 60, "the reply to the next burst")
+    gateway = HttpWebhook("", secret=SECRET, hmac_key=KEYS[kind])  # posts as the gateway: bubbles and echoes
+    with (
+        fake_gateway(kind, echo=gateway) as fake,
+        running_dev(database_url, tmp_path / "stack.json", **dev_settings(kind, fake)) as (api, _),
+    ):
+        gateway.api_url = api
+        for text in ("Halo", "Saya mau pesan"):
+            assert gateway.post(kind, customer_message(kind, session_tok, text)) == 200
+        wait_for(lambda: replies_done(pg, session_tok) == 1, timeout=60, what="the reply")
+        assert gateway.post(kind, customer_message(kind, session_tok, "Terima kasih")) == 200
+        wait_for(lambda: replies_done(pg, session_tok) == 2, timeout=60, what="the reply to the next burst")
 
     # one documented send per burst, to the customer's chat in the tenant's session
     assert [r.action for r in fake.requests] == ["send", "send"]
@@ -88,9 +74,32 @@ def test_make_dev_replies_through_the_gateway_and_takes_its_echo_as_the_bots(kin
             session_tok,
             CONTACT,
         )
-    # the gateway's ids are the bot's messages; the echoes (ahead of each answer) were the bot's, never a human's
-    rows = history(pg, session_tok)
+    # the gateway's ids are the bot's messages; the reports (ahead of each answer) were the bot's, never a human's
+    chat = CHATS.get(kind, CONTACT)
+    rows = history(pg, session_tok, chat)
     assert [row[0] for row in rows] == ["contact", "contact", "ai", "contact", "ai"]
     assert [row[1] for row in rows if row[0] == "ai"] == [sent.message_id for sent in fake.sent]
-    assert room(pg, session_tok)["human_active_at"] is None
-    assert echo.answers == ([] if kind == "meta" else [200, 200])
+    assert room(pg, session_tok, chat)["human_active_at"] is None
+    assert gateway.answers == [200, 200]  # the two echoes (Meta: statuses), each accepted on the gateway's route
+    with pg.cursor() as cur:
+        cur.execute("SELECT echo_ids FROM reply_parts WHERE session_tok = %s ORDER BY job_id", (session_tok,))
+        assert [row[0] for row in cur.fetchall()] == [[sent.message_id] for sent in fake.sent]
+
+
+def test_make_dev_settles_a_meta_send_that_timed_out_by_its_status_and_never_sends_it_twice(database_url, pg, tmp_path):
+    session_tok = f"meta-{uuid.uuid4().hex[:8]}"
+    gateway = HttpWebhook("", secret=SECRET, hmac_key=KEYS["meta"])
+    # Meta takes the message and posts its status, then answers only after the worker gave up waiting
+    with fake_gateway("meta", echo=gateway, send_script=[HANG], hang_seconds=3) as fake:
+        more = {"GATEWAY_TIMEOUT_SECONDS": "1", "GATEWAY_ECHO_WAIT_SECONDS": "2"}
+        with running_dev(database_url, tmp_path / "stack.json", **dev_settings("meta", fake, **more)) as (api, _):
+            gateway.api_url = api
+            assert gateway.post("meta", customer_message("meta", session_tok, "Halo")) == 200
+            wait_for(lambda: replies_done(pg, session_tok) == 1, timeout=60, what="the reply")
+
+    assert len(fake.sends()) == 1 and gateway.answers == [200]
+    [sent] = fake.sent
+    assert history(pg, session_tok, "6281234567890")[-1][:2] == ("ai", sent.message_id)
+    with pg.cursor() as cur:
+        cur.execute("SELECT handovers, echo_ids FROM reply_parts WHERE session_tok = %s", (session_tok,))
+        assert cur.fetchone() == (1, [sent.message_id])

@@ -1,7 +1,9 @@
 """Replies leaving the worker through each real gateway (a loopback server playing it, echoing what it sends back
-through the webhook ahead of its HTTP answer): the documented request, the stored id, the echo taken as the bot's;
-long replies as ordered parts that resume after a failure; at most one send per part when the outcome is unknown;
-typing and read receipts that never hold the reply up."""
+through the gateway's own webhook route ahead of its HTTP answer — the Cloud API its status with our reference):
+the documented request, the stored id, the echo taken as the bot's; a receipt that comes before the part was
+recorded lands on it; long replies as ordered parts that resume after a failure; at most one send per part when
+the outcome is unknown (settled by the echo, or by Meta's status); typing and read receipts that never hold the
+reply up."""
 
 from __future__ import annotations
 
@@ -10,15 +12,24 @@ from contextlib import ExitStack
 
 import pytest
 from chatbatch.domain.reply_split import split_reply, text_length
-from chatbatch.services.ingest import settle_part_by_reference
 from chatbatch.services.reply import fail_job
-from chatbatch_local.fake_gateway import HANG, flat_echo
+from chatbatch_local.fake_gateway import HANG, webhook_payload
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
 
-from tests.support import invoke, webhook_event
-from tests.support.fake_gateways import TOKENS, EchoThroughApi, fake_gateway, gateway_url
+from tests.support import invoke
+from tests.support.fake_gateways import TOKENS, EchoThroughApi, fake_gateway, gateway_url, read_receipt
+from tests.support.gateways import gateway_request
 from tests.support.worker import CONTACT, burst_job, history, http_peer, job, room, sqs_event
 from tests.worker.conftest import LLM_KEY
+
+# The chat as each gateway's webhooks name it (WAHA writes a phone number's chat @c.us), so the echo of a reply
+# names the same chat as the customer's bubbles did.
+WAHA_CHAT = "6281234567890@c.us"
+
+
+def chat(kind: str) -> str:
+    return WAHA_CHAT if kind == "waha" else CONTACT
+
 
 PARAGRAPH = ("Produk kami tersedia dalam banyak warna dan ukuran. " * 9).strip()  # 476 characters
 LONG_REPLY = "\n\n".join(f"{n}. {PARAGRAPH}" for n in range(22))  # more than 10,000 characters
@@ -39,11 +50,12 @@ def llm(database_url):
 @pytest.fixture
 def outbound(llm, api_function, monkeypatch, reset_settings):
     """``start(kind, **fake options)``: the worker function sending through a fake gateway of that kind, which
-    echoes every send through the api function (the flat webhook, from_me) before it answers."""
+    echoes every send through the api function (its own webhook route) before it answers; ``then``: what else it
+    reports then (``EchoThroughApi``)."""
     stack = ExitStack()
 
-    def start(kind: str, *, echo: bool = True, env: dict[str, str] | None = None, **options):
-        echoes = EchoThroughApi(api_function)
+    def start(kind: str, *, echo: bool = True, env: dict[str, str] | None = None, then=lambda sent: [], **options):
+        echoes = EchoThroughApi(api_function, then=then)
         fake = stack.enter_context(fake_gateway(kind, echo=echoes if echo else None, **options))
         for name, value in {
             "LLM_PROVIDER": "openai",
@@ -107,7 +119,7 @@ def test_a_reply_goes_out_as_the_gateway_documents_its_id_is_stored_and_its_echo
     kind, outbound, api_function, database_url, pg, session_tok
 ):
     worker, fake, echoes = outbound(kind)
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=chat(kind))
 
     assert run(worker, job_id, session_tok) == []
 
@@ -122,14 +134,14 @@ def test_a_reply_goes_out_as_the_gateway_documents_its_id_is_stored_and_its_echo
     assert request.json == body
     # the id from the gateway's answer is the bot's message in the history and the job's
     [sent] = fake.sent
-    assert history(pg, session_tok)[-1] == ("ai", sent.message_id, "Jawaban untuk: Halo")
+    assert history(pg, session_tok, chat(kind))[-1] == ("ai", sent.message_id, "Jawaban untuk: Halo")
     assert job(pg, job_id)["reply_message_id"] == sent.message_id
-    if kind != "meta":  # the echo arrived (before the answer) and was taken as the bot's, not a human's
-        assert echoes.delivered == [sent] and from_me_rows(pg, session_tok) == [sent.message_id]
-        assert parts(pg, job_id)[0]["echo_ids"] == [sent.message_id]
-    assert [row[0] for row in history(pg, session_tok)] == ["contact", "ai"]
-    assert room(pg, session_tok)["human_active_at"] is None
-    later = burst_job(api_function, database_url, session_tok, ["Terima kasih"])
+    # the echo (Meta: the status with our reference) arrived before the answer and was taken as the bot's
+    assert echoes.delivered == [sent] and parts(pg, job_id)[0]["echo_ids"] == [sent.message_id]
+    assert from_me_rows(pg, session_tok) == ([] if kind == "meta" else [sent.message_id])
+    assert [row[0] for row in history(pg, session_tok, chat(kind))] == ["contact", "ai"]
+    assert room(pg, session_tok, chat(kind))["human_active_at"] is None
+    later = burst_job(api_function, database_url, session_tok, ["Terima kasih"], chat=chat(kind))
     assert run(worker, later, session_tok) == []
     assert job(pg, later)["status"] == "done"
 
@@ -180,7 +192,7 @@ def test_a_send_whose_answer_never_came_is_settled_by_its_echo_and_not_sent_agai
 ):
     # the gateway accepts, echoes, then answers only after the worker gave up waiting
     worker, fake, _ = outbound("waha", send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"})
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=WAHA_CHAT)
 
     assert len(run(worker, job_id, session_tok)) == 1
     [part] = parts(pg, job_id)
@@ -190,8 +202,8 @@ def test_a_send_whose_answer_never_came_is_settled_by_its_echo_and_not_sent_agai
     assert run(worker, job_id, session_tok, receive=2) == []  # the echo proves it went out
 
     assert len(fake.sends()) == 1
-    assert history(pg, session_tok)[-1] == ("ai", fake.sent[0].message_id, "Jawaban untuk: Halo")
-    assert room(pg, session_tok)["human_active_at"] is None and job(pg, job_id)["status"] == "done"
+    assert history(pg, session_tok, WAHA_CHAT)[-1] == ("ai", fake.sent[0].message_id, "Jawaban untuk: Halo")
+    assert room(pg, session_tok, WAHA_CHAT)["human_active_at"] is None and job(pg, job_id)["status"] == "done"
 
 
 def test_without_an_echo_an_unknown_send_waits_then_goes_again_and_both_copies_echoes_are_the_bots(
@@ -200,7 +212,7 @@ def test_without_an_echo_an_unknown_send_waits_then_goes_again_and_both_copies_e
     worker, fake, _ = outbound(
         "waha", echo=False, send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"}
     )
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=WAHA_CHAT)
     assert len(run(worker, job_id, session_tok)) == 1
 
     # a retry within the echo wait sends nothing (the previous attempt may have gone out)
@@ -217,9 +229,9 @@ def test_without_an_echo_an_unknown_send_waits_then_goes_again_and_both_copies_e
 
     # had the first copy gone out after all, its late echo and the second copy's are both the bot's
     for sent in fake.sent:
-        assert invoke(api_function, webhook_event(flat_echo(sent)))[0] == 200
-    assert room(pg, session_tok)["human_active_at"] is None
-    assert [row[0] for row in history(pg, session_tok)] == ["contact", "ai"]
+        assert invoke(api_function, gateway_request("waha", webhook_payload(sent)))[0] == 200
+    assert room(pg, session_tok, WAHA_CHAT)["human_active_at"] is None
+    assert [row[0] for row in history(pg, session_tok, WAHA_CHAT)] == ["contact", "ai"]
 
 
 def test_an_echo_of_a_part_its_job_never_recorded_joins_the_history_as_the_bots(
@@ -228,7 +240,7 @@ def test_an_echo_of_a_part_its_job_never_recorded_joins_the_history_as_the_bots(
     worker, fake, _ = outbound(
         "waha", echo=False, send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"}
     )
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=WAHA_CHAT)
     assert len(run(worker, job_id, session_tok)) == 1
     from chatbatch.db import Database
 
@@ -236,31 +248,65 @@ def test_an_echo_of_a_part_its_job_never_recorded_joins_the_history_as_the_bots(
     assert fail_job(db, job_id, error="gave up")  # e.g. the queue's last receive
     db.close()
 
-    assert invoke(api_function, webhook_event(flat_echo(fake.sent[0])))[0] == 200  # the echo arrives late
+    assert invoke(api_function, gateway_request("waha", webhook_payload(fake.sent[0])))[0] == 200  # a late echo
 
-    assert history(pg, session_tok)[-1] == ("ai", fake.sent[0].message_id, "Jawaban untuk: Halo")
-    assert parts(pg, job_id)[0]["status"] == "sent" and room(pg, session_tok)["human_active_at"] is None
+    assert history(pg, session_tok, WAHA_CHAT)[-1] == ("ai", fake.sent[0].message_id, "Jawaban untuk: Halo")
+    assert parts(pg, job_id)[0]["status"] == "sent" and room(pg, session_tok, WAHA_CHAT)["human_active_at"] is None
 
 
-def test_metas_status_with_our_reference_settles_an_unknown_send(outbound, api_function, database_url, pg, session_tok):
-    worker, fake, _ = outbound("meta", send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"})
+def test_a_meta_send_that_timed_out_after_meta_took_it_is_settled_by_its_status_and_never_sent_twice(
+    outbound, api_function, database_url, pg, session_tok
+):
+    # Meta takes the message, posts its "sent" status (with our biz_opaque_callback_data) to /webhook/meta, and
+    # answers the send only after the worker gave up waiting
+    worker, fake, echoes = outbound("meta", send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"})
     job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
     assert len(run(worker, job_id, session_tok)) == 1
     [accepted] = fake.sent
-    from chatbatch.db import Database
+    assert echoes.answers[0]["results"][0]["status"] == "updated"  # the status settled the part
+    [part] = parts(pg, job_id)
+    assert (part["status"], part["echo_ids"]) == ("sending", [accepted.message_id])
 
-    db = Database(lambda: {"dsn": database_url})
-    # Meta's "sent" status names the message and carries back our biz_opaque_callback_data
-    assert not settle_part_by_reference(db, session_tok="other-tenant", reference=accepted.reference, message_id="w")
-    assert settle_part_by_reference(
-        db, session_tok=session_tok, reference=accepted.reference, message_id=accepted.message_id
-    )
-    db.close()
-
-    assert run(worker, job_id, session_tok, receive=2) == []
+    assert run(worker, job_id, session_tok, receive=2) == []  # at once: no echo wait, the status is the proof
 
     assert len(fake.sends()) == 1
     assert history(pg, session_tok)[-1] == ("ai", accepted.message_id, "Jawaban untuk: Halo")
+    assert job(pg, job_id)["status"] == "done"
+
+
+def test_metas_status_for_another_tenants_part_settles_nothing(outbound, api_function, database_url, pg, session_tok):
+    worker, fake, _ = outbound(
+        "meta", echo=False, send_script=[HANG], hang_seconds=2, env={"GATEWAY_TIMEOUT_SECONDS": "0.5"}
+    )
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    assert len(run(worker, job_id, session_tok)) == 1
+    status = webhook_payload(fake.sent[0])
+    status["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "another-business"
+
+    assert invoke(api_function, gateway_request("meta", status))[1]["status"] == "unchanged"
+
+    assert parts(pg, job_id)[0]["echo_ids"] == []
+
+
+@pytest.mark.parametrize("kind", ["waha", "evolution", "meta", "gowa"])
+def test_a_read_receipt_that_comes_before_the_part_was_recorded_lands_on_it(
+    kind, outbound, api_function, database_url, pg, session_tok
+):
+    # the gateway reports the message read (its real receipt) even before it answers the send
+    worker, fake, echoes = outbound(kind, then=lambda sent: [read_receipt(sent)])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=chat(kind))
+
+    assert run(worker, job_id, session_tok) == []
+
+    [sent] = fake.sent
+    assert echoes.answers[-1]["status"] == "held"  # nothing to mark yet: the worker had not recorded it
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT status FROM chat_messages WHERE user_token = %s AND message_id = %s", (session_tok, sent.message_id)
+        )
+        assert cur.fetchone() == ("read",)
+        cur.execute("SELECT count(*) FROM held_receipts WHERE user_token = %s", (session_tok,))
+        assert cur.fetchone() == (0,)
 
 
 @pytest.mark.parametrize("failure", [HANG, 500])
@@ -268,8 +314,8 @@ def test_typing_and_read_receipts_that_hang_or_fail_never_hold_the_reply_up(
     failure, outbound, api_function, database_url, pg, session_tok
 ):
     worker, fake, _ = outbound("waha", presence_script=[failure] * 3, hang_seconds=4, env={"GATEWAY_TYPING": "true"})
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau"])
-    bubbles = [row[1] for row in history(pg, session_tok)]
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau"], chat=WAHA_CHAT)
+    bubbles = [row[1] for row in history(pg, session_tok, WAHA_CHAT)]
 
     started = time.monotonic()
     assert run(worker, job_id, session_tok) == []
@@ -289,7 +335,7 @@ def test_typing_and_read_receipts_that_hang_or_fail_never_hold_the_reply_up(
 
 def test_no_typing_or_read_receipts_unless_switched_on(outbound, api_function, database_url, session_tok):
     worker, fake, _ = outbound("waha")
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"], chat=WAHA_CHAT)
 
     assert run(worker, job_id, session_tok) == []
 

@@ -5,10 +5,8 @@ scoped to the model."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import get_args
 
-import yaml
 from chatbatch.domain.sending import retry_delay
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW
 from chatbatch.settings import GatewaySettings, WorkerSettings
@@ -20,26 +18,7 @@ from tests.deploy import template
 
 job_budget = load_function("worker").job_budget
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !Sub, !If, ...) as plain values."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}
-
-
-_CfnLoader.add_multi_constructor("!", _any_tag)
-
-
-def resources() -> dict:
-    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)["Resources"]
+resources = template.resources
 
 
 def test_every_worker_variable_is_a_worker_setting():
@@ -59,11 +38,13 @@ def test_the_worker_gives_up_exactly_when_the_queue_dead_letters():
 def test_bedrock_invoke_is_scoped_to_the_configured_model():
     # template.yaml gives each function its own role; the Bedrock statement exists only when LlmProvider=bedrock.
     role = resources()["WorkerFunctionRole"]["Properties"]["Policies"]
-    statements = [s["If"][1] if "If" in s else s for policy in role for s in policy["PolicyDocument"]["Statement"]]
+    statements = [
+        s["Fn::If"][1] if "Fn::If" in s else s for policy in role for s in policy["PolicyDocument"]["Statement"]
+    ]
     [bedrock] = [s for s in statements if s.get("Action") == ["bedrock:InvokeModel"]]
 
     assert bedrock["Resource"] != "*"
-    assert all("${LlmModel}" in resource["Sub"] for resource in bedrock["Resource"])
+    assert all("${LlmModel}" in resource["Fn::Sub"] for resource in bedrock["Resource"])
 
 
 def worker_settings_of_the_template() -> WorkerSettings:

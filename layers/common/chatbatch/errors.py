@@ -62,6 +62,13 @@ class PayloadTooLarge(ChatbatchError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(ChatbatchError):
+    """415: a request body the API would parse is not JSON (another Content-Type)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class InvalidFields(ChatbatchError):
     """422: the request parsed but one or more fields are invalid; ``details`` names each field and why."""
 

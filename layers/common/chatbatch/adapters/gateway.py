@@ -1,7 +1,7 @@
 """Gateway port and its adapters, chosen by ``GATEWAY``: ``log`` (records only; the local default), ``http`` (POST
 JSON ``{"session_token", "to", "text"}`` to ``GATEWAY_URL`` with ``Authorization: Bearer GATEWAY_TOKEN``), and the
 real gateways ``waha``, ``evolution``, ``meta``, ``gowa``, each sending the way it documents (their modules
-``gateway_<name>.py``; docs/gateways-outbound.md).
+``gateway_<name>.py``; docs/gateways.md).
 
 A send either succeeds (the gateway's id of the message, when it names one), or raises ``GatewayError`` saying
 whether the message may have gone out anyway (``outcome_unknown``: the gateway did not answer after receiving the

@@ -26,7 +26,7 @@ from chatbatch.api.history import (
     RoomId,
     UtcTime,
 )
-from chatbatch.api.openapi import BEARER, CONSOLE_TAG, responses
+from chatbatch.api.openapi import BEARER, BODY_NOT_TEXT, CONSOLE_TAG, responses
 from chatbatch.db import database_for
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
@@ -144,7 +144,9 @@ def get_settings(tenant: AdminTenant) -> Settings:
     summary="Change some of the bot's settings (admin)",
     description="Only the fields given change; `null` returns a field to the environment's default. Every change "
     "is logged (GET /settings/changes). Invalid values are a 422 naming the field, and change nothing.",
-    responses=responses("The effective settings after the change", 400, 401, 403, 422, 503),
+    responses=responses(
+        "The effective settings after the change", 400, 401, 403, 415, 422, 503, bad_request=BODY_NOT_TEXT
+    ),
     **SECURED,
 )
 def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
@@ -170,7 +172,9 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     description="Sent through the WhatsApp gateway and saved to the history as sender `user`, signed with the "
     "token's name. The bot stays silent in the chat for the takeover window. The gateway's echo of it is "
     "recognised and not stored twice.",
-    responses=responses("The message, as saved to the history", 400, 401, 403, 404, 422, 502, 503),
+    responses=responses(
+        "The message, as saved to the history", 400, 401, 403, 404, 415, 422, 502, 503, bad_request=BODY_NOT_TEXT
+    ),
     **SECURED,
 )
 def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Message:
@@ -185,7 +189,7 @@ def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Me
     "/chat-rooms/<room_id>/bot",
     summary="Pause or resume the bot in this chat (operate)",
     description='`{"paused": true}` holds until `{"paused": false}`; the human-takeover timer works as always.',
-    responses=responses("The room", 400, 401, 403, 404, 422, 503),
+    responses=responses("The room", 400, 401, 403, 404, 415, 422, 503, bad_request=BODY_NOT_TEXT),
     **SECURED,
 )
 def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Room:
@@ -195,7 +199,7 @@ def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Ro
 @router.get(
     "/chat-rooms/<room_id>/jobs",
     summary="The bot's jobs in this chat, newest first",
-    responses=responses("One page of jobs", 400, 401, 404, 422, 503),
+    responses=responses("One page of jobs", 401, 404, 422, 503),
     **SECURED,
 )
 def list_jobs(
@@ -204,7 +208,7 @@ def list_jobs(
     limit: Limit = 20,
     before: Before = None,
 ) -> JobPage:
-    older_than = decode_cursor(before, parameter="before") if before else None
+    older_than = decode_cursor(before) if before else None
     page = console.list_jobs(
         database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
     )

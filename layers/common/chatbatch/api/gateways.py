@@ -31,6 +31,7 @@ from chatbatch.db import database_for
 from chatbatch.domain.inbound import evolution, gowa, meta, signatures, waha
 from chatbatch.domain.inbound.events import GatewayEvent
 from chatbatch.domain.messages import MAX_ID_CHARS
+from chatbatch.domain.text_forms import IDENTIFIER
 from chatbatch.errors import BadRequest, Forbidden
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.services.gateway_events import Outcome, apply_event
@@ -38,7 +39,7 @@ from chatbatch.settings import ApiSettings, api_settings
 
 router = APIGatewayHttpRouter()
 
-EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "ignored", "rejected"]
+EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "held", "ignored", "rejected"]
 
 
 class EventResult(BaseModel):
@@ -56,17 +57,43 @@ class GatewayAck(BaseModel):
     results: list[EventResult]
 
 
-_ANSWERS = openapi.responses("Every event is answered 200, also those chatbatch does not use", 400, 401, 413, 422, 503)
+_ANSWERS = openapi.responses(
+    "Every event is answered 200, also those chatbatch does not use",
+    400,
+    401,
+    413,
+    422,
+    503,
+    bad_request=openapi.BODY_NOT_JSON,
+)
 
 
-def _route(path: str, summary: str, description: str, security: str):
+# Each gateway's own event, as the document declares it: the parts chatbatch reads first. An event type it does not
+# use is answered 200 ignored, whatever else the event holds; what it uses is checked field by field (a 422 names
+# the field: docs/gateways.md).
+_EVENT = {
+    "type": "object",
+    "required": ["event"],
+    "properties": {"event": {"type": "string", "maxLength": MAX_ID_CHARS, "pattern": IDENTIFIER}},
+}
+# The body's event, else (absent or null) the path's.
+_EVENT_NAMED_BY_PATH = {
+    "type": "object",
+    "properties": {"event": {"anyOf": [_EVENT["properties"]["event"], {"type": "null"}]}},
+}
+_DELIVERY = {"type": "object", "description": "a WhatsApp Business Account webhook delivery"}
+
+
+def _route(path: str, summary: str, description: str, security: tuple[str, ...], body: dict = _EVENT):
+    """``security``: the proofs the route takes, any one of them (which one depends on the settings)."""
     return router.post(
         path,
         summary=summary,
         description=description,
         responses=_ANSWERS,
-        security=[{security: []}],
+        security=[{scheme: []} for scheme in security] or None,
         tags=[openapi.GATEWAY_TAG],
+        openapi_extensions=openapi.raw_json_body(body, "The gateway's webhook event, as it sends it"),
     )
 
 
@@ -79,7 +106,7 @@ def _route(path: str, summary: str, description: str, security: str):
     "WAHA's `message`, `message.any` (own messages too), `message.ack`, `message.reaction` and `message.revoked` "
     "events; the tenant is `session`. Signed with `X-Webhook-Hmac` when WAHA_HMAC_KEY is set, else "
     "`X-Webhook-Secret` (a WAHA custom header).",
-    openapi.WAHA_HMAC,
+    (openapi.WAHA_HMAC, openapi.WEBHOOK_SECRET),
 )
 def receive_waha() -> Response[GatewayAck]:
     settings = api_settings()
@@ -100,7 +127,7 @@ _EVOLUTION = (
     "/webhook/evolution",
     "Receive an Evolution API webhook event",
     _EVOLUTION + "Authenticated by `X-Webhook-Secret` (the instance webhook's `headers`).",
-    openapi.WEBHOOK_SECRET,
+    (openapi.WEBHOOK_SECRET,),
 )
 def receive_evolution() -> Response[GatewayAck]:
     return _evolution(None, None)
@@ -110,7 +137,8 @@ def receive_evolution() -> Response[GatewayAck]:
     "/webhook/evolution/<event>",
     'Receive an Evolution API event posted "by events" (`…/messages-upsert`)',
     _EVOLUTION + "With `webhook_by_events` Evolution appends the event's name to the URL.",
-    openapi.WEBHOOK_SECRET,
+    (openapi.WEBHOOK_SECRET,),
+    body=_EVENT_NAMED_BY_PATH,
 )
 def receive_evolution_event(event: str) -> Response[GatewayAck]:
     return _evolution(event, None)
@@ -121,7 +149,7 @@ def receive_evolution_event(event: str) -> Response[GatewayAck]:
     "Receive an Evolution API event from its global webhook (the secret in the URL)",
     _EVOLUTION + "Evolution's global webhook (WEBHOOK_GLOBAL_URL) sends no custom headers, so the secret is a path "
     "segment: weaker than a header (URLs end up in proxies' logs); prefer instance webhooks with headers.",
-    openapi.WEBHOOK_SECRET,
+    (),  # the proof is the path's secret
 )
 def receive_evolution_global(webhook_secret: str) -> Response[GatewayAck]:
     return _evolution(None, webhook_secret)
@@ -131,7 +159,8 @@ def receive_evolution_global(webhook_secret: str) -> Response[GatewayAck]:
     "/webhook/evolution/secret/<webhook_secret>/<event>",
     'Receive an Evolution API event from its global webhook, "by events"',
     _EVOLUTION + "The global webhook with WEBHOOK_GLOBAL_WEBHOOK_BY_EVENTS=true.",
-    openapi.WEBHOOK_SECRET,
+    (),
+    body=_EVENT_NAMED_BY_PATH,
 )
 def receive_evolution_global_event(webhook_secret: str, event: str) -> Response[GatewayAck]:
     return _evolution(event, webhook_secret)
@@ -154,7 +183,7 @@ def _evolution(path_event: str | None, path_secret: str | None) -> Response[Gate
     "challenge comes back as text/plain. Anything else is 403.",
     responses={
         200: {"description": "The challenge", "content": {"text/plain": {"schema": {"type": "string"}}}},
-        **openapi.responses("", 400, 403),
+        **openapi.responses("", 400, 403, bad_request="hub.challenge is missing, too long or not printable"),
     },
     tags=[openapi.GATEWAY_TAG],
 )
@@ -176,7 +205,8 @@ def verify_meta() -> Response[str]:
     "The `messages` field: customers' messages, reactions and the `statuses` of what the business sent, several "
     "per delivery, each applied on its own (an invalid one is `rejected` in the answer, the others are kept). "
     "The tenant is `metadata.phone_number_id`. Signed with `X-Hub-Signature-256` (META_APP_SECRET).",
-    openapi.HUB_SIGNATURE,
+    (openapi.HUB_SIGNATURE,),
+    body=_DELIVERY,
 )
 def receive_meta() -> Response[GatewayAck]:
     settings = api_settings()
@@ -199,7 +229,7 @@ _GOWA = (
     "/webhook/gowa",
     "Receive a go-whatsapp-web-multidevice webhook event",
     _GOWA + "The tenant is the payload's `session_id`, else its `device_id`.",
-    openapi.HUB_SIGNATURE,
+    (openapi.HUB_SIGNATURE, openapi.WEBHOOK_SECRET),
 )
 def receive_gowa() -> Response[GatewayAck]:
     return _gowa(None)
@@ -209,7 +239,7 @@ def receive_gowa() -> Response[GatewayAck]:
     "/webhook/gowa/<session>",
     "Receive a go-whatsapp-web-multidevice webhook event for the session named in the URL",
     _GOWA + "The tenant is the URL's session.",
-    openapi.HUB_SIGNATURE,
+    (openapi.HUB_SIGNATURE, openapi.WEBHOOK_SECRET),
 )
 def receive_gowa_session(session: str) -> Response[GatewayAck]:
     return _gowa(session)

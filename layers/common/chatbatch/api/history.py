@@ -19,7 +19,7 @@ from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
 from chatbatch.db import database_for
 from chatbatch.domain.api_tokens import Scope
-from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
+from chatbatch.domain.paging import CURSOR_MAX_CHARS, CURSOR_PATTERN, MAX_ROW_ID, decode_cursor
 from chatbatch.domain.room_search import MAX_SEARCH_CHARS, RoomSearch
 from chatbatch.errors import Unauthorized
 from chatbatch.services import api_tokens, history
@@ -27,8 +27,6 @@ from chatbatch.services.api_tokens import Tenant
 from chatbatch.settings import api_settings
 
 router = APIGatewayHttpRouter()
-
-MAX_CURSOR_CHARS = 512
 
 # Times leave the API as ISO-8601 UTC ("…Z"), whatever the database session's time zone.
 UtcTime = Annotated[
@@ -108,9 +106,19 @@ CurrentTenant = Annotated[Tenant, Depends(bearer_tenant)]
 OperatorTenant = Annotated[Tenant, Depends(operator_tenant)]
 AdminTenant = Annotated[Tenant, Depends(admin_tenant)]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (1-100)")]
-Before = Annotated[
-    str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous (newer) page")
-]
+
+
+def cursor_query(description: str):
+    """A cursor query parameter: its format is declared, and every string of that format is a cursor
+    (domain/paging.py); any other is a 422 naming the parameter before the route runs."""
+    return Query(
+        pattern=CURSOR_PATTERN,
+        max_length=CURSOR_MAX_CHARS,
+        description=f"{description}: `<microseconds since 1970>.<id>`, as the API returned it",
+    )
+
+
+Before = Annotated[str | None, cursor_query("next_cursor of the previous (newer) page")]
 RoomId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The chat room's id")]
 SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
 
@@ -120,20 +128,18 @@ SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
     summary="The session's chat rooms, newest activity first",
     description="With `q`: only rooms whose contact name contains it (any case), or, when it looks like a phone "
     "number, whose number does (`+62 812` finds 62812…); page with `cursor` as usual.",
-    responses=responses("One page of rooms", 400, 401, 422, 503),
+    responses=responses("One page of rooms", 401, 422, 503),
     **SECURED,
 )
 def list_rooms(
     tenant: CurrentTenant,
     limit: Limit = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARS, description="next_cursor of the previous page")
-    ] = None,
+    cursor: Annotated[str | None, cursor_query("next_cursor of the previous page")] = None,
     q: Annotated[
         str | None, Query(max_length=MAX_SEARCH_CHARS, description="search: part of the contact's name or number")
     ] = None,
 ) -> RoomPage:
-    after = decode_cursor(cursor, parameter="cursor") if cursor else None
+    after = decode_cursor(cursor) if cursor else None
     page = history.list_rooms(
         database_for(api_settings()),
         session_tok=tenant.session_tok,
@@ -147,7 +153,7 @@ def list_rooms(
 @router.get(
     "/chat-rooms/<room_id>/messages",
     summary="A chat room's messages, newest first",
-    responses=responses("One page of messages", 400, 401, 404, 422, 503),
+    responses=responses("One page of messages", 401, 404, 422, 503),
     **SECURED,
 )
 def list_messages(
@@ -156,7 +162,7 @@ def list_messages(
     limit: Limit = 20,
     before: Before = None,
 ) -> MessagePage:
-    older_than = decode_cursor(before, parameter="before") if before else None
+    older_than = decode_cursor(before) if before else None
     page = history.list_messages(
         database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
     )

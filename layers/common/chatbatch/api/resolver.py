@@ -24,7 +24,7 @@ def _json(status: int, body: dict) -> Response:
 def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
     settings = settings or api_settings()
     cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
-    app = APIGatewayHttpResolver(enable_validation=True, cors=cors)
+    app = openapi.Resolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
     app.include_router(gateways.router)
     app.include_router(history.router)
@@ -54,6 +54,14 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(exc: RequestValidationError) -> Response:
+        # Powertools validates a request before its token is looked at: who asks is answered first (401), as a
+        # client expects, and only then what is wrong with the fields.
+        route = app.context.get("_route")
+        if route is not None and any(openapi.BEARER in scheme for scheme in route.security or ()):
+            try:
+                history.bearer_tenant(app.request)
+            except ChatbatchError as denied:
+                return handle_domain_error(denied)
         details = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))

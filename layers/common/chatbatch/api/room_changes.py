@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
-from chatbatch.api.history import MAX_CURSOR_CHARS, SECURED, CurrentTenant, Room
+from chatbatch.api.history import SECURED, CurrentTenant, Room, cursor_query
 from chatbatch.api.openapi import responses
 from chatbatch.db import database_for
 from chatbatch.services.room_changes import room_changes
@@ -33,14 +32,12 @@ class RoomChangesAnswer(BaseModel):
     description="Without `since`: no rooms and a first cursor. With the previous answer's `cursor`: the rooms "
     "changed since (a room may come twice: merge by id) and the next cursor. `complete` false: more "
     "rooms changed than one answer holds; reload GET /chat-rooms instead.",
-    responses=responses("The changed rooms and the next cursor", 400, 401, 422, 503),
+    responses=responses("The changed rooms and the next cursor", 401, 422, 503),
     **SECURED,
 )
 def list_room_changes(
     tenant: CurrentTenant,
-    since: Annotated[
-        str | None, Query(max_length=MAX_CURSOR_CHARS, description="cursor of the previous changes answer")
-    ] = None,
+    since: Annotated[str | None, cursor_query("cursor of the previous changes answer")] = None,
 ) -> RoomChangesAnswer:
     changes = room_changes(database_for(api_settings()), session_tok=tenant.session_tok, since=since)
     return RoomChangesAnswer(

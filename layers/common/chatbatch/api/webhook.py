@@ -11,10 +11,22 @@ from pydantic import BaseModel
 from chatbatch.api import openapi
 from chatbatch.api.webhook_request import count_ingest, decode_json, raw_body, require_shared_secret
 from chatbatch.db import database_for
-from chatbatch.domain.messages import parse_webhook
+from chatbatch.domain import jids
+from chatbatch.domain.messages import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    MAX_ID_CHARS,
+    MAX_JID_CHARS,
+    MAX_NAME_CHARS,
+    MESSAGE_TYPE,
+    UNIX_MILLISECONDS,
+    UNIX_SECONDS,
+    parse_webhook,
+)
+from chatbatch.domain.text_forms import IDENTIFIER, STORABLE_TEXT
 from chatbatch.observability import logger
 from chatbatch.services.ingest import ingest_message
-from chatbatch.settings import api_settings
+from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS, api_settings
 
 router = APIGatewayHttpRouter()
 
@@ -29,6 +41,55 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+# What POST /webhook accepts (domain/messages.py's WebhookPayload), as the document declares it. The camelCase names
+# are accepted too (the description lists them); a field given under both names counts under the snake_case one.
+_ID = {"type": "string", "maxLength": MAX_ID_CHARS, "pattern": IDENTIFIER}
+_ADDRESS = {"type": "string", "maxLength": MAX_JID_CHARS, "pattern": jids.ADDRESS_PATTERN}
+_TEXT = {"type": "string", "pattern": STORABLE_TEXT}
+_GROUP = {"type": "string", "pattern": jids.GROUP_PATTERN}
+FLAT_MESSAGE = {
+    "type": "object",
+    "required": ["session_token", "message_id", "from", "to"],
+    "properties": {
+        "session_token": _ID,
+        "message_id": _ID,
+        "from": _ADDRESS,
+        "to": _ADDRESS,
+        "body": {**_TEXT, "maxLength": WHATSAPP_MAX_TEXT_CHARS, "default": ""},
+        "push_name": {"anyOf": [{**_TEXT, "maxLength": MAX_NAME_CHARS}, {"type": "null"}]},
+        "timestamp": {
+            "description": f"unix seconds or milliseconds, or an ISO-8601 time, {EARLIEST_YEAR} to {LATEST_YEAR}"
+            " (the same numbers as strings are accepted too); absent or null: when it arrives",
+            "anyOf": [
+                {"type": "number", "minimum": UNIX_SECONDS[0], "exclusiveMaximum": UNIX_SECONDS[1]},
+                {"type": "number", "minimum": UNIX_MILLISECONDS[0], "exclusiveMaximum": UNIX_MILLISECONDS[1]},
+                {"type": "string", "format": "date-time", "pattern": rf"^(?:{EARLIEST_YEAR}|20[1-9][0-9])-"},
+                {"type": "null"},
+            ],
+        },
+        "from_me": {"type": "boolean", "default": False},
+        "type": {"type": "string", "pattern": MESSAGE_TYPE.pattern, "default": "text"},
+        "is_group": {"anyOf": [{"type": "boolean"}, {"type": "null"}], "description": "default: a @g.us chat"},
+        "participant": {"anyOf": [_ADDRESS, {"type": "null"}]},
+        "reply_to": {"anyOf": [_ID, {"type": "null"}]},
+    },
+    # is_group true needs a group chat: `from`, or `to` for the business's own message
+    "allOf": [
+        {
+            "if": {"required": ["is_group"], "properties": {"is_group": {"const": True}, "from_me": {"const": False}}},
+            "then": {"properties": {"from": _GROUP}},
+        },
+        {
+            "if": {
+                "required": ["is_group", "from_me"],
+                "properties": {"is_group": {"const": True}, "from_me": {"const": True}},
+            },
+            "then": {"properties": {"to": _GROUP}},
+        },
+    ],
+}
+
+
 @router.post(
     "/webhook",
     summary="Receive one WhatsApp message from the gateway",
@@ -37,9 +98,16 @@ class Health(BaseModel):
     "`participant` must be WhatsApp addresses (`6281234567890@s.whatsapp.net`, `…@c.us`, `…@lid`, `…@g.us`, "
     "or a Cloud API phone number / business-scoped user id). Saved once: "
     "a retried message answers `duplicate` and changes nothing.",
-    responses=openapi.responses("Stored (or already stored)", 400, 401, 413, 422, 503),
+    responses=openapi.responses(
+        "Stored (or already stored)", 400, 401, 413, 422, 503, bad_request=openapi.BODY_NOT_JSON
+    ),
     security=[{openapi.WEBHOOK_SECRET: []}],
     tags=[openapi.GATEWAY_TAG],
+    openapi_extensions=openapi.raw_json_body(
+        FLAT_MESSAGE,
+        "One message. Also accepted under camelCase names: sessionToken, messageId (or id), pushName, fromMe, "
+        "isGroup, replyTo (or quoted_message_id, quotedMessageId), message_type / messageType for type.",
+    ),
 )
 def receive_message() -> Response[WebhookAck]:
     settings = api_settings()

@@ -23,22 +23,23 @@ from zoneinfo import ZoneInfo, available_timezones
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 MINUTES_PER_DAY = 24 * 60
 MAX_OPENINGS_PER_DAY = 6
-_CLOCK = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
+CLOCK_PATTERN = r"^(?:([01][0-9]|2[0-3]):([0-5][0-9])|(24):(00))$"
+_CLOCK = re.compile(CLOCK_PATTERN)
 
 
 @cache
-def _zones() -> frozenset[str]:
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names (``Asia/Jakarta``, ``UTC``) this runtime knows."""
     return frozenset(available_timezones())
 
 
 def is_time_zone(name: str) -> bool:
-    """An IANA time zone name (``Asia/Jakarta``, ``UTC``) this runtime knows."""
-    return name in _zones()
+    return name in time_zones()
 
 
 def clock_minutes(text: str) -> int:
     """``"HH:MM"`` (``"24:00"`` = the end of the day) as minutes since midnight; ValueError otherwise."""
-    match = _CLOCK.match(text) if isinstance(text, str) else None
+    match = _CLOCK.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"{text!r} is not a time of day as HH:MM (00:00 to 24:00)")
     hours, minutes = (match[1], match[2]) if match[1] is not None else (match[3], match[4])

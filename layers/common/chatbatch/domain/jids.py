@@ -26,13 +26,17 @@ BROADCAST_SERVER = "broadcast"
 NEWSLETTER_SERVER = "newsletter"
 STATUS_BROADCAST = "status@broadcast"
 
-_USER = re.compile(r"\d{1,20}(?::\d{1,4})?@(?:" + "|".join(re.escape(s) for s in USER_SERVERS) + r")")
-_GROUP = re.compile(r"\d{1,20}(?:-\d{1,20})?@g\.us")
-_BROADCAST = re.compile(r"(?:status|\d{1,20})@broadcast")
-_NEWSLETTER = re.compile(r"\d{1,30}@newsletter")
-_PHONE = re.compile(r"\d{5,15}")  # E.164: at most 15 digits; the shortest real numbers have 5
+# Digits are ASCII ([0-9], not \d, which Python reads as any script's digits).
+_USER = re.compile(r"[0-9]{1,20}(?::[0-9]{1,4})?@(?:" + "|".join(re.escape(s) for s in USER_SERVERS) + r")")
+_GROUP = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?@g\.us")
+_BROADCAST = re.compile(r"(?:status|[0-9]{1,20})@broadcast")
+_NEWSLETTER = re.compile(r"[0-9]{1,30}@newsletter")
+_PHONE = re.compile(r"[0-9]{5,15}")  # E.164: at most 15 digits; the shortest real numbers have 5
 _BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 _ANY = re.compile("|".join(f"(?:{form.pattern})" for form in (_PHONE, _USER, _GROUP, _BROADCAST, _NEWSLETTER, _BSUID)))
+# The same rules as the OpenAPI document declares them (JSON Schema patterns search: anchored here).
+ADDRESS_PATTERN = f"^(?:{_ANY.pattern})$"
+GROUP_PATTERN = f"^(?:{_GROUP.pattern})$"
 
 EXPECTED = (
     "a WhatsApp JID (6281234567890@s.whatsapp.net, …@c.us, …@lid, a group …@g.us) or a phone number / "

@@ -20,9 +20,14 @@ MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
 MESSAGE_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
-# Unix times outside these bounds are certainly a wrong unit or a corrupted value.
-_EARLIEST = datetime(2009, 1, 1, tzinfo=UTC)  # WhatsApp did not exist before
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# Times outside these bounds are certainly a wrong unit or a corrupted value: WhatsApp did not exist before 2009.
+EARLIEST_YEAR, LATEST_YEAR = 2009, 2099
+_EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
+_LATEST = datetime(LATEST_YEAR + 1, 1, 1, tzinfo=UTC)
+# The same bounds as unix seconds and milliseconds (a number from 1e11 on is milliseconds: 1e11 s is year 5138).
+UNIX_SECONDS = (int(_EARLIEST.timestamp()), int(_LATEST.timestamp()))  # [from, to)
+UNIX_MILLISECONDS = (UNIX_SECONDS[0] * 1000, UNIX_SECONDS[1] * 1000)
+_MILLISECONDS_FROM = 100_000_000_000
 
 
 def _storable(value: str, what: str) -> str:
@@ -51,39 +56,37 @@ def _address(value: str) -> str:
 
 
 def parse_timestamp(value: Any) -> datetime:
-    """Unix seconds, unix milliseconds (numbers or numeric strings), or ISO-8601 (naive means UTC)."""
+    """Unix seconds, unix milliseconds (numbers or numeric strings), or ISO-8601 (naive means UTC), from 2009
+    through 2099: a number within ``UNIX_SECONDS`` or ``UNIX_MILLISECONDS`` (compared as given, so the bounds are
+    exact), a text whose written year is within them (whatever its offset)."""
     if isinstance(value, bool):
         raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string, not a boolean")
     if isinstance(value, str):
         text = value.strip()
         try:
-            number = float(text)
+            value = float(text)
         except ValueError:
-            try:
-                parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-            except ValueError:
-                raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string") from None
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=UTC)
-            return _in_range(parsed)
-        value = number
+            return _written_time(text)
     if isinstance(value, (int, float)):
-        if isinstance(value, int) and abs(value) >= 10**18:
-            raise ValueError("is not a representable time")
-        if not math.isfinite(value):
+        if not isinstance(value, int) and not math.isfinite(value):
             raise ValueError("must be a finite number")
-        seconds = value / 1000 if abs(value) >= 100_000_000_000 else value  # 1e11 s is year 5138: must be ms
-        try:
-            return _in_range(datetime.fromtimestamp(seconds, tz=UTC))
-        except (OverflowError, OSError, ValueError):
-            raise ValueError("is not a representable time") from None
+        milliseconds = abs(value) >= _MILLISECONDS_FROM
+        low, high = UNIX_MILLISECONDS if milliseconds else UNIX_SECONDS
+        if not low <= value < high:
+            unit = "milliseconds" if milliseconds else "seconds"
+            raise ValueError(f"{value} unix {unit} is outside the plausible years {EARLIEST_YEAR}..{LATEST_YEAR}")
+        return datetime.fromtimestamp(value / 1000 if milliseconds else value, tz=UTC)
     raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string")
 
 
-def _in_range(moment: datetime) -> datetime:
-    if not (_EARLIEST <= moment < _LATEST):
-        raise ValueError(f"{moment.isoformat()} is outside the plausible range 2009..2100")
-    return moment.astimezone(UTC)
+def _written_time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be unix seconds, unix milliseconds or an ISO-8601 string") from None
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise ValueError(f"{text} is outside the plausible years {EARLIEST_YEAR}..{LATEST_YEAR}")
+    return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _choices(*names: str) -> AliasChoices:

@@ -1,24 +1,33 @@
-"""Keyset pagination: the position after the last item of a page, and the opaque cursor that carries it.
+"""Cursors: where the next answer of a list or a feed starts. One codec for the rooms, messages and jobs pages and
+the rooms-changed feed. Pure.
 
-Lists are ordered newest first by (time, id); the id breaks ties between equal times, so a page boundary
-never skips or repeats an item. A cursor is base64url(JSON {"t": ISO-8601 time, "id": row id}): opaque to
-clients, who pass ``next_cursor`` back unchanged.
+Lists are ordered newest first by (time, id); the id breaks ties between equal times, so a page boundary never
+skips or repeats an item. A cursor is ``<microseconds since 1970-01-01 UTC>.<row id>``: that position exactly (the
+database keeps microseconds). The changes feed's cursor is a time alone (the database time of the poll): its id is
+0. Clients pass a cursor back unchanged; the OpenAPI document declares its format (``CURSOR_PATTERN``), and every
+string of that format decodes — to a time before 2287 and an id below 10**18 — so the format is the whole rule: a
+cursor the API did not issue starts the page or the feed at the position it names, and anything else is a 422 of
+the request's validation naming the parameter.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from chatbatch.errors import BadRequest
-
 T = TypeVar("T")
-MAX_ROW_ID = 2**63 - 1  # bigserial
+# The largest id a path may name: JSON numbers are exact up to 2**53 in JavaScript (the page, Swagger UI) and in
+# the document's validators, and a bigserial will not get there.
+MAX_ROW_ID = 2**53 - 1
+_MAX_MICROS_DIGITS = 16  # 10**16 µs: until the year 2286
+_MAX_ID_DIGITS = 18  # 10**18 - 1 < 2**63: within bigint
+CURSOR_PATTERN = rf"^[0-9]{{1,{_MAX_MICROS_DIGITS}}}\.[0-9]{{1,{_MAX_ID_DIGITS}}}$"
+CURSOR_MAX_CHARS = _MAX_MICROS_DIGITS + 1 + _MAX_ID_DIGITS
+_CURSOR = re.compile(CURSOR_PATTERN, re.ASCII)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -30,28 +39,24 @@ class PageKey:
 
 
 def encode_cursor(key: PageKey) -> str:
-    raw = json.dumps({"t": key.at.isoformat(), "id": key.id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    micros = (key.at - _EPOCH) // timedelta(microseconds=1)
+    if not 0 <= micros < 10**_MAX_MICROS_DIGITS or not 0 <= key.id < 10**_MAX_ID_DIGITS:
+        raise ValueError(f"{key} has no cursor (a time from 1970 to 2286, an id below 10**18)")
+    return f"{micros}.{key.id}"
 
 
-def decode_cursor(text: str, *, parameter: str) -> PageKey:
-    """The ``PageKey`` a cursor carries; ``BadRequest`` naming ``parameter`` when it is not one we issued."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        at = datetime.fromisoformat(data["t"])
-        row_id = data["id"]
-    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError, KeyError, RecursionError):
-        raise _bad_cursor(parameter) from None
-    if at.tzinfo is None or type(row_id) is not int or not 1 <= row_id <= MAX_ROW_ID:
-        raise _bad_cursor(parameter)
-    return PageKey(at, row_id)
+def decode_cursor(text: str) -> PageKey:
+    """The position a cursor names; ValueError for a text that is not of ``CURSOR_PATTERN``'s format (the API
+    refuses those before a route runs)."""
+    if _CURSOR.fullmatch(text) is None:
+        raise ValueError(f"{text!r} is not a cursor: <microseconds since 1970>.<id>")
+    micros, row_id = text.split(".")
+    return PageKey(_EPOCH + timedelta(microseconds=int(micros)), int(row_id))
 
 
-def _bad_cursor(parameter: str) -> BadRequest:
-    return BadRequest(
-        f"{parameter} is not a cursor this API returned; pass the next_cursor of the previous page unchanged, "
-        f"or leave {parameter} out for the first page"
-    )
+def time_cursor(at: datetime) -> str:
+    """The cursor of a moment alone (the changes feed's)."""
+    return encode_cursor(PageKey(at, 0))
 
 
 def split_page(rows: Sequence[T], limit: int, key_of: Callable[[T], PageKey]) -> tuple[list[T], PageKey | None]:

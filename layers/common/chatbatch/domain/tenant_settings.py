@@ -15,7 +15,17 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from chatbatch.domain.business_hours import DAYS, BusinessHours, clock_minutes, is_time_zone, week_problems
+from chatbatch.domain.business_hours import (
+    CLOCK_PATTERN,
+    DAYS,
+    MAX_OPENINGS_PER_DAY,
+    BusinessHours,
+    clock_minutes,
+    is_time_zone,
+    time_zones,
+    week_problems,
+)
+from chatbatch.domain.text_forms import NON_BLANK_TEXT
 
 MAX_PROMPT_CHARS = 20_000
 MAX_MESSAGE_CHARS = 4_096
@@ -41,10 +51,12 @@ MaxWaitSeconds = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 MaxBatchMessages = Annotated[int, Field(ge=1, le=1000)]
 HistoryContextMessages = Annotated[int, Field(ge=0, le=200)]
 TakeoverMinutes = Annotated[float, Field(ge=0, le=525_600, allow_inf_nan=False)]  # at most a year
-SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS), AfterValidator(_text)]
+# The OpenAPI document declares what each validator accepts (domain/text_forms.py), so a client can check first.
+_NON_BLANK = Field(json_schema_extra={"pattern": NON_BLANK_TEXT})
+SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS), _NON_BLANK, AfterValidator(_text)]
 LlmModel = Annotated[str, StringConstraints(min_length=1, max_length=MAX_MODEL_CHARS, pattern=r"^[\w.:/@+\-]+$")]
 # A text the business sends to a customer: the away message, a staff reply from the console.
-MessageText = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), AfterValidator(_text)]
+MessageText = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS), _NON_BLANK, AfterValidator(_text)]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -59,8 +71,15 @@ def _clock(text: str) -> str:
     return text
 
 
-TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
-Clock = Annotated[str, StringConstraints(max_length=5), AfterValidator(_clock)]
+TimeZone = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    Field(json_schema_extra=lambda schema: schema.update(enum=sorted(time_zones()))),
+    AfterValidator(_time_zone),
+]
+Clock = Annotated[
+    str, StringConstraints(max_length=5), Field(json_schema_extra={"pattern": CLOCK_PATTERN}), AfterValidator(_clock)
+]
 
 
 class Opening(BaseModel):
@@ -71,7 +90,9 @@ class Opening(BaseModel):
     close: Clock
 
 
-WeeklyHours = Annotated[dict[Day, list[Opening]], Field(max_length=len(DAYS))]
+WeeklyHours = Annotated[
+    dict[Day, Annotated[list[Opening], Field(max_length=MAX_OPENINGS_PER_DAY)]], Field(max_length=len(DAYS))
+]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Written by the worker when it records a part as sent, and by the webhook when the gateway's echo is the only
 proof a part went out (its job finished without recording it: a crash or a timeout after the gateway accepted).
-Part of the caller's transaction; a repeated write of one message id adds nothing.
+Part of the caller's transaction; a repeated write of one message id adds nothing. A delivery receipt that arrived
+before the message was stored is applied to it here (services/receipts.py).
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from datetime import datetime
 
 from chatbatch.db import Cursor
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
+from chatbatch.services import receipts
 from chatbatch.store import chat_messages, chat_rooms
 
 
 def save_bot_message(
     cur: Cursor, *, session_tok: str, chat_jid: str, business_jid: str, message_id: str, text: str, at: datetime
 ) -> None:
+    receipts.storing_message(cur, session_tok=session_tok, message_id=message_id)
     room_chat_id = chat_id(session_tok, chat_jid)
     room_id = chat_rooms.upsert_for_message(
         cur,
@@ -43,3 +46,4 @@ def save_bot_message(
         status="sent",
         at=at,
     )
+    receipts.message_stored(cur, session_tok=session_tok, message_id=message_id)  # a receipt that came first

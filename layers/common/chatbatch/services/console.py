@@ -14,6 +14,7 @@ from chatbatch.adapters.gateway import Gateway, GatewayError
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.paging import PageKey, encode_cursor, split_page
 from chatbatch.errors import Conflict, GatewayUnavailable, NotFound
+from chatbatch.services import receipts
 from chatbatch.services.api_tokens import Tenant
 from chatbatch.services.history import Page, require_room
 from chatbatch.store import ai_jobs, chat_messages, chat_rooms
@@ -65,7 +66,11 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
         raise
 
     def record(cur: Cursor) -> dict[str, Any]:
+        if sent.message_id:  # its receipts may have come before the send answered: they wait for this id
+            receipts.storing_message(cur, session_tok=tenant.session_tok, message_id=sent.message_id)
         chat_messages.finish_staff_send(cur, outgoing.row_id, status="sent", gateway_message_id=sent.message_id)
+        if sent.message_id:
+            receipts.message_stored(cur, session_tok=tenant.session_tok, message_id=sent.message_id)
         room = outgoing.room
         chat_rooms.upsert_for_message(
             cur,

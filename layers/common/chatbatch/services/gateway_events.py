@@ -1,9 +1,11 @@
 """Use cases: what a gateway's webhook reported, applied — each event in its own transaction.
 
 A message goes through :func:`chatbatch.services.ingest.ingest_message` (the one path every message takes: dedupe,
-history, debounce, takeover, echo). A receipt moves the delivery status of the messages it names, a reaction is
-kept against the message it reacts to, a deletion marks the message deleted in the history; none of them makes a
-job, an unread count or a reply. Events we do not use, and invalid items of a batched delivery, change nothing.
+history, debounce, takeover, echo). A receipt moves the delivery status of the messages it names (or waits for
+them: services/receipts.py) and, when it carries our reference of a reply part (the Cloud API), proves that part
+went out, as an echo does; a reaction is kept against the message it reacts to, a deletion marks the message
+deleted in the history; none of them makes a job, an unread count or a reply. Events we do not use, and invalid
+items of a batched delivery, change nothing.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatbatch.db import Database
-from chatbatch.domain.delivery import statuses_before
 from chatbatch.domain.inbound.events import (
     GatewayEvent,
     Ignored,
@@ -22,14 +23,16 @@ from chatbatch.domain.inbound.events import (
     event_name,
 )
 from chatbatch.domain.messages import IncomingMessage, chat_id
-from chatbatch.services.ingest import IngestResult, ingest_message
+from chatbatch.services import receipts
+from chatbatch.services.ingest import IngestResult, ingest_message, settle_part_by_reference
 from chatbatch.store import chat_messages, message_reactions
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What one event changed. ``status``: accepted | duplicate (a message), updated | unchanged (a receipt,
-    reaction or deletion), ignored, rejected (an invalid item of a batch)."""
+    reaction or deletion), held (a receipt whose message is not stored yet), ignored, rejected (an invalid item of
+    a batch)."""
 
     event: str
     status: str
@@ -45,17 +48,14 @@ def apply_event(db: Database, event: GatewayEvent, *, reply_groups: bool) -> Out
         result = ingest_message(db, event, reply_groups=reply_groups)
         return Outcome(name, result.status, result.message_id, result.chat_id, ingested=result)
     if isinstance(event, Receipt):
-        moved = db.transaction(
-            lambda cur: chat_messages.advance_status(
-                cur,
-                user_token=event.session_tok,
-                message_ids=event.message_ids,
-                status=event.status.value,
-                error=event.error,
-                from_statuses=statuses_before(event.status),
-            )
+        # Meta's proof that a reply part went out (it sends no echo): a part whose send timed out after Meta took
+        # it is recorded by the worker's retry instead of sent again. A retried delivery repeats it harmlessly.
+        settled = event.reference is not None and settle_part_by_reference(
+            db, session_tok=event.session_tok, reference=event.reference, message_id=event.message_ids[0]
         )
-        return _changed(name, moved, event.message_ids[0], detail=event.status.value)
+        outcome = db.transaction(lambda cur: receipts.apply_receipt(cur, event))
+        status = "updated" if settled and outcome == "unchanged" else outcome
+        return Outcome(name, status, event.message_ids[0], detail=event.status.value)
     if isinstance(event, Reaction):
         room = chat_id(event.session_tok, event.chat_jid)
         kept = db.transaction(lambda cur: message_reactions.record(cur, event, chat_id=room))

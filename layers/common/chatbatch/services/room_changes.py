@@ -7,7 +7,8 @@ from typing import Any
 
 from chatbatch import views
 from chatbatch.db import Cursor, Database
-from chatbatch.domain.room_changes import MAX_CHANGED_ROOMS, changes_window_start, encode_cursor
+from chatbatch.domain.paging import time_cursor
+from chatbatch.domain.room_changes import MAX_CHANGED_ROOMS, changes_window_start
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ def room_changes(
     def work(cur: Cursor) -> RoomChanges:
         polled_at = views.transaction_time(cur)
         if window_start is None:
-            return RoomChanges([], encode_cursor(polled_at), complete=True)
+            return RoomChanges([], time_cursor(polled_at), complete=True)
         rows = views.rooms_changed_since(cur, user_token=session_tok, since=window_start, size=max_rooms + 1)
-        return RoomChanges(rows[:max_rooms], encode_cursor(polled_at), complete=len(rows) <= max_rooms)
+        return RoomChanges(rows[:max_rooms], time_cursor(polled_at), complete=len(rows) <= max_rooms)
 
     return db.transaction(work)

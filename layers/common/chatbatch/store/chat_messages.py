@@ -80,6 +80,10 @@ def recent(cur: Cursor, *, chat_id: str, user_token: str, limit: int, arrived_by
     return [ChatLine(*row) for row in cur.fetchall()]
 
 
+# WhatsApp's keys of the ids a gateway event names (%(ids)s), as the expression index on chat_messages has them.
+_KEYS = "ARRAY(SELECT whatsapp_message_key(i) FROM unnest(%(ids)s::text[]) AS i)"
+
+
 def advance_status(
     cur: Cursor,
     *,
@@ -88,24 +92,30 @@ def advance_status(
     status: str,
     error: str | None,
     from_statuses: Sequence[str],
-) -> int:
-    """Set ``status`` (and its ``error``) on the tenant's messages among ``message_ids`` whose status is one of
-    ``from_statuses``; how many moved. Their rooms are stamped changed (the history page polls for changes)."""
+) -> tuple[int, bool]:
+    """Set ``status`` (and its ``error``) on the tenant's messages named by ``message_ids`` whose status is one of
+    ``from_statuses``. A message is named by WhatsApp's key inside its id (``whatsapp_message_key``, migration
+    0020), whatever form of the id the receipt and the history use. Returns how many moved, and whether the tenant
+    has any message of those keys at all. Their rooms are stamped changed (the history page polls for changes)."""
     cur.execute(
-        """
+        f"""
         WITH moved AS (
             UPDATE chat_messages
                SET status = %(status)s, status_error = %(error)s, updated_at = now()
-             WHERE user_token = %(tenant)s AND message_id = ANY(%(ids)s) AND status = ANY(%(from)s)
+             WHERE user_token = %(tenant)s AND whatsapp_message_key(message_id) = ANY({_KEYS})
+               AND status = ANY(%(from)s)
             RETURNING chat_room_id
         ), stamped AS (
             UPDATE chat_rooms SET updated_at = now() WHERE id IN (SELECT chat_room_id FROM moved)
         )
-        SELECT count(*) FROM moved
+        SELECT (SELECT count(*) FROM moved),
+               EXISTS (SELECT 1 FROM chat_messages
+                        WHERE user_token = %(tenant)s AND whatsapp_message_key(message_id) = ANY({_KEYS}))
         """,
         {"status": status, "error": error, "tenant": user_token, "ids": list(message_ids), "from": list(from_statuses)},
     )
-    return cur.fetchone()[0]
+    moved, known = cur.fetchone()
+    return moved, known
 
 
 def mark_deleted(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) -> int:

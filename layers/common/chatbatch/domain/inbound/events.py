@@ -23,6 +23,7 @@ class Receipt:
     message_ids: tuple[str, ...]
     status: DeliveryStatus
     error: str | None = None  # why it failed, as the gateway says (the Cloud API's error title)
+    reference: str | None = None  # our own name of the message, carried back (the Cloud API's biz_opaque_callback_data)
 
 
 @dataclass(frozen=True)

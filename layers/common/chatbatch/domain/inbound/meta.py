@@ -6,8 +6,9 @@ becomes a ``Rejected`` event without costing the others (Meta retries a delivery
 
 In a ``messages`` change's ``value``: the tenant is ``metadata.phone_number_id`` (the business number's id),
 ``metadata.display_phone_number`` the business number; ``messages[]`` are the customers' messages and reactions,
-``statuses[]`` the receipts of what the business sent (``failed`` with ``errors[].title``), ``contacts[]`` the
-senders' profile names. The Cloud API never echoes the business's own messages (only their statuses).
+``statuses[]`` the receipts of what the business sent (``failed`` with ``errors[].title``; with the
+``biz_opaque_callback_data`` the send carried, which names the reply part), ``contacts[]`` the senders' profile
+names. The Cloud API never echoes the business's own messages (only their statuses).
 
 Business-scoped user ids (BSUIDs, since April 2026): a user may hide their number behind a username; then
 ``messages[].from`` and ``contacts[].wa_id`` are absent and ``messages[].from_user_id`` / ``contacts[].user_id``
@@ -191,4 +192,5 @@ def _status(change: _Change, s: dict) -> GatewayEvent:
         message_ids=(require_id(s.get("id"), "id"),),
         status=status,
         error=error,
+        reference=text(s.get("biz_opaque_callback_data")),
     )

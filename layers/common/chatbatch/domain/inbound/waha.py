@@ -90,6 +90,8 @@ def parse(document: Any) -> list[GatewayEvent]:
 
 def _message(doc: dict, event: str) -> GatewayEvent:
     p = doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
+    if not p:  # WAHA never sends one; its docs' skeletons do. A 4xx would make WAHA retry it (its "retries").
+        return Ignored(event, "the payload is empty: no message")
     from_me = p.get("fromMe") is True
     chat = p.get("to") if from_me else p.get("from")
     if isinstance(chat, str) and not jids.is_conversation(chat):
