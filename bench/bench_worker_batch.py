@@ -120,7 +120,9 @@ def _sent_after(db, job_ids: list[int], start) -> list[float]:
 
 
 def _now(db):
-    return db.transaction(lambda cur: (cur.execute("SELECT clock_timestamp()"), cur.fetchone()[0])[1])
+    from chatbatch.db import transaction_time
+
+    return db.transaction(transaction_time)
 
 
 def run(ctx) -> None:

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from chatbatch.db import Database
 from chatbatch.domain.debounce import Batch, Readiness
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 from chatbatch.services.reply import ReplyPolicy
 from chatbatch.store import ai_chat_messages, ai_jobs
 
@@ -262,7 +263,7 @@ class FakeLlm:
 
 class FakeGateway:
     name = "fake"
-    max_text_chars = 65_536
+    max_text_chars = WHATSAPP_MAX_TEXT_CHARS
 
     def __init__(self) -> None:
         self.sent: list[dict] = []

@@ -11,7 +11,7 @@ from typing import Any
 
 from chatbatch import views
 from chatbatch.adapters.gateway import Gateway, GatewayError
-from chatbatch.db import Cursor, Database
+from chatbatch.db import Cursor, Database, transaction_time
 from chatbatch.domain.paging import PageKey, encode_cursor, split_page
 from chatbatch.errors import Conflict, GatewayUnavailable, NotFound
 from chatbatch.services import receipts
@@ -49,7 +49,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
             message_type="text",
             content=text,
             status="sending",
-            at=views.transaction_time(cur),
+            at=transaction_time(cur),
             sent_by=tenant.operator,
         )
         return _Outgoing(row_id, room)
@@ -81,7 +81,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
             is_group=room["is_group"],
             content=text,
             sender_type="user",
-            at=views.transaction_time(cur),
+            at=transaction_time(cur),
             unread_increment=0,
         )
         return views.message(cur, user_token=tenant.session_tok, row_id=outgoing.row_id)
