@@ -132,7 +132,7 @@ class WebhookPayload(BaseModel):
     @field_validator("from_", "to", "participant", mode="after")
     @classmethod
     def _jid(cls, value: str | None) -> str | None:
-        # Also keeps chat_rooms.chat_id ('<session_tok>_<jid>', the seed's key) unambiguous: no address has '_'.
+        # Also keeps chat_rooms.chat_id ('<session_tok>_<jid>') unambiguous between tenants: no address has '_'.
         return None if value is None else _address(value)
 
     @field_validator("body", "push_name", mode="after")
@@ -206,7 +206,8 @@ class IncomingMessage:
 
 
 def chat_id(session_tok: str, chat_jid: str) -> str:
-    """The seed's chat_rooms.chat_id: ``<session_tok>_<remote jid>``."""
+    """A room's key, chat_rooms.chat_id: ``<session_tok>_<remote jid>``, the form an existing UI reads (no
+    address contains ``_``, so the key names one tenant's chat)."""
     return f"{session_tok}_{chat_jid}"
 
 
