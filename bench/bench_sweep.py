@@ -1,10 +1,12 @@
-"""Sweep: the debounce sweep's cost against the size of the history, next to the seed's query; debounce precision.
+"""Sweep: the debounce sweep's cost against the size of the history, next to a per-bubble query; debounce precision.
 
 1. Cost: one idle sweep and one sweep with N ready chats (3 bubbles each), on 10k and on 1M history rows
    (contact and from_me messages already batched: history, not pending). Side by side on the same data, the
-   seed's query as written, with the seed's own index (session_tok, "from", is_batched, last_activity).
-   "ours: find" is the statement that finds (and locks) ready chats - the counterpart of the seed's query;
-   "ours: sweep" is the whole sweep (both transactions; the queue is an in-memory fake so SQS is not measured).
+   per-bubble query: every unbatched bubble older than the window, grouped by sender, over the whole table, with
+   an index on (session_tok, "from", is_batched, last_activity) - the obvious way to write the rule, which also
+   splits a burst still being typed (docs/sweeper.md). "ours: find" is the statement that finds (and locks) ready
+   chats - its counterpart; "ours: sweep" is the whole sweep (both transactions; the queue is an in-memory fake so
+   SQS is not measured).
    Statements per sweep: counted on the cursor (psycopg2 adds BEGIN and COMMIT per transaction).
 2. Precision: the sweeper's loop with the real settings (DEBOUNCE_SECONDS=3, SWEEP_INTERVAL_SECONDS=1) and the
    moto SQS server, while chats send bursts through the ingest use case (bubbles at most half a window
@@ -37,14 +39,14 @@ from chatbatch.store import ai_chat_messages, tenant_settings
 
 from bench.report import median, percentile, print_table, ratio
 
-SEED_QUERY = """
+PER_BUBBLE_QUERY = """
     SELECT session_tok, "from", COUNT(*), array_agg(message_id)
     FROM ai_chat_messages
     WHERE is_batched = FALSE
       AND last_activity < NOW() - INTERVAL '3 seconds'
     GROUP BY session_tok, "from"
 """
-SEED_INDEX = (
+PER_BUBBLE_INDEX = (
     'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
 )
 # Today's (before per-tenant settings) statement that finds and locks ready chats: one window for every tenant.
@@ -177,13 +179,13 @@ def timed(fn) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def seed_query_ms(conn) -> float:
+def per_bubble_query_ms(conn) -> float:
     with conn.cursor() as cur:
-        return timed(lambda: (cur.execute(SEED_QUERY), cur.fetchall()))
+        return timed(lambda: (cur.execute(PER_BUBBLE_QUERY), cur.fetchall()))
 
 
 def find_ready_ms(db: Database, rule: DebounceRule, find=None) -> float:
-    """Our counterpart of the seed's query, alone (rolled back: the locks are released, nothing changes)."""
+    """Our counterpart of the per-bubble query, alone (rolled back: the locks are released, nothing changes)."""
     find = find or ai_chat_messages.lock_ready_chats
     conn = db.connection()
     with conn.cursor() as cur:
@@ -210,7 +212,7 @@ def measure_cost(ctx, url: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
     with conn.cursor() as cur:
-        cur.execute(SEED_INDEX)
+        cur.execute(PER_BUBBLE_INDEX)
     add_tenant_settings(conn, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
     sizes = [10_000] if ctx.quick else [10_000, 1_000_000]
     ready_chats = ctx.scale(1000, 200)
@@ -231,14 +233,14 @@ def measure_cost(ctx, url: str) -> None:
         idle_statements = round(_CountingCursor.statements / idle_runs / 2, 1)
         idle, idle_today = median(idle_runs_ours), median(idle_runs_today)
         idle_find, idle_find_today = median(find_ours), median(find_today)
-        idle_seed = median([seed_query_ms(conn) for _ in range(idle_runs)])
-        busy, busy_today, busy_find, busy_find_today, busy_seed, busy_statements = [], [], [], [], [], []
+        idle_per_bubble = median([per_bubble_query_ms(conn) for _ in range(idle_runs)])
+        busy, busy_today, busy_find, busy_find_today, busy_per_bubble, busy_statements = [], [], [], [], [], []
         for run in range(ready_runs):
             # The same work for both, a fresh set of ready chats each, in alternating order (no warm-up bias).
             for today in (True, False) if run % 2 == 0 else (False, True):
                 add_ready_chats(conn, ready_chats)
                 if not today:
-                    busy_seed.append(seed_query_ms(conn))
+                    busy_per_bubble.append(per_bubble_query_ms(conn))
                 (busy_find_today if today else busy_find).append(
                     find_ready_ms(db, rule, todays_lock_ready_chats if today else None)
                 )
@@ -249,19 +251,20 @@ def measure_cost(ctx, url: str) -> None:
                 with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
                     cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
         results[size] = {
-            "idle": (idle, idle_find, idle_seed),
-            "ready": (median(busy), median(busy_find), median(busy_seed)),
+            "idle": (idle, idle_find, idle_per_bubble),
+            "ready": (median(busy), median(busy_find), median(busy_per_bubble)),
         }
         label = f"{size:,}"
-        rows.append([label, "idle", idle, idle_find, idle_seed, ratio(idle_seed, idle_find), idle_statements])
+        idle_vs_ours = ratio(idle_per_bubble, idle_find)
+        rows.append([label, "idle", idle, idle_find, idle_per_bubble, idle_vs_ours, idle_statements])
         rows.append(
             [
                 label,
                 f"{ready_chats:,} ready chats",
                 median(busy),
                 median(busy_find),
-                median(busy_seed),
-                ratio(median(busy_seed), median(busy_find)),
+                median(busy_per_bubble),
+                ratio(median(busy_per_bubble), median(busy_find)),
                 median(busy_statements),
             ]
         )
@@ -292,14 +295,14 @@ def measure_cost(ctx, url: str) -> None:
     db.close()
     conn.close()
     print_table(
-        "Sweep cost vs history size (ms, median; seed = the seed's query + the seed's index)",
+        "Sweep cost vs history size (ms, median; per-bubble = every unbatched bubble older than 3 s, with its index)",
         [
             "history rows",
             "case",
             "ours: sweep",
             "ours: find",
-            "seed's query",
-            "seed / ours (find)",
+            "per-bubble query",
+            "per-bubble / ours (find)",
             "statements per sweep",
         ],
         rows,
@@ -323,7 +326,7 @@ def measure_cost(ctx, url: str) -> None:
         small, large = results[sizes[0]], results[sizes[-1]]
         print_table(
             f"Growth from {sizes[0]:,} to {sizes[-1]:,} history rows ({sizes[-1] // sizes[0]}x the rows)",
-            ["case", "ours: sweep", "ours: find", "seed's query"],
+            ["case", "ours: sweep", "ours: find", "per-bubble query"],
             [
                 [
                     case,

@@ -17,10 +17,11 @@ import contextlib
 import io
 import json
 import os
-import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from chatbatch_local import loopback
 
 from bench.report import percentile, print_table
 
@@ -33,19 +34,12 @@ def _slow_llm() -> ThreadingHTTPServer:
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length") or 0))
             time.sleep(LLM_SECONDS)
-            body = json.dumps({"choices": [{"message": {"content": "Baik kak, kami cek dulu."}}]}).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            loopback.answer(self, 200, {"choices": [{"message": {"content": "Baik kak, kami cek dulu."}}]})
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return loopback.serve_in_background(Handler)
 
 
 def _jobs(api, db, session: str, chats: int) -> list[int]:
@@ -120,7 +114,9 @@ def _sent_after(db, job_ids: list[int], start) -> list[float]:
 
 
 def _now(db):
-    return db.transaction(lambda cur: (cur.execute("SELECT clock_timestamp()"), cur.fetchone()[0])[1])
+    from chatbatch.db import transaction_time
+
+    return db.transaction(transaction_time)
 
 
 def run(ctx) -> None:

@@ -115,6 +115,17 @@ def pg(database_url):
 
 
 @pytest.fixture
+def db(database_url):
+    """The suite's database as the functions open it (chatbatch.db.Database), for use cases called directly."""
+    from chatbatch.db import Database, connect_params_from_settings
+    from chatbatch.settings import CommonSettings
+
+    database = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
+    yield database
+    database.close()
+
+
+@pytest.fixture
 def session_tok() -> str:
     """Unique tenant per test: tests never see each other's rows."""
     return f"sess-{uuid.uuid4().hex[:12]}"
@@ -125,3 +136,16 @@ def api_function(database_url):
     from chatbatch_local.lambda_runtime import load_function
 
     return load_function("api")
+
+
+# A module that runs `make dev` with its LLM and gateway peers defines a module-scoped ``running`` fixture
+# (tests.support.dev_stack.dev_stack_with_peers with its own settings); these name its parts.
+@pytest.fixture(scope="module")
+def stack(running):
+    return running[0]
+
+
+@pytest.fixture(scope="module")
+def peers(running):
+    """(llm, gateway)"""
+    return running[1:]

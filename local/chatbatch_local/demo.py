@@ -13,10 +13,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from chatbatch.db import Database
+from chatbatch.db import Database, transaction_time
 from chatbatch.domain.messages import chat_id
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.store import chat_messages
@@ -54,7 +53,7 @@ def post_bubble(api_url: str, secret: str, text: str) -> str:
 def room_history(db: Database) -> list[ChatLine]:
     return db.transaction(
         lambda cur: chat_messages.recent(
-            cur, chat_id=chat_id(SESSION, CONTACT), user_token=SESSION, limit=50, arrived_by=datetime.now(UTC)
+            cur, chat_id=chat_id(SESSION, CONTACT), user_token=SESSION, limit=50, arrived_by=transaction_time(cur)
         )
     )
 

@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from chatbatch_local import loopback
+
 KINDS = ("waha", "evolution", "meta", "gowa")
 DEV_GATEWAY_TOKEN = "dev-gateway-token"
 DEV_GOWA_TOKEN = "dev:dev-gateway-token"  # GOWA authenticates with basic auth (user:password)
@@ -544,23 +546,13 @@ def serve(fake: FakeGateway, *, port: int = 0) -> ThreadingHTTPServer:
             self._answer(*_presence_answer(fake.kind))
 
         def _answer(self, status: int, body: Any) -> None:
-            raw = (body if isinstance(body, str) else json.dumps(body)).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a timeout test)
+            loopback.answer(self, status, body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    server = loopback.serve_in_background(Handler, port=port)
+    fake.url = loopback.url_of(server)
     return server
 
 

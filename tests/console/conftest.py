@@ -7,20 +7,11 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
-from chatbatch.settings import CommonSettings
 from chatbatch_local.lambda_runtime import LambdaContext, http_api_event
 
 from tests.support.worker import CONTACT, gateway_answer, http_peer, post_message
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
-    yield database
-    database.close()
 
 
 @pytest.fixture

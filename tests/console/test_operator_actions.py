@@ -4,7 +4,6 @@ a chat's jobs and the retry of a failed one; scopes (403 naming the scope) and t
 from __future__ import annotations
 
 import pytest
-from chatbatch.db import Database
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
 from chatbatch.services.reply import fail_job, reply_to_job
@@ -101,20 +100,13 @@ def test_another_tenants_room_or_job_is_a_404(api, tokens, room, db, database_ur
     assert call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[0] == 200  # the owner's token sees it
 
 
-@pytest.fixture
-def worker_db(database_url):
-    database = Database(lambda: {"dsn": database_url})
-    yield database
-    database.close()
-
-
 def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_once(
-    api, tokens, room, pg, database_url, session_tok, worker_db
+    api, tokens, room, pg, database_url, session_tok, db
 ):
     # Given a burst whose job failed for good
     post_message(api, session_tok, "Saya mau pesan")
     failed = batch_pending(database_url, session_tok)
-    assert fail_job(worker_db, failed, error="gave up after 5 receives: LLM down")
+    assert fail_job(db, failed, error="gave up after 5 receives: LLM down")
 
     status, jobs = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])
     assert status == 200
@@ -138,8 +130,8 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
 
     # And the worker answers the new job: one reply for the burst; the failed job can never send
     gateway = FakeGateway()
-    assert reply_to_job(worker_db, retry["id"], llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "done"
-    assert reply_to_job(worker_db, failed, llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "nothing"
+    assert reply_to_job(db, retry["id"], llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "done"
+    assert reply_to_job(db, failed, llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "nothing"
     assert len(gateway.sent) == 1
     assert [h[2] for h in history(pg, session_tok) if h[0] == "ai"] == ["re: Halo, masih buka?\nSaya mau pesan"]
     items = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[1]["items"]
@@ -150,12 +142,12 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
 
 
 def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(
-    api, tokens, room, pg, database_url, session_tok, worker_db
+    api, tokens, room, pg, database_url, session_tok, db
 ):
     failed = batch_pending(database_url, session_tok)
     _, first = call(api, "GET", "/chat-rooms/changes", tokens["read"])
 
-    fail_job(worker_db, failed, error="boom")
+    fail_job(db, failed, error="boom")
 
     _, changes = call(api, "GET", "/chat-rooms/changes", tokens["read"], since=first["cursor"])
     assert [r["id"] for r in changes["items"]] == [room]

@@ -26,16 +26,6 @@ def running(database_url, tmp_path_factory):
         yield up
 
 
-@pytest.fixture(scope="module")
-def stack(running):
-    return running[0]
-
-
-@pytest.fixture(scope="module")
-def peers(running):
-    return running[1:]
-
-
 class Tenant:
     def __init__(self, stack, peers, name: str, **settings) -> None:
         self.stack, (self.llm, self.gateway) = stack, peers

@@ -12,7 +12,7 @@ import threading
 import psycopg2
 import pytest
 from chatbatch.adapters.gateway_waha import WahaGateway, sent_message_id
-from chatbatch.db import Database
+from chatbatch.db import Database, transaction_time
 from chatbatch.domain.sending import message_key
 from chatbatch.services import api_tokens, console, receipts
 from chatbatch.services.api_tokens import Tenant
@@ -180,16 +180,11 @@ def store_bot_message(database_url: str, tenant: str, message_id: str) -> None:
                 business_jid="6280000000000@s.whatsapp.net",
                 message_id=message_id,
                 text="Ada kak",
-                at=db_now(cur),
+                at=transaction_time(cur),
             )
         )
     finally:
         db.close()
-
-
-def db_now(cur):
-    cur.execute("SELECT now()")
-    return cur.fetchone()[0]
 
 
 def test_a_receipt_that_comes_before_its_message_waits_for_it_and_never_moves_it_backwards(
@@ -243,7 +238,7 @@ def test_a_receipt_racing_the_worker_waits_for_its_commit_instead_of_being_held(
         business_jid="6280000000000@s.whatsapp.net",
         message_id="wamid.RACE",
         text="Ada kak",
-        at=db_now(cur),
+        at=transaction_time(cur),
     )
     worker.commit()
     worker.close()

@@ -6,18 +6,9 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services import api_tokens
-from chatbatch.settings import CommonSettings
 
 from tests.support.history import HistorySeed
-
-
-@pytest.fixture
-def db(database_url) -> Iterator[Database]:
-    database = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
-    yield database
-    database.close()
 
 
 @pytest.fixture

@@ -17,6 +17,20 @@ def as_request(event: dict, method: str, path: str) -> dict:
     return event
 
 
+def samcli_webhook(payload: str) -> dict:
+    """The event `sam local generate-event apigateway http-api-proxy` renders for ``POST /webhook`` (its body is
+    base64)."""
+    return samcli_event(
+        "samcli_apigateway_HttpApi.json",
+        path="webhook",
+        method="POST",
+        stage="$default",
+        account_id="123456789012",
+        dns_suffix="amazonaws.com",
+        body=base64.b64encode(payload.encode()).decode(),
+    )
+
+
 def test_powertools_v2_event_carrying_a_webhook_is_stored(api_function, pg, session_tok):
     # Given Powertools' published v2 event, its path, headers (mixed case, as SAM local passes them) and body
     # replaced by a webhook delivery
@@ -40,17 +54,9 @@ def test_powertools_v2_event_for_health(api_function):
 
 
 def test_sam_cli_http_api_event_with_a_base64_body_is_stored(api_function, pg, session_tok):
-    # Given the event `sam local generate-event apigateway http-api-proxy` renders (its body is base64)
+    # Given the event `sam local generate-event apigateway http-api-proxy` renders for a business's own message
     payload = json.dumps(message(session_tok, "sam-1", fromMe=True, **{"from": BUSINESS, "to": CONTACT}))
-    event = samcli_event(
-        "samcli_apigateway_HttpApi.json",
-        path="webhook",
-        method="POST",
-        stage="$default",
-        account_id="123456789012",
-        dns_suffix="amazonaws.com",
-        body=base64.b64encode(payload.encode()).decode(),
-    )
+    event = samcli_webhook(payload)
     event["headers"]["x-webhook-secret"] = SECRET
 
     # When the api function handles it
@@ -63,15 +69,7 @@ def test_sam_cli_http_api_event_with_a_base64_body_is_stored(api_function, pg, s
 
 def test_sam_cli_http_api_event_without_the_secret_is_rejected(api_function, pg, session_tok):
     payload = json.dumps(message(session_tok, "sam-2"))
-    event = samcli_event(
-        "samcli_apigateway_HttpApi.json",
-        path="webhook",
-        method="POST",
-        stage="$default",
-        account_id="123456789012",
-        dns_suffix="amazonaws.com",
-        body=base64.b64encode(payload.encode()).decode(),
-    )
+    event = samcli_webhook(payload)
 
     status, body = invoke(api_function, event)
 

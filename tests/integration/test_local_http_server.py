@@ -7,6 +7,8 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from chatbatch_local import http_server
@@ -17,16 +19,25 @@ from tests.support.foundation import counts, message
 from tests.support.gateways import META_APP_SECRET, META_VERIFY_TOKEN, as_tenant, fixture, hub_signature
 
 
-@pytest.fixture
-def server_port(api_function):
+@contextmanager
+def local_server(handler) -> Iterator[int]:
+    """The local HTTP server (what `make dev` runs) in front of ``handler``, on a free port; yields the port."""
     port = free_port()
-    server = http_server.make_server(api_function.lambda_handler, port=port)
+    server = http_server.make_server(handler, port=port)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield port
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def server_port(api_function):
+    with local_server(api_function.lambda_handler) as port:
+        yield port
 
 
 def post(port: int, path: str, payload: object, headers: dict[str, str]) -> tuple[int, dict]:
@@ -139,14 +150,8 @@ def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_por
 @pytest.fixture
 def plain_server_port():
     """The local server in front of a trivial function: what is measured is the server itself."""
-    port = free_port()
-    server = http_server.make_server(lambda event, context: {"statusCode": 200, "body": "ok"}, port=port)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield port
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with local_server(lambda event, context: {"statusCode": 200, "body": "ok"}) as port:
+        yield port
 
 
 def test_a_method_no_route_declares_gets_api_gateways_json_404_not_a_501_page(plain_server_port):

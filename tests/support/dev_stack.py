@@ -31,6 +31,8 @@ class DevStack:
     base_url: str
     database_url: str
     log: Path
+    env: dict[str, str]  # the stack's environment: a client run against it (make demo) inherits it
+    stack_file: Path  # what `make dev` writes for its clients (.dev/stack.json); the test's own
 
     def post_message(self, session_tok: str, message_id: str, body: str, **fields) -> dict:
         payload = {
@@ -98,6 +100,7 @@ def running_dev_stack(database_url: str, folder: Path, **environment: str) -> It
         "WEBHOOK_SECRET": SECRET,
         "POWERTOOLS_LOG_LEVEL": "WARNING",
         "CHATBATCH_STACK_FILE": str(folder / "stack.json"),  # a developer's running `make dev` keeps its own
+        "SWEEP_INTERVAL_SECONDS": "0.2",  # a burst is answered within a fraction of a second of being ready
         **environment,
     }
     for inherited in ("QUEUE_URL", "DLQ_URL", "SQS_ENDPOINT_URL"):  # the stack starts its own queue
@@ -108,17 +111,18 @@ def running_dev_stack(database_url: str, folder: Path, **environment: str) -> It
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as in a terminal: Ctrl-C reaches all it started
         )
-    stack = DevStack(f"http://127.0.0.1:{port}", database_url, log)
+    stack = DevStack(f"http://127.0.0.1:{port}", database_url, log, env, folder / "stack.json")
     try:
         _wait_until_healthy(stack, process)
         yield stack
     finally:
-        process.send_signal(signal.SIGINT)  # what Ctrl-C does: the stack stops what it started
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the stack stops what it started
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
@@ -155,7 +159,6 @@ def dev_stack_with_peers(database_url: str, folder: Path, **environment: str):
                 "GATEWAY": "http",
                 "GATEWAY_URL": f"{gateway.url}/send/message",
                 "SYSTEM_PROMPT": "Default prompt.",
-                "SWEEP_INTERVAL_SECONDS": "0.2",
                 **environment,
             },
         ) as stack,

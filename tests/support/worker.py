@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from chatbatch.db import Database
 from chatbatch.domain.debounce import Batch, Readiness
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 from chatbatch.services.reply import ReplyPolicy
 from chatbatch.store import ai_chat_messages, ai_jobs
+from chatbatch_local import loopback
 
 from tests.support import invoke, load_event, webhook_event
 
@@ -176,23 +178,13 @@ def http_peer(answer) -> Iterator[Peer]:
                 body = answer(peer, document) if status == 200 else {"error": {"message": f"scripted {status}"}}
                 if isinstance(body, tuple):
                     status, body = body
-            raw = json.dumps(body).encode()
-            try:
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a timeout test)
+            loopback.answer(self, status, body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    peer.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
+    server = loopback.serve_in_background(Handler)
+    peer.url = loopback.url_of(server)
     try:
         yield peer
     finally:
@@ -262,7 +254,7 @@ class FakeLlm:
 
 class FakeGateway:
     name = "fake"
-    max_text_chars = 65_536
+    max_text_chars = WHATSAPP_MAX_TEXT_CHARS
 
     def __init__(self) -> None:
         self.sent: list[dict] = []

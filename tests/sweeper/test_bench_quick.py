@@ -1,12 +1,25 @@
-"""The sweep benchmark runs (quick mode): its tables print and its check holds (one job per ready chat)."""
+"""The sweep benchmark in quick mode: the numbers its claims rest on — a sweep is two transactions when no chat is
+ready, its cost is measured next to the per-bubble query's, and no job is enqueued before its chat's window."""
 
 from bench import bench_sweep
 from bench.__main__ import BenchContext
+from tests.support.bench import number, row, table
 
 
 def test_the_sweep_benchmark_runs_in_quick_mode(database_url, capsys):
     bench_sweep.run(BenchContext(database_url=database_url, quick=True))
-
     out = capsys.readouterr().out
-    assert "Sweep cost vs history size" in out and "seed's query" in out
-    assert "Debounce precision" in out and "bursts split" in out
+
+    cost = table(out, "Sweep cost vs history size")
+    idle = row(cost, **{"history rows": "10,000", "case": "idle"})
+    ready = row(cost, **{"history rows": "10,000", "case": "200 ready chats"})
+    assert number(idle["statements per sweep"]) == 2  # nothing ready: one statement per transaction
+    assert number(ready["statements per sweep"]) > 2
+    for case in (idle, ready):
+        assert all(number(case[column]) > 0 for column in ("ours: sweep", "ours: find", "per-bubble query"))
+        assert number(case["per-bubble / ours (find)"]) > 0
+
+    [precision] = table(out, "Debounce precision")
+    assert number(precision["jobs"]) >= number(precision["bursts"]) > 0  # every burst was answered
+    assert number(precision["min"]) >= 0  # never before the window: on the database's clock
+    assert number(precision["p50"]) <= number(precision["p99"]) <= number(precision["max"])

@@ -30,16 +30,6 @@ def running(database_url, tmp_path_factory):
         yield up
 
 
-@pytest.fixture(scope="module")
-def stack(running):
-    return running[0]
-
-
-@pytest.fixture(scope="module")
-def peers(running):
-    return running[1:]
-
-
 def customer_writes(stack, session_tok: str, text: str) -> None:
     assert stack.post_message(session_tok, uuid.uuid4().hex, text)["status"] == "accepted"
 

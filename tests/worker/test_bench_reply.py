@@ -7,6 +7,7 @@ import random
 
 from bench.__main__ import BenchContext
 from bench.bench_reply import synthetic_trace
+from tests.support.bench import number, row, table
 
 
 def test_the_trace_is_seeded_and_bursty_with_sub_window_gaps_and_longer_pauses():
@@ -32,9 +33,17 @@ def test_quick_run_answers_every_burst_once_with_fewer_llm_calls(database_url, r
 
     load_function("worker")._ports.cache_clear()
     bench_reply.run(BenchContext(database_url=database_url, quick=True))
-
     out = capsys.readouterr().out
-    assert "one call per burst (chatbatch)" in out and "p99 ms" in out
-    chatbatch_row = next(line for line in out.splitlines() if line.startswith("| one call per burst"))
-    calls_ratio = float(chatbatch_row.split("|")[5].strip().rstrip("x"))
-    assert calls_ratio < 1.0
+
+    calls = table(out, "Replies per burst")
+    baseline = row(calls, variant="one call per bubble (baseline)")
+    ours = row(calls, variant="one call per burst (chatbatch)")
+    # the claim: one LLM call per burst, so fewer calls and prompt tokens than one per bubble
+    assert number(ours["calls per burst"]) == 1.0 and number(baseline["calls per burst"]) > 1.0
+    assert 0 < number(ours["calls vs baseline"]) < 1.0
+    assert 0 < number(ours["tokens vs baseline"]) < 1.0
+    assert number(ours["LLM calls"]) < number(baseline["LLM calls"])
+    # every reply was sent and is in the history, with latencies in order
+    [latency] = table(out, "Reply latency after the window")
+    assert number(latency["replies"]) == number(latency["in history"]) == number(ours["LLM calls"])
+    assert 0 < number(latency["p50 ms"]) <= number(latency["p99 ms"]) <= number(latency["max ms"])

@@ -6,15 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.support.dev import running_dev
+from tests.support.dev_stack import running_dev_stack
 
 
 def test_make_demo_gets_one_reply_to_three_bubbles(database_url, tmp_path):
-    stack_file = tmp_path / "stack.json"
-    with running_dev(database_url, stack_file) as (_, env):
+    with running_dev_stack(database_url, tmp_path) as stack:
         demo = subprocess.run(
-            [sys.executable, "-m", "chatbatch_local.demo", "--stack-file", str(stack_file), "--wait", "40"],
-            env=env,
+            [sys.executable, "-m", "chatbatch_local.demo", "--stack-file", str(stack.stack_file), "--wait", "40"],
+            env=stack.env,
             capture_output=True,
             text=True,
             timeout=90,

@@ -15,8 +15,7 @@ import pytest
 from chatbatch_local.fake_gateway import HANG, HttpWebhook, dev_webhook_key
 
 from tests.support import SECRET
-from tests.support.dev import running_dev
-from tests.support.dev_stack import wait_for
+from tests.support.dev_stack import running_dev_stack, wait_for
 from tests.support.fake_gateways import TOKENS, customer_message, fake_gateway, gateway_url
 from tests.support.worker import CONTACT, history, room
 
@@ -49,9 +48,9 @@ def test_make_dev_replies_through_the_gateway_and_takes_its_echo_as_the_bots(kin
     gateway = HttpWebhook("", secret=SECRET, hmac_key=KEYS[kind])  # posts as the gateway: bubbles and echoes
     with (
         fake_gateway(kind, echo=gateway) as fake,
-        running_dev(database_url, tmp_path / "stack.json", **dev_settings(kind, fake)) as (api, _),
+        running_dev_stack(database_url, tmp_path, **dev_settings(kind, fake)) as stack,
     ):
-        gateway.api_url = api
+        gateway.api_url = stack.base_url
         for text in ("Halo", "Saya mau pesan"):
             assert gateway.post(kind, customer_message(kind, session_tok, text)) == 200
         wait_for(lambda: replies_done(pg, session_tok) == 1, timeout=60, what="the reply")
@@ -92,8 +91,8 @@ def test_make_dev_settles_a_meta_send_that_timed_out_by_its_status_and_never_sen
     # Meta takes the message and posts its status, then answers only after the worker gave up waiting
     with fake_gateway("meta", echo=gateway, send_script=[HANG], hang_seconds=3) as fake:
         more = {"GATEWAY_TIMEOUT_SECONDS": "1", "GATEWAY_ECHO_WAIT_SECONDS": "2"}
-        with running_dev(database_url, tmp_path / "stack.json", **dev_settings("meta", fake, **more)) as (api, _):
-            gateway.api_url = api
+        with running_dev_stack(database_url, tmp_path, **dev_settings("meta", fake, **more)) as stack:
+            gateway.api_url = stack.base_url
             assert gateway.post("meta", customer_message("meta", session_tok, "Halo")) == 200
             wait_for(lambda: replies_done(pg, session_tok) == 1, timeout=60, what="the reply")
 

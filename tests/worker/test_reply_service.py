@@ -11,13 +11,6 @@ from chatbatch.services.reply import JobBusy, JobNotFound, SendOutcomeUnknown, f
 from tests.support.worker import POLICY, FakeGateway, FakeLlm, burst_job, history, job, post_message
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(lambda: {"dsn": database_url})
-    yield database
-    database.close()
-
-
 def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job(
     db, api_function, database_url, pg, session_tok
 ):

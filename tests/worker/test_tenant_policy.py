@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from chatbatch.db import Database
 from chatbatch.domain.bot_control import AWAY_ALREADY_SENT, BOT_OFF, CLOSED_WITHOUT_AWAY_MESSAGE, PAUSED
 from chatbatch.services.reply import ReplyPolicy, reply_to_job
 from psycopg2.extras import Json
@@ -25,13 +24,6 @@ OTHER_CHAT = "6289876543210@s.whatsapp.net"
 # Open one minute a week, at a time that is never now in these tests: Sunday 03:00-03:01 in Jakarta
 # (the test skips in that minute).
 NEVER_NOW = {"sun": [{"open": "03:00", "close": "03:01"}]}
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(lambda: {"dsn": database_url})
-    yield database
-    database.close()
 
 
 def own_settings(pg, session_tok: str, **values) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -157,6 +158,14 @@ def connect_params_from_settings(settings: Any) -> ConnectParams:
         return base
 
     return params
+
+
+def transaction_time(cur: Cursor) -> datetime:
+    """The database's now: the time the current transaction started (``now()``), the one clock every rule and
+    every stamp use (docs/contracts.md, "The clock"). A statement that also reads rows selects ``now()`` itself
+    rather than calling this (one round trip)."""
+    cur.execute("SELECT now()")
+    return cur.fetchone()[0]
 
 
 _per_thread = threading.local()

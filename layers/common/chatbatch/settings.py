@@ -27,8 +27,6 @@ from chatbatch.domain.tenant_settings import (
 )
 from chatbatch.errors import ConfigurationError
 
-WHATSAPP_MAX_TEXT_CHARS = 65_536
-
 
 class CommonSettings(BaseSettings):
     # env_ignore_empty: CloudFormation cannot unset a variable, so template parameters left at "" (an optional

@@ -124,12 +124,6 @@ def message(cur: Cursor, *, user_token: str, row_id: int) -> Row:
     return _rows(cur)[0]
 
 
-def transaction_time(cur: Cursor) -> datetime:
-    """The database time at which the current transaction started (``now()``)."""
-    cur.execute("SELECT now()")
-    return cur.fetchone()[0]
-
-
 def _keyset(key: PageKey | None) -> dict[str, Any]:
     return {"after_at": key.at if key else None, "after_id": key.id if key else None}
 

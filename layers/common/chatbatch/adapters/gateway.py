@@ -17,9 +17,10 @@ from typing import Any, Protocol
 
 from chatbatch import secrets
 from chatbatch.adapters.http_json import HttpFailure, post_json
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 from chatbatch.errors import ChatbatchError, ConfigurationError
 from chatbatch.observability import logger
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS, GatewaySettings
+from chatbatch.settings import GatewaySettings
 
 # Typing and read receipts are worth little after a few seconds, and must never hold a worker thread for long.
 PRESENCE_TIMEOUT_SECONDS = 3.0

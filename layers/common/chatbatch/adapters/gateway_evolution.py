@@ -24,7 +24,7 @@ from chatbatch.adapters.gateway import (
     id_text,
     is_personal,
 )
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 
 TYPING_MILLISECONDS = 8_000  # about one LLM answer; WhatsApp clears it anyway when the reply arrives
 

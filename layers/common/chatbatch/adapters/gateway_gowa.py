@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from chatbatch.adapters.gateway import GatewayApi, SentMessage, digits_of, each_of, id_text, is_personal
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 from chatbatch.errors import ConfigurationError
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
 
 def phone(jid: str) -> str:

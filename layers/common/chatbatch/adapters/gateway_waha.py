@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chatbatch.adapters.gateway import GatewayApi, SentMessage, each_of, id_text, is_personal
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
+from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 
 
 def chat_id(jid: str) -> str:

@@ -25,11 +25,12 @@ from chatbatch.api.history import (
     Room,
     RoomId,
     UtcTime,
+    page_key,
 )
 from chatbatch.api.openapi import BEARER, BODY_NOT_TEXT, CONSOLE_TAG, responses
 from chatbatch.db import database_for
 from chatbatch.domain.api_tokens import Scope
-from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
+from chatbatch.domain.paging import MAX_ROW_ID
 from chatbatch.domain.tenant_settings import FIELDS, Day, MessageText, Opening, SettingsPatch
 from chatbatch.services import console, tenant_settings
 from chatbatch.services.tenant_settings import TenantSettings
@@ -202,17 +203,10 @@ def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Ro
     responses=responses("One page of jobs", 401, 404, 422, 503),
     **SECURED,
 )
-def list_jobs(
-    tenant: CurrentTenant,
-    room_id: RoomId,
-    limit: Limit = 20,
-    before: Before = None,
-) -> JobPage:
-    older_than = decode_cursor(before) if before else None
-    page = console.list_jobs(
-        database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
-    )
-    return JobPage(items=[Job(**row) for row in page.items], next_cursor=page.next_cursor)
+def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> JobPage:
+    db = database_for(api_settings())
+    page = console.list_jobs(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=page_key(before))
+    return JobPage.model_validate(page, from_attributes=True)
 
 
 @router.post(

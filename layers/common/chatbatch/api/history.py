@@ -19,7 +19,7 @@ from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
 from chatbatch.db import database_for
 from chatbatch.domain.api_tokens import Scope
-from chatbatch.domain.paging import CURSOR_MAX_CHARS, CURSOR_PATTERN, MAX_ROW_ID, decode_cursor
+from chatbatch.domain.paging import CURSOR_MAX_CHARS, CURSOR_PATTERN, MAX_ROW_ID, PageKey, decode_cursor
 from chatbatch.domain.room_search import MAX_SEARCH_CHARS, RoomSearch
 from chatbatch.errors import Unauthorized
 from chatbatch.services import api_tokens, history
@@ -118,6 +118,11 @@ def cursor_query(description: str):
     )
 
 
+def page_key(cursor: str | None) -> PageKey | None:
+    """Where the page a cursor parameter names starts (its format was checked with the request)."""
+    return decode_cursor(cursor) if cursor else None
+
+
 Before = Annotated[str | None, cursor_query("next_cursor of the previous (newer) page")]
 RoomId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The chat room's id")]
 SECURED = {"security": [{BEARER: []}], "tags": [HISTORY_TAG]}
@@ -139,15 +144,14 @@ def list_rooms(
         str | None, Query(max_length=MAX_SEARCH_CHARS, description="search: part of the contact's name or number")
     ] = None,
 ) -> RoomPage:
-    after = decode_cursor(cursor) if cursor else None
     page = history.list_rooms(
         database_for(api_settings()),
         session_tok=tenant.session_tok,
         limit=limit,
-        after=after,
+        after=page_key(cursor),
         search=RoomSearch.of(q) if q else None,
     )
-    return RoomPage(items=[Room(**row) for row in page.items], next_cursor=page.next_cursor)
+    return RoomPage.model_validate(page, from_attributes=True)
 
 
 @router.get(
@@ -156,17 +160,10 @@ def list_rooms(
     responses=responses("One page of messages", 401, 404, 422, 503),
     **SECURED,
 )
-def list_messages(
-    tenant: CurrentTenant,
-    room_id: RoomId,
-    limit: Limit = 20,
-    before: Before = None,
-) -> MessagePage:
-    older_than = decode_cursor(before) if before else None
-    page = history.list_messages(
-        database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
-    )
-    return MessagePage(items=[Message(**row) for row in page.items], next_cursor=page.next_cursor)
+def list_messages(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> MessagePage:
+    db, older = database_for(api_settings()), page_key(before)
+    page = history.list_messages(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older)
+    return MessagePage.model_validate(page, from_attributes=True)
 
 
 @router.post(

@@ -21,12 +21,13 @@ from chatbatch.domain.messages import (
     MESSAGE_TYPE,
     UNIX_MILLISECONDS,
     UNIX_SECONDS,
+    WHATSAPP_MAX_TEXT_CHARS,
     parse_webhook,
 )
 from chatbatch.domain.text_forms import IDENTIFIER, STORABLE_TEXT
 from chatbatch.observability import logger
 from chatbatch.services.ingest import ingest_message
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS, api_settings
+from chatbatch.settings import api_settings
 
 router = APIGatewayHttpRouter()
 

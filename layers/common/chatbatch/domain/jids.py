@@ -13,7 +13,7 @@
   (``US.13491208655302741918``, ``US.ENT.11815799212886844830``).
 
 Anything else (``not-a-jid``, a name, an e-mail address) is not a WhatsApp address. None of these forms contains
-``_``, which keeps the seed's room key ``<session_tok>_<jid>`` unambiguous between tenants.
+``_``, which keeps a room's key ``<session_tok>_<jid>`` (chat_rooms.chat_id) unambiguous between tenants.
 """
 
 from __future__ import annotations

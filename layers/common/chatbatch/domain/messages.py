@@ -12,13 +12,14 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from chatbatch.domain import jids
 from chatbatch.errors import InvalidFields
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS
 
 SenderType = Literal["contact", "user", "ai"]
 GROUP_SUFFIX = "@" + jids.GROUP_SERVER
 MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
+# WhatsApp's own limit on one text message, in characters: a bubble longer than this cannot have been sent.
+WHATSAPP_MAX_TEXT_CHARS = 65_536
 MESSAGE_TYPE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 # Times outside these bounds are certainly a wrong unit or a corrupted value: WhatsApp did not exist before 2009.
 EARLIEST_YEAR, LATEST_YEAR = 2009, 2099
@@ -89,41 +90,37 @@ def _written_time(text: str) -> datetime:
     return (parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _choices(*names: str) -> AliasChoices:
-    return AliasChoices(*names)
-
-
 class WebhookPayload(BaseModel):
     """The gateway's flat JSON message. snake_case and camelCase field names are both accepted."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False, populate_by_name=False)
 
     session_token: str = Field(
-        validation_alias=_choices("session_token", "sessionToken"), min_length=1, max_length=MAX_ID_CHARS
+        validation_alias=AliasChoices("session_token", "sessionToken"), min_length=1, max_length=MAX_ID_CHARS
     )
     message_id: str = Field(
-        validation_alias=_choices("message_id", "messageId", "id"), min_length=1, max_length=MAX_ID_CHARS
+        validation_alias=AliasChoices("message_id", "messageId", "id"), min_length=1, max_length=MAX_ID_CHARS
     )
-    from_: str = Field(validation_alias=_choices("from"), min_length=1, max_length=MAX_JID_CHARS)
-    to: str = Field(validation_alias=_choices("to"), min_length=1, max_length=MAX_JID_CHARS)
-    body: str = Field(default="", validation_alias=_choices("body"), max_length=WHATSAPP_MAX_TEXT_CHARS)
+    from_: str = Field(validation_alias="from", min_length=1, max_length=MAX_JID_CHARS)
+    to: str = Field(validation_alias="to", min_length=1, max_length=MAX_JID_CHARS)
+    body: str = Field(default="", validation_alias="body", max_length=WHATSAPP_MAX_TEXT_CHARS)
     push_name: str | None = Field(
-        default=None, validation_alias=_choices("push_name", "pushName"), max_length=MAX_NAME_CHARS
+        default=None, validation_alias=AliasChoices("push_name", "pushName"), max_length=MAX_NAME_CHARS
     )
-    timestamp: datetime | None = Field(default=None, validation_alias=_choices("timestamp"))
-    from_me: bool = Field(default=False, validation_alias=_choices("from_me", "fromMe"), strict=True)
+    timestamp: datetime | None = Field(default=None, validation_alias="timestamp")
+    from_me: bool = Field(default=False, validation_alias=AliasChoices("from_me", "fromMe"), strict=True)
     type: str = Field(
         default="text",
-        validation_alias=_choices("type", "message_type", "messageType"),
+        validation_alias=AliasChoices("type", "message_type", "messageType"),
         min_length=1,
         max_length=32,
         pattern=MESSAGE_TYPE.pattern,
     )
-    is_group: bool | None = Field(default=None, validation_alias=_choices("is_group", "isGroup"), strict=True)
-    participant: str | None = Field(default=None, validation_alias=_choices("participant"), max_length=MAX_JID_CHARS)
+    is_group: bool | None = Field(default=None, validation_alias=AliasChoices("is_group", "isGroup"), strict=True)
+    participant: str | None = Field(default=None, validation_alias="participant", max_length=MAX_JID_CHARS)
     reply_to: str | None = Field(
         default=None,
-        validation_alias=_choices("reply_to", "replyTo", "quoted_message_id", "quotedMessageId"),
+        validation_alias=AliasChoices("reply_to", "replyTo", "quoted_message_id", "quotedMessageId"),
         max_length=MAX_ID_CHARS,
     )
 
@@ -135,7 +132,7 @@ class WebhookPayload(BaseModel):
     @field_validator("from_", "to", "participant", mode="after")
     @classmethod
     def _jid(cls, value: str | None) -> str | None:
-        # Also keeps chat_rooms.chat_id ('<session_tok>_<jid>', the seed's key) unambiguous: no address has '_'.
+        # Also keeps chat_rooms.chat_id ('<session_tok>_<jid>') unambiguous between tenants: no address has '_'.
         return None if value is None else _address(value)
 
     @field_validator("body", "push_name", mode="after")
@@ -209,7 +206,8 @@ class IncomingMessage:
 
 
 def chat_id(session_tok: str, chat_jid: str) -> str:
-    """The seed's chat_rooms.chat_id: ``<session_tok>_<remote jid>``."""
+    """A room's key, chat_rooms.chat_id: ``<session_tok>_<remote jid>``, the form an existing UI reads (no
+    address contains ``_``, so the key names one tenant's chat)."""
     return f"{session_tok}_{chat_jid}"
 
 
@@ -341,29 +339,11 @@ def _invalid(details: list[dict]) -> InvalidFields:
     return InvalidFields(f"invalid webhook message: {summary}", details=details)
 
 
-_FIELD_NAMES = {
-    "session_token": "session_token",
-    "message_id": "message_id",
-    "from_": "from",
-    "from": "from",
-    "to": "to",
-    "body": "body",
-    "push_name": "push_name",
-    "timestamp": "timestamp",
-    "from_me": "from_me",
-    "type": "type",
-    "is_group": "is_group",
-    "participant": "participant",
-    "reply_to": "reply_to",
-}
-
-
 def _problem(err: dict) -> dict:
     loc = err.get("loc") or ()
     name = str(loc[0]) if loc else "(body)"
-    field = _FIELD_NAMES.get(name, name)
     message = str(err.get("msg", "is invalid"))
     if err.get("type") == "missing":
         message = "is required"
     message = message.removeprefix("Value error, ")
-    return {"field": field, "problem": message}
+    return {"field": name, "problem": message}

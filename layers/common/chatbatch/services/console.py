@@ -11,12 +11,12 @@ from typing import Any
 
 from chatbatch import views
 from chatbatch.adapters.gateway import Gateway, GatewayError
-from chatbatch.db import Cursor, Database
-from chatbatch.domain.paging import PageKey, encode_cursor, split_page
+from chatbatch.db import Cursor, Database, transaction_time
+from chatbatch.domain.paging import PageKey
 from chatbatch.errors import Conflict, GatewayUnavailable, NotFound
 from chatbatch.services import receipts
 from chatbatch.services.api_tokens import Tenant
-from chatbatch.services.history import Page, require_room
+from chatbatch.services.history import Page, require_room, room_page
 from chatbatch.store import ai_jobs, chat_messages, chat_rooms
 
 
@@ -49,7 +49,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
             message_type="text",
             content=text,
             status="sending",
-            at=views.transaction_time(cur),
+            at=transaction_time(cur),
             sent_by=tenant.operator,
         )
         return _Outgoing(row_id, room)
@@ -81,7 +81,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
             is_group=room["is_group"],
             content=text,
             sender_type="user",
-            at=views.transaction_time(cur),
+            at=transaction_time(cur),
             unread_increment=0,
         )
         return views.message(cur, user_token=tenant.session_tok, row_id=outgoing.row_id)
@@ -106,13 +106,10 @@ def pause_bot(db: Database, tenant: Tenant, *, room_id: int, paused: bool) -> di
 def list_jobs(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
     """The bot's jobs of a room, newest first: status, error, reply."""
 
-    def work(cur: Cursor) -> list[dict[str, Any]]:
-        room = require_room(cur, session_tok, room_id)
+    def rows(cur: Cursor, room: dict[str, Any]) -> list[dict[str, Any]]:
         return views.jobs_page(cur, user_token=session_tok, chat_jid=room["contact_jid"], before=before, size=limit + 1)
 
-    rows = db.transaction(work)
-    items, next_key = split_page(rows, limit, lambda row: PageKey(row["created_at"], row["id"]))
-    return Page(items, encode_cursor(next_key) if next_key else None)
+    return room_page(db, session_tok=session_tok, room_id=room_id, limit=limit, time_column="created_at", rows=rows)
 
 
 def retry_job(db: Database, *, session_tok: str, job_id: int) -> dict[str, Any]:

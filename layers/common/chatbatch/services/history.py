@@ -6,6 +6,7 @@ like a room that does not exist, so ids reveal nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +34,28 @@ def list_rooms(
 
 
 def list_messages(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
-    def work(cur: Cursor) -> list[dict[str, Any]]:
-        require_room(cur, session_tok, room_id)
-        return views.messages_page(cur, user_token=session_tok, room_id=room_id, before=before, size=limit + 1)
+    def rows(cur: Cursor, room: dict[str, Any]) -> list[dict[str, Any]]:
+        return views.messages_page(cur, user_token=session_tok, room_id=room["id"], before=before, size=limit + 1)
 
-    return _page(db.transaction(work), limit, "timestamp")
+    return room_page(db, session_tok=session_tok, room_id=room_id, limit=limit, time_column="timestamp", rows=rows)
+
+
+def room_page(
+    db: Database,
+    *,
+    session_tok: str,
+    room_id: int,
+    limit: int,
+    time_column: str,
+    rows: Callable[[Cursor, dict[str, Any]], list[dict[str, Any]]],
+) -> Page:
+    """A page of rows of one of the tenant's rooms (``NotFound`` for any other room), newest first by
+    (``time_column``, id): ``rows(cur, room)`` fetches ``limit + 1`` of them, in the room's transaction."""
+
+    def work(cur: Cursor) -> list[dict[str, Any]]:
+        return rows(cur, require_room(cur, session_tok, room_id))
+
+    return _page(db.transaction(work), limit, time_column)
 
 
 def mark_room_read(db: Database, *, session_tok: str, room_id: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbatch import views
-from chatbatch.db import Cursor, Database
+from chatbatch.db import Cursor, Database, transaction_time
 from chatbatch.domain.paging import time_cursor
 from chatbatch.domain.room_changes import MAX_CHANGED_ROOMS, changes_window_start
 
@@ -29,7 +29,7 @@ def room_changes(
     window_start = changes_window_start(since) if since else None
 
     def work(cur: Cursor) -> RoomChanges:
-        polled_at = views.transaction_time(cur)
+        polled_at = transaction_time(cur)
         if window_start is None:
             return RoomChanges([], time_cursor(polled_at), complete=True)
         rows = views.rooms_changed_since(cur, user_token=session_tok, since=window_start, size=max_rooms + 1)

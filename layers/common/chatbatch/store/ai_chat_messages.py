@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from chatbatch.db import Cursor
+from chatbatch.db import Cursor, transaction_time
 from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat
 from chatbatch.domain.messages import IncomingMessage
 from chatbatch.domain.prompt import ChatLine
@@ -117,8 +117,7 @@ def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, 
     )
     rows = cur.fetchall()
     if not rows:
-        cur.execute("SELECT now()")
-        return cur.fetchone()[0], []
+        return transaction_time(cur), []
     pending = [
         PendingChat(tok, jid, tuple(Bubble(i, at) for i, at in zip(ids, arrivals)))
         for _, tok, jid, ids, arrivals in rows

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from psycopg2.extras import execute_values
 
-from chatbatch.db import Cursor
+from chatbatch.db import Cursor, transaction_time
 from chatbatch.domain.debounce import Batch
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, statuses_before
 
@@ -228,8 +228,7 @@ def mark_done(cur: Cursor, job_id: int, *, reply_message_id: str) -> datetime:
         "reply_message_id = %(mid)s, reply_sent_at = now(), completed_at = now(), lease_until = NULL, error = NULL",
         mid=reply_message_id,
     )
-    cur.execute("SELECT now()")
-    return cur.fetchone()[0]
+    return transaction_time(cur)
 
 
 def mark_skipped(cur: Cursor, job_id: int, *, reason: str) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from psycopg2.extras import execute_values
 
-from chatbatch.db import Cursor
+from chatbatch.db import Cursor, transaction_time
 from chatbatch.domain.jobs import JobStatus
 from chatbatch.domain.sending import PartStatus, ReplyPart, message_key
 from chatbatch.domain.takeover import SentReply
@@ -42,8 +42,7 @@ def of_job(cur: Cursor, job_id: int) -> tuple[list[ReplyPart], datetime]:
     )
     rows = cur.fetchall()
     if not rows:
-        cur.execute("SELECT now()")
-        return [], cur.fetchone()[0]
+        return [], transaction_time(cur)
     return [_part(row) for row in rows], rows[0][-1]
 
 

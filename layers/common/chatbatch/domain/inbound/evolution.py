@@ -18,20 +18,8 @@ from typing import Any
 
 from chatbatch.domain import jids
 from chatbatch.domain.delivery import DeliveryStatus
-from chatbatch.domain.inbound import baileys
-from chatbatch.domain.inbound.events import (
-    GatewayEvent,
-    Ignored,
-    Reaction,
-    Receipt,
-    Revocation,
-    body_object,
-    dig,
-    optional_time,
-    require_address,
-    require_id,
-    text,
-)
+from chatbatch.domain.inbound import baileys, events
+from chatbatch.domain.inbound.events import body_object, dig, optional_time, require_address, require_id, text
 from chatbatch.domain.messages import gateway_message
 
 # messages.update ``status``: a name (v2) or the proto's number (Baileys' WAMessageStatus).
@@ -50,7 +38,7 @@ def event_key(name: str) -> str:
     return re.sub(r"[._-]", "-", name.strip().lower())
 
 
-def parse(document: Any, *, path_event: str | None = None) -> list[GatewayEvent]:
+def parse(document: Any, *, path_event: str | None = None) -> list[events.GatewayEvent]:
     doc = body_object(document)
     event = doc.get("event") if doc.get("event") is not None else path_event
     event = require_id(event, "event")
@@ -58,34 +46,34 @@ def parse(document: Any, *, path_event: str | None = None) -> list[GatewayEvent]
     data = doc.get("data")
     items = data if isinstance(data, list) else [data]
     if not items:
-        return [Ignored(event, "no data")]
+        return [events.Ignored(event, "no data")]
     if key in ("messages-upsert", "send-message"):
         return [_upsert(doc, item, event, i if isinstance(data, list) else None) for i, item in enumerate(items)]
     if key == "messages-update":
         return [_receipt(doc, item) for item in items]
     if key == "messages-delete":
         return [_revocation(doc, item) for item in items]
-    return [Ignored(event, "not a message, receipt or deletion")]
+    return [events.Ignored(event, "not a message, receipt or deletion")]
 
 
-def _upsert(doc: dict, item: Any, event: str, index: int | None) -> GatewayEvent:
+def _upsert(doc: dict, item: Any, event: str, index: int | None) -> events.GatewayEvent:
     where = "data" if index is None else f"data[{index}]"
     item = item if isinstance(item, dict) else {}
     k = item.get("key") if isinstance(item.get("key"), dict) else {}
     from_me = k.get("fromMe") is True
     chat = k.get("remoteJid")
     if isinstance(chat, str) and not jids.is_conversation(chat):
-        return Ignored(event, "a status update, broadcast or channel post: not a conversation")
+        return events.Ignored(event, "a status update, broadcast or channel post: not a conversation")
     content = baileys.read(item.get("message"))
     if content.kind == "reaction":
         return _reaction(doc, k, content, item, where)
     if content.kind == "revoke":
-        return Revocation(
+        return events.Revocation(
             session_tok=require_id(doc.get("instance"), "instance"),
             message_ids=(require_id(content.target_id, f"{where}.message.protocolMessage.key.id"),),
         )
     if content.kind != "message":
-        return Ignored(event, f"not a message to keep ({content.message_type})")
+        return events.Ignored(event, f"not a message to keep ({content.message_type})")
     own = doc.get("sender")
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
@@ -114,11 +102,11 @@ def _upsert(doc: dict, item: Any, event: str, index: int | None) -> GatewayEvent
     )
 
 
-def _reaction(doc: dict, k: dict, content: baileys.Content, item: dict, where: str) -> GatewayEvent:
+def _reaction(doc: dict, k: dict, content: baileys.Content, item: dict, where: str) -> events.GatewayEvent:
     from_me = k.get("fromMe") is True
     chat = require_address(k.get("remoteJid"), f"{where}.key.remoteJid")
     sender = doc.get("sender") if from_me else (k.get("participant") or chat)
-    return Reaction(
+    return events.Reaction(
         session_tok=require_id(doc.get("instance"), "instance"),
         chat_jid=chat,
         message_id=require_id(content.target_id, f"{where}.message.reactionMessage.key.id"),
@@ -129,23 +117,23 @@ def _reaction(doc: dict, k: dict, content: baileys.Content, item: dict, where: s
     )
 
 
-def _receipt(doc: dict, item: Any) -> GatewayEvent:
+def _receipt(doc: dict, item: Any) -> events.GatewayEvent:
     item = item if isinstance(item, dict) else {}
     status = item.get("status") if "status" in item else dig(item, "update", "status")  # v2, or Baileys' own
     status = _STATUS_NUMBERS.get(status, status) if isinstance(status, int) else status
     if status not in _STATUSES:
-        return Ignored("messages.update", f"status {status} moves no delivery status")
+        return events.Ignored("messages.update", f"status {status} moves no delivery status")
     message_id = item.get("keyId") if item.get("keyId") is not None else dig(item, "key", "id")
-    return Receipt(
+    return events.Receipt(
         session_tok=require_id(doc.get("instance"), "instance"),
         message_ids=(require_id(message_id, "data.keyId"),),
         status=_STATUSES[status],
     )
 
 
-def _revocation(doc: dict, item: Any) -> GatewayEvent:
+def _revocation(doc: dict, item: Any) -> events.GatewayEvent:
     key = dig(item, "key") if isinstance(dig(item, "key"), dict) else item  # a stored message, or its key
-    return Revocation(
+    return events.Revocation(
         session_tok=require_id(doc.get("instance"), "instance"),
         message_ids=(require_id(dig(key, "id"), "data.id" if key is item else "data.key.id"),),
     )

@@ -19,21 +19,10 @@ from typing import Any
 
 from chatbatch.domain import jids
 from chatbatch.domain.delivery import DeliveryStatus
+from chatbatch.domain.inbound import events
 from chatbatch.domain.inbound.baileys import location_of
 from chatbatch.domain.inbound.content import contacts_text, joined, vcard_name
-from chatbatch.domain.inbound.events import (
-    GatewayEvent,
-    Ignored,
-    Reaction,
-    Receipt,
-    Revocation,
-    body_object,
-    dig,
-    optional_time,
-    require_address,
-    require_id,
-    text,
-)
+from chatbatch.domain.inbound.events import body_object, dig, optional_time, require_address, require_id, text
 from chatbatch.domain.messages import gateway_message
 
 # ``receipt_type`` (whatsmeow's): the others (read-self, played-self, sender, retry, …) concern our own devices.
@@ -54,7 +43,7 @@ _MEDIA = (
 )
 
 
-def parse(document: Any, *, session: str | None = None) -> list[GatewayEvent]:
+def parse(document: Any, *, session: str | None = None) -> list[events.GatewayEvent]:
     doc = body_object(document)
     event = require_id(doc.get("event"), "event")
     tenant_field = "(path) session" if session else ("session_id" if doc.get("session_id") else "device_id")
@@ -69,19 +58,19 @@ def parse(document: Any, *, session: str | None = None) -> list[GatewayEvent]:
     if event in ("message.revoked", "message.deleted"):
         target = "revoked_message_id" if event == "message.revoked" else "deleted_message_id"
         return [
-            Revocation(
+            events.Revocation(
                 session_tok=require_id(tenant, tenant_field),
                 message_ids=(require_id(p.get(target), f"payload.{target}"),),
             )
         ]
-    return [Ignored(event, "not a message, receipt, reaction or deletion")]
+    return [events.Ignored(event, "not a message, receipt, reaction or deletion")]
 
 
-def _message(doc: dict, p: dict, tenant: Any, tenant_field: str) -> GatewayEvent:
+def _message(doc: dict, p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
     from_me = p.get("is_from_me") is True
     chat, chat_field = _chat(p)
     if isinstance(chat, str) and not jids.is_conversation(chat):
-        return Ignored("message", "a status update, broadcast or channel post: not a conversation")
+        return events.Ignored("message", "a status update, broadcast or channel post: not a conversation")
     message_type, body = _content(p)
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
@@ -140,12 +129,12 @@ def _content(p: dict) -> tuple[str, str]:
     return "text", body
 
 
-def _receipt(p: dict, tenant: Any, tenant_field: str) -> GatewayEvent:
+def _receipt(p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
     status = _RECEIPTS.get(p.get("receipt_type"))
     if status is None:
-        return Ignored("message.ack", f"receipt {p.get('receipt_type')} moves no delivery status")
+        return events.Ignored("message.ack", f"receipt {p.get('receipt_type')} moves no delivery status")
     ids = p.get("ids") if isinstance(p.get("ids"), list) and p.get("ids") else [None]
-    return Receipt(
+    return events.Receipt(
         session_tok=require_id(tenant, tenant_field),
         message_ids=tuple(require_id(i, "payload.ids") for i in ids),
         status=status,
@@ -153,9 +142,9 @@ def _receipt(p: dict, tenant: Any, tenant_field: str) -> GatewayEvent:
     )
 
 
-def _reaction(p: dict, tenant: Any, tenant_field: str) -> GatewayEvent:
+def _reaction(p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
     chat, chat_field = _chat(p)
-    return Reaction(
+    return events.Reaction(
         session_tok=require_id(tenant, tenant_field),
         chat_jid=require_address(chat, chat_field),
         message_id=require_id(p.get("reacted_message_id"), "payload.reacted_message_id"),

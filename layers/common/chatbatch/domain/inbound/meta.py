@@ -21,20 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbatch.domain.delivery import DeliveryStatus
+from chatbatch.domain.inbound import events
 from chatbatch.domain.inbound.content import contacts_text, joined, location_text
-from chatbatch.domain.inbound.events import (
-    GatewayEvent,
-    Ignored,
-    Reaction,
-    Receipt,
-    Rejected,
-    body_object,
-    dig,
-    optional_time,
-    require_address,
-    require_id,
-    text,
-)
+from chatbatch.domain.inbound.events import body_object, dig, optional_time, require_address, require_id, text
 from chatbatch.domain.jids import is_address
 from chatbatch.domain.messages import gateway_message
 from chatbatch.errors import InvalidFields
@@ -46,26 +35,26 @@ _MEDIA = ("image", "video", "audio", "document", "sticker")
 _NOTICES = ("system", "request_welcome", "unsupported", "unknown", "ephemeral")
 
 
-def parse(document: Any) -> list[GatewayEvent]:
+def parse(document: Any) -> list[events.GatewayEvent]:
     doc = body_object(document)
     if doc.get("object") != "whatsapp_business_account":
-        return [Ignored(str(doc.get("object")), "not a WhatsApp Business Account delivery")]
-    events: list[GatewayEvent] = []
+        return [events.Ignored(str(doc.get("object")), "not a WhatsApp Business Account delivery")]
+    found: list[events.GatewayEvent] = []
     for e, entry in enumerate(doc.get("entry") if isinstance(doc.get("entry"), list) else []):
         for c, change in enumerate(dig(entry, "changes") if isinstance(dig(entry, "changes"), list) else []):
-            events += _change(change, f"entry[{e}].changes[{c}].value")
-    return events or [Ignored("(empty)", "the delivery has no changes")]
+            found += _change(change, f"entry[{e}].changes[{c}].value")
+    return found or [events.Ignored("(empty)", "the delivery has no changes")]
 
 
-def _change(change: Any, where: str) -> list[GatewayEvent]:
+def _change(change: Any, where: str) -> list[events.GatewayEvent]:
     field = dig(change, "field")
     value = dig(change, "value")
     if field != "messages" or not isinstance(value, dict):
-        return [Ignored(str(field), "not a messages change")]
+        return [events.Ignored(str(field), "not a messages change")]
     messages = value.get("messages") if isinstance(value.get("messages"), list) else []
     statuses = value.get("statuses") if isinstance(value.get("statuses"), list) else []
     if not messages and not statuses:
-        return [Ignored("messages", "a change without messages or statuses")]
+        return [events.Ignored("messages", "a change without messages or statuses")]
     try:
         change_of = _Change(
             tenant=require_id(dig(value, "metadata", "phone_number_id"), "metadata.phone_number_id"),
@@ -88,7 +77,7 @@ class _Change:
     contacts: list[dict]
 
 
-def _item(event_type: str, where: str, read, change: _Change, raw: Any) -> GatewayEvent:
+def _item(event_type: str, where: str, read, change: _Change, raw: Any) -> events.GatewayEvent:
     """One message or status: its invalid fields make it ``Rejected``, naming where they are in the delivery."""
     try:
         return read(change, raw if isinstance(raw, dict) else {})
@@ -96,22 +85,22 @@ def _item(event_type: str, where: str, read, change: _Change, raw: Any) -> Gatew
         return _rejected(event_type, where, exc)
 
 
-def _rejected(event_type: str, where: str, exc: InvalidFields) -> Rejected:
+def _rejected(event_type: str, where: str, exc: InvalidFields) -> events.Rejected:
     details = [{**d, "field": f"{where}.{d['field']}"} for d in exc.details]
     summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details)
-    return Rejected(event_type, InvalidFields(f"invalid webhook event: {summary}", details=details))
+    return events.Rejected(event_type, InvalidFields(f"invalid webhook event: {summary}", details=details))
 
 
-def _message(change: _Change, m: dict) -> GatewayEvent:
+def _message(change: _Change, m: dict) -> events.GatewayEvent:
     message_type = text(m.get("type")) or "unknown"
     if message_type in _NOTICES:
-        return Ignored(f"message {message_type}", "a notice, not a message somebody wrote")
+        return events.Ignored(f"message {message_type}", "a notice, not a message somebody wrote")
     if m.get("group_id") is not None:
-        return Ignored("group message", "Cloud API group chats are not supported yet")
+        return events.Ignored("group message", "Cloud API group chats are not supported yet")
     sender = text(m.get("from")) or text(m.get("from_user_id"))
     sender_field = "from" if text(m.get("from")) else "from_user_id"
     if message_type == "reaction":
-        return Reaction(
+        return events.Reaction(
             session_tok=change.tenant,
             chat_jid=require_address(sender, sender_field),
             message_id=require_id(dig(m, "reaction", "message_id"), "reaction.message_id"),
@@ -179,15 +168,15 @@ def _profile_name(contacts: list[dict], m: dict) -> str | None:
     return text(dig(chosen[0], "profile", "name")) if chosen else None
 
 
-def _status(change: _Change, s: dict) -> GatewayEvent:
+def _status(change: _Change, s: dict) -> events.GatewayEvent:
     status = _STATUSES.get(s.get("status"))
     if status is None:
-        return Ignored(f"status {s.get('status')}", "moves no delivery status")
+        return events.Ignored(f"status {s.get('status')}", "moves no delivery status")
     error = None
     if status is DeliveryStatus.FAILED:
         first = dig(s, "errors", 0)
         error = text(dig(first, "title")) or text(dig(first, "message")) or "failed (no reason given)"
-    return Receipt(
+    return events.Receipt(
         session_tok=change.tenant,
         message_ids=(require_id(s.get("id"), "id"),),
         status=status,

@@ -14,21 +14,9 @@ from typing import Any
 
 from chatbatch.domain import jids
 from chatbatch.domain.delivery import DeliveryStatus
-from chatbatch.domain.inbound import baileys
+from chatbatch.domain.inbound import baileys, events
 from chatbatch.domain.inbound.content import contacts_text, location_text, media_type, vcard_name
-from chatbatch.domain.inbound.events import (
-    GatewayEvent,
-    Ignored,
-    Reaction,
-    Receipt,
-    Revocation,
-    body_object,
-    dig,
-    optional_time,
-    require_address,
-    require_id,
-    text,
-)
+from chatbatch.domain.inbound.events import body_object, dig, optional_time, require_address, require_id, text
 from chatbatch.domain.messages import gateway_message
 
 MESSAGE_EVENTS = ("message", "message.any")
@@ -74,7 +62,7 @@ _WEBJS_NOTICES = {
 _GOWS_MEDIA = {"ptt": "voice", "vcard": "contact", "contact_array": "contact", "livelocation": "location"}
 
 
-def parse(document: Any) -> list[GatewayEvent]:
+def parse(document: Any) -> list[events.GatewayEvent]:
     doc = body_object(document)
     event = require_id(doc.get("event"), "event")
     if event in MESSAGE_EVENTS:
@@ -85,20 +73,20 @@ def parse(document: Any) -> list[GatewayEvent]:
         return [_reaction(doc)]
     if event == "message.revoked":
         return [_revocation(doc)]
-    return [Ignored(event, "not a message, receipt, reaction or deletion")]
+    return [events.Ignored(event, "not a message, receipt, reaction or deletion")]
 
 
-def _message(doc: dict, event: str) -> GatewayEvent:
+def _message(doc: dict, event: str) -> events.GatewayEvent:
     p = doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
     if not p:  # WAHA never sends one; its docs' skeletons do. A 4xx would make WAHA retry it (its "retries").
-        return Ignored(event, "the payload is empty: no message")
+        return events.Ignored(event, "the payload is empty: no message")
     from_me = p.get("fromMe") is True
     chat = p.get("to") if from_me else p.get("from")
     if isinstance(chat, str) and not jids.is_conversation(chat):
-        return Ignored(event, "a status update, broadcast or channel post: not a conversation")
+        return events.Ignored(event, "a status update, broadcast or channel post: not a conversation")
     message_type, content = _content(p)
     if message_type is None:
-        return Ignored(event, f"a WhatsApp notice ({content}), not a message")
+        return events.Ignored(event, f"a WhatsApp notice ({content}), not a message")
     me = dig(doc, "me", "id")
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
@@ -169,27 +157,27 @@ def _push_name(data: Any) -> str | None:
     return text(dig(data, "notifyName")) or text(dig(data, "pushName")) or text(dig(data, "Info", "PushName"))
 
 
-def _receipt(doc: dict) -> GatewayEvent:
+def _receipt(doc: dict) -> events.GatewayEvent:
     p = doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
     ack = p.get("ack")
     if not isinstance(ack, int) or isinstance(ack, bool):
         ack = _ACK_NAMES.get(p.get("ackName"))
     status = _ACKS.get(ack)
     if status is None:
-        return Ignored("message.ack", f"ack {p.get('ackName') or ack} moves no delivery status")
-    return Receipt(
+        return events.Ignored("message.ack", f"ack {p.get('ackName') or ack} moves no delivery status")
+    return events.Receipt(
         session_tok=require_id(doc.get("session"), "session"),
         message_ids=(require_id(p.get("id"), "payload.id"),),
         status=status,
     )
 
 
-def _reaction(doc: dict) -> GatewayEvent:
+def _reaction(doc: dict) -> events.GatewayEvent:
     p = doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
     from_me = p.get("fromMe") is True
     chat = p.get("to") if from_me else p.get("from")
     sender = p.get("participant") or (dig(doc, "me", "id") if from_me else p.get("from"))
-    return Reaction(
+    return events.Reaction(
         session_tok=require_id(doc.get("session"), "session"),
         chat_jid=require_address(chat, "payload.to" if from_me else "payload.from"),
         message_id=require_id(dig(p, "reaction", "messageId"), "payload.reaction.messageId"),
@@ -200,7 +188,7 @@ def _reaction(doc: dict) -> GatewayEvent:
     )
 
 
-def _revocation(doc: dict) -> GatewayEvent:
+def _revocation(doc: dict) -> events.GatewayEvent:
     """``payload.revokedMessageId`` names the revoked message without its chat (``AAAA…``), while messages arrive
     as ``{true|false}_{chat}_{id}[_{participant}]``: every form it may have been stored under is matched. Older
     WAHA versions (and the docs' short sample) name it in ``payload.before.id``."""
@@ -218,4 +206,5 @@ def _revocation(doc: dict) -> GatewayEvent:
                 ids.append(f"{own}_{chat}_{short}")
                 if participant:
                     ids.append(f"{own}_{chat}_{short}_{participant}")
-    return Revocation(session_tok=require_id(doc.get("session"), "session"), message_ids=tuple(dict.fromkeys(ids)))
+    session_tok = require_id(doc.get("session"), "session")
+    return events.Revocation(session_tok=session_tok, message_ids=tuple(dict.fromkeys(ids)))
