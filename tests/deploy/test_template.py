@@ -189,7 +189,13 @@ def test_migrations_wait_for_every_network_path_so_a_fresh_stack_deploys_in_one_
 
 def test_alarms_notify_the_topic():
     alarms = resources("AWS::CloudWatch::Alarm")
-    assert set(alarms) == {"DeadLetterQueueAlarm", "WorkerErrorsAlarm", "SweeperErrorsAlarm", "SweeperNotRunningAlarm"}
+    assert set(alarms) == {
+        "DeadLetterQueueAlarm",
+        "WorkerErrorsAlarm",
+        "SweeperErrorsAlarm",
+        "SweeperNotRunningAlarm",
+        "JobsOverBudgetAlarm",
+    }
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     not_running = alarms["SweeperNotRunningAlarm"]["Properties"]
@@ -223,3 +229,13 @@ def test_every_parameter_is_in_exactly_one_console_group():
     groups = template()["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
     assert sorted(grouped) == sorted(template()["Parameters"])
+
+
+def test_the_over_budget_alarm_watches_the_metric_the_worker_emits():
+    from chatbatch.observability import MetricName
+
+    alarm = resources()["JobsOverBudgetAlarm"]["Properties"]
+    assert alarm["MetricName"] == MetricName.JOBS_OVER_BUDGET.value
+    assert alarm["Namespace"] == {"Fn::Sub": "chatbatch/${AWS::StackName}"}
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "chatbatch"}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")

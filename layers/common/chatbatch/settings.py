@@ -15,12 +15,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbatch.domain.tenant_settings import (
+    DEFAULT_DAILY_TOKEN_BUDGET,
+    DEFAULT_MAX_REPLIES_PER_HOUR,
     FIELDS,
     BotSettings,
+    DailyTokenBudget,
     DebounceSeconds,
     HistoryContextMessages,
     LlmModel,
     MaxBatchMessages,
+    MaxRepliesPerHour,
     MaxWaitSeconds,
     SystemPrompt,
     TakeoverMinutes,
@@ -66,6 +70,9 @@ class TenantDefaults(CommonSettings):
     history_context_messages: HistoryContextMessages = 20
     ai_reply_groups: bool = False
     human_takeover_minutes: TakeoverMinutes = 30.0
+    # Cost guards (docs/worker.md): over either, a job is skipped with the reason and no LLM call.
+    max_replies_per_hour: MaxRepliesPerHour = DEFAULT_MAX_REPLIES_PER_HOUR
+    daily_token_budget: DailyTokenBudget = DEFAULT_DAILY_TOKEN_BUDGET
 
     def bot_defaults(self) -> BotSettings:
         return BotSettings(**self.model_dump(include=set(FIELDS)))
