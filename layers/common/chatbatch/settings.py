@@ -51,6 +51,11 @@ class CommonSettings(BaseSettings):
     db_ssl_mode: Literal["verify-full", "verify-ca", "require"] = "verify-full"
     db_ssl_root_cert: str | None = None  # a PEM file of CAs; unset: chatbatch/certs/rds-ca-bundle.pem
     environment: str = "local"
+    # Secrets Manager values (chatbatch.secrets) are re-read after this long: a rotated secret reaches every warm
+    # container without a redeploy. After a rotation, incoming proofs carrying the previous value (AWSPREVIOUS)
+    # are still accepted for SECRETS_PREVIOUS_GRACE_SECONDS, while the gateways move to the new one.
+    secrets_max_age_seconds: int = Field(default=300, ge=1, le=86_400)
+    secrets_previous_grace_seconds: float = Field(default=3600.0, ge=0, le=604_800)
 
     def require_database(self) -> None:
         if self.database_url is None and self.db_secret_arn is None:
