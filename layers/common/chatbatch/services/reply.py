@@ -1,7 +1,8 @@
 """Use case: one job → at most one reply, sent through the gateway and saved to the chat history.
 
 Steps, each its own short transaction so no database lock is held across the LLM or the gateway:
-  1. take the job (or see it is finished: nothing to do; or that the chat must not be answered: skipped);
+  1. take the job (or see it is finished: nothing to do; or that the chat must not be answered, or a cost guard
+     forbids asking the LLM: skipped with the reason);
   2. ask the LLM — only when the job holds no reply yet (meanwhile, best effort and off the reply's path, the
      customer's bubbles are marked read and "typing…" is shown where the gateway can);
   3. save the reply on the job ('replied') BEFORE sending: a retry re-sends it, never asks the LLM again;
