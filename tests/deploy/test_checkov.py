@@ -22,7 +22,12 @@ def checkov(template_path) -> dict:
         [str(CHECKOV), "--file", str(template_path), "--framework", "cloudformation", "--skip-download", "-o", "json"],
         capture_output=True,
         text=True,
-        env={name: value for name, value in os.environ.items() if name != "BC_API_KEY"},  # offline, no platform
+        # offline: no platform (no API key, no mapping download), no update check
+        env={
+            **{name: value for name, value in os.environ.items() if name != "BC_API_KEY"},
+            "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+            "BC_SKIP_MAPPING": "TRUE",
+        },
         timeout=300,
     )
     assert run.stdout.strip(), run.stderr
