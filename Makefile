@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test test-fast bench clean demo sam build deploy lint format clean-dev
+.PHONY: venv dev test test-fast bench clean demo sam build deploy lint format clean-dev checkov checkov-venv
 
 venv: $(STAMP)
 
@@ -62,12 +62,35 @@ build: sam
 deploy: build
 	$(SAM_RUN) deploy --config-env $(ENV)
 
-## make lint: ruff (lint + format check) on the code, sam validate --lint and cfn-lint on template.yaml
-lint: venv sam
+## --- checkov (IaC security scanner) in its own virtualenv too: its pins (boto3, networkx, ...) would fight ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+# Offline: no policy download from the Bridgecrew/Prisma platform, no API key, no update check; a failed check
+# fails the run.
+CHECKOV_RUN = env -u BC_API_KEY CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE \
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact --quiet
+
+checkov-venv: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP):
+	@python_bin="$$(scripts/find-python)" && test -n "$$python_bin"; \
+	 [ -x $(CHECKOV_VENV)/bin/python ] || "$$python_bin" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+## make checkov: checkov on template.yaml; each check it fails is fixed, or skipped in the template with its reason
+checkov: checkov-venv
+	$(CHECKOV_RUN)
+
+## make lint: ruff (lint + format check) on the code, sam validate --lint, cfn-lint and checkov on template.yaml
+lint: venv sam checkov-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(SAM_RUN) validate --lint --template-file template.yaml
 	$(VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_RUN)
 
 ## make format: ruff's formatter and safe fixes, in place
 format: venv
@@ -79,4 +102,4 @@ clean-dev: venv
 	@$(VENV)/bin/chatbatch clean-dev
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .aws-sam

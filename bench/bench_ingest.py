@@ -378,7 +378,7 @@ def _in_processes(
 
 
 def _handle_webhooks(share: Share, ready, results) -> None:
-    """One warm api container: its connection open (a first /health), then its share of the webhooks."""
+    """One warm api container: its connection open (a first /health/deep), then its share of the webhooks."""
     try:
         os.environ.update(
             DATABASE_URL=share.database_url,
@@ -387,7 +387,7 @@ def _handle_webhooks(share: Share, ready, results) -> None:
             GOWA_WEBHOOK_SECRET=BENCH_SECRET,
         )
         sys.stdout = open(os.devnull, "w")  # the function's logs and EMF metrics: written, as in Lambda, unread
-        warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health has none
+        warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health/deep has none
         from chatbatch_local.lambda_runtime import LambdaContext, http_api_event, load_function
 
         api = load_function("api")
@@ -395,9 +395,9 @@ def _handle_webhooks(share: Share, ready, results) -> None:
             http_api_event("POST", path, "", headers, body)
             for path, headers, body in map(share.workload.request, share.indexes())
         ]
-        warm = api.lambda_handler(http_api_event("GET", "/health", "", {}, b""), LambdaContext())
+        warm = api.lambda_handler(http_api_event("GET", "/health/deep", "", {}, b""), LambdaContext())
         if warm["statusCode"] != 200:
-            raise RuntimeError(f"/health answered {warm}")
+            raise RuntimeError(f"/health/deep answered {warm}")
 
         def handle(event: dict) -> None:
             response = api.lambda_handler(event, LambdaContext(function_name="api"))

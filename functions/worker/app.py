@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,17 +20,15 @@ from chatbatch.adapters.gateway import Gateway, gateway_from_settings
 from chatbatch.adapters.llm import Llm, llm_from_settings
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import database_for
-from chatbatch.observability import MetricName, logger, metrics, tracer
+from chatbatch.errors import ChatbatchError
+from chatbatch.observability import logger, metrics, tracer
 from chatbatch.services.reply import (
     DATABASE_MARGIN_SECONDS,
-    JobBusy,
-    OutOfTime,
     ReplyOutcome,
     ReplyPolicy,
-    fail_job,
+    deliver,
     job_time_budget,
-    reply_to_job,
-    retry_after,
+    record_outcome,
 )
 from chatbatch.settings import WorkerSettings, worker_settings
 from pydantic import BaseModel, ConfigDict
@@ -55,6 +52,12 @@ class JobMessageBody(BaseModel):
     job_id: int
 
 
+class JobNotFinished(ChatbatchError):
+    """The record goes back to the queue: the job was handed back, or its attempt failed (see its outcome)."""
+
+    code = "job_not_finished"
+
+
 @lru_cache(maxsize=1)
 def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
     settings = worker_settings()
@@ -68,6 +71,10 @@ def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
         typing=settings.gateway_typing,
         send_seconds=settings.gateway_timeout_seconds + DATABASE_MARGIN_SECONDS,
         bot_enabled=settings.bot_enabled,  # LLM_MODEL is the adapter's own model; a tenant may name another
+        max_replies_per_hour=settings.max_replies_per_hour,
+        daily_token_budget=settings.daily_token_budget,
+        max_receives=settings.worker_max_receives,
+        job_seconds=job_budget(settings),
     )
     queue = SqsJobQueue.from_settings(settings) if settings.queue_url else None
     return llm_from_settings(settings), gateway_from_settings(settings), policy, queue
@@ -84,37 +91,25 @@ def job_budget(settings: WorkerSettings) -> float:
 def reply_to_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> ReplyOutcome:
     job_id = JobMessageBody.model_validate_json(record.body).job_id
     logger.set_correlation_id(str(job_id))
-    settings = worker_settings()
-    db = database_for(settings)
     llm, gateway, policy, _ = _ports()
-    time_left = _time_left(lambda_context)
-    receives = int(record.attributes.approximate_receive_count)
-    try:
-        # A record after the first is started only if the job's worst case still fits; the rest of the batch goes
-        # back to the queue at once (the first has the whole invocation: handing it back could not help).
-        if _batch["started"] and time_left() < job_budget(settings):
-            raise OutOfTime(f"too little time left in this invocation to start job {job_id}", retry_after=0)
+    outcome = deliver(
+        database_for(worker_settings()),
+        job_id,
+        llm=llm,
+        gateway=gateway,
+        policy=policy,
+        receives=int(record.attributes.approximate_receive_count),
+        first_in_batch=not _batch["started"],
+        time_left=_time_left(lambda_context),
+    )
+    if outcome.result != "handed_back":
         _batch["started"] += 1
-        outcome = reply_to_job(db, job_id, llm=llm, gateway=gateway, policy=policy, time_left=time_left)
-    except (JobBusy, OutOfTime) as exc:
-        # Not a failure of the job: never fail it here (the delivery holding it finishes or fails it itself).
-        logger.info("job handed back to the queue", extra={"job_id": job_id, "reason": exc.code})
-        _come_back_after[record.message_id] = exc.retry_after
-        raise
-    except Exception as exc:
-        metrics.add_metric(name=MetricName.REPLY_FAILURES.value, unit=MetricUnit.Count, value=1)
-        if receives >= settings.worker_max_receives:
-            failed = fail_job(db, job_id, error=f"gave up after {receives} receives: {exc}")
-            logger.error("job failed for good", extra={"job_id": job_id, "receives": receives, "marked": failed})
-        else:
-            _come_back_after[record.message_id] = retry_after(exc, receives)
-            logger.warning(
-                "job attempt failed; the queue will retry",
-                extra={"job_id": job_id, "receives": receives, "error": type(exc).__name__},
-            )
-        raise
-    _record_metrics(outcome)
-    logger.info("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
+    record_outcome(outcome, metrics)
+    log = {"retry": logger.warning, "failed": logger.error}.get(outcome.result, logger.info)
+    log("job handled", extra={"job_id": job_id, "result": outcome.result, "reason": outcome.reason})
+    if not outcome.finished:
+        _come_back_after[record.message_id] = outcome.retry_after
+        raise JobNotFinished(f"job {job_id} {outcome.result}: {outcome.reason}")
     return outcome
 
 
@@ -122,24 +117,6 @@ def _time_left(context: LambdaContext | None) -> Callable[[], float]:
     if context is None:
         return lambda: float("inf")
     return lambda: context.get_remaining_time_in_millis() / 1000
-
-
-def _record_metrics(outcome: ReplyOutcome) -> None:
-    if outcome.completion is not None:
-        metrics.add_metric(
-            name=MetricName.LLM_LATENCY.value, unit=MetricUnit.Milliseconds, value=outcome.completion.latency_ms
-        )
-        metrics.add_metric(
-            name=MetricName.LLM_TOKENS_IN.value, unit=MetricUnit.Count, value=outcome.completion.tokens_in
-        )
-        metrics.add_metric(
-            name=MetricName.LLM_TOKENS_OUT.value, unit=MetricUnit.Count, value=outcome.completion.tokens_out
-        )
-    if outcome.result == "done":
-        metrics.add_metric(name=MetricName.REPLIES_SENT.value, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(
-            name=MetricName.REPLY_LATENCY.value, unit=MetricUnit.Seconds, value=outcome.reply_latency_seconds
-        )
 
 
 def _hand_back(event: dict, response: dict) -> None:

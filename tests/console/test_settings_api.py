@@ -57,6 +57,20 @@ def test_patch_changes_only_the_fields_given_and_logs_who_when_old_and_new(api, 
     assert len(changes) == 6 and all(c["changed_at"].endswith("Z") for c in log["items"])
 
 
+def test_the_cost_guards_default_from_the_environment_and_a_tenant_sets_its_own(
+    api, tokens, monkeypatch, reset_settings
+):
+    monkeypatch.setenv("MAX_REPLIES_PER_HOUR", "12")
+    monkeypatch.setenv("DAILY_TOKEN_BUDGET", "50000")
+
+    defaults = call(api, "GET", "/settings", tokens["admin"])[1]
+    status, own = call(api, "PATCH", "/settings", tokens["admin"], {"daily_token_budget": 2000})
+
+    assert (defaults["max_replies_per_hour"], defaults["daily_token_budget"]) == (12, 50000)
+    assert status == 200 and (own["max_replies_per_hour"], own["daily_token_budget"]) == (12, 2000)
+    assert own["overridden"] == ["daily_token_budget"]
+
+
 def test_an_unchanged_value_is_not_logged_again(api, tokens):
     call(api, "PATCH", "/settings", tokens["admin"], {"bot_enabled": False})
     call(api, "PATCH", "/settings", tokens["admin"], {"bot_enabled": False})
@@ -75,6 +89,9 @@ def test_an_unchanged_value_is_not_logged_again(api, tokens):
         ({"business_hours": {"mon": [{"open": "18:00", "close": "08:00"}]}}, "business_hours"),
         ({"business_hours": {"mon": "9-5"}}, "business_hours.mon"),
         ({"nonsense": 1}, "nonsense"),
+        ({"max_replies_per_hour": 0}, "max_replies_per_hour"),
+        ({"daily_token_budget": -5}, "daily_token_budget"),
+        ({"daily_token_budget": "lots"}, "daily_token_budget"),
     ],
 )
 def test_an_invalid_value_is_a_422_naming_the_field_and_changes_nothing(api, tokens, body, field):

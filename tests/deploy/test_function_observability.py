@@ -39,6 +39,7 @@ EXPECTED_METRICS = {
     "webhook_evolution_connection_update.json": {M.IGNORED_WEBHOOK_EVENTS},
     "webhook_gowa_presence.json": {M.IGNORED_WEBHOOK_EVENTS},
     "health.json": set(),
+    "health_deep.json": set(),
     "sweeper_scheduled.json": {
         M.SWEEP_DURATION,
         M.BATCHES_CREATED,

@@ -189,7 +189,13 @@ def test_migrations_wait_for_every_network_path_so_a_fresh_stack_deploys_in_one_
 
 def test_alarms_notify_the_topic():
     alarms = resources("AWS::CloudWatch::Alarm")
-    assert set(alarms) == {"DeadLetterQueueAlarm", "WorkerErrorsAlarm", "SweeperErrorsAlarm", "SweeperNotRunningAlarm"}
+    assert set(alarms) == {
+        "DeadLetterQueueAlarm",
+        "WorkerErrorsAlarm",
+        "SweeperErrorsAlarm",
+        "SweeperNotRunningAlarm",
+        "JobsOverBudgetAlarm",
+    }
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     not_running = alarms["SweeperNotRunningAlarm"]["Properties"]
@@ -223,3 +229,38 @@ def test_every_parameter_is_in_exactly_one_console_group():
     groups = template()["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     grouped = [name for group in groups for name in group["Parameters"]]
     assert sorted(grouped) == sorted(template()["Parameters"])
+
+
+def test_the_over_budget_alarm_watches_the_metric_the_worker_emits():
+    from chatbatch.observability import MetricName
+
+    alarm = resources()["JobsOverBudgetAlarm"]["Properties"]
+    assert alarm["MetricName"] == MetricName.JOBS_OVER_BUDGET.value
+    assert alarm["Namespace"] == {"Fn::Sub": "chatbatch/${AWS::StackName}"}
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "chatbatch"}]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_the_api_function_has_reserved_concurrency_from_a_parameter_with_a_sane_default():
+    parameter = template()["Parameters"]["ApiReservedConcurrency"]
+    api = resources()["ApiFunction"]["Properties"]
+
+    assert api["ReservedConcurrentExecutions"] == {"Ref": "ApiReservedConcurrency"}
+    # Below a db.t4g.micro's ~80 connections, with room for the worker (WorkerMaxConcurrency 10) and the sweeper
+    assert 1 <= parameter["MinValue"] <= parameter["Default"] <= 60
+
+
+@pytest.mark.parametrize(("environment", "proxy"), [("dev", False), ("prod", True)])
+def test_the_rds_proxy_is_on_by_default_in_prod_only(environment, proxy):
+    import tomllib
+
+    conditions = template()["Conditions"]
+    assert template()["Parameters"]["EnableRdsProxy"]["Default"] == "auto"
+    use_proxy = conditions["UseProxy"]["Fn::Or"]
+    # auto: the proxy follows the environment (IsProd); "true" forces it on
+    assert {"Fn::Equals": [{"Ref": "EnableRdsProxy"}, "true"]} in use_proxy
+    assert {"Fn::And": [{"Fn::Equals": [{"Ref": "EnableRdsProxy"}, "auto"]}, {"Condition": "IsProd"}]} in use_proxy
+    config = tomllib.loads((REPO_ROOT / "samconfig.toml").read_text())[environment]["deploy"]["parameters"]
+    given = dict(pair.split("=", 1) for pair in config["parameter_overrides"].split())
+    enabled = given.get("EnableRdsProxy", "auto")
+    assert (enabled == "true" or (enabled == "auto" and given["Environment"] == "prod")) is proxy

@@ -30,6 +30,7 @@ def test_every_documented_route_has_an_http_api_event_and_preflight():
         ("POST", "/chat-rooms/{id}/read"),
         ("POST", "/webhook"),
         ("GET", "/health"),
+        ("GET", "/health/deep"),
     } <= served
     assert served - {(method, re.sub(r"\{[^}+]+\}", "{id}", path)) for method, path in routed} == set()
     assert ("GET", "/swagger") in routed

@@ -56,9 +56,13 @@ def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(
     assert counts(pg, session_tok) == (0, 0, 0)
 
 
-def test_health_answers_503_while_the_database_is_down(api_function, database_down):
-    status, body = invoke(api_function, load_event("health.json"))
+def test_while_the_database_is_down_health_answers_without_it_and_the_deep_check_answers_503(
+    api_function, database_down
+):
+    shallow = invoke(api_function, load_event("health.json"))
+    status, body = invoke(api_function, load_event("health_deep.json"))
 
+    assert shallow == (200, {"status": "ok"})  # no database call: a probe never costs a connection
     assert (status, body["error"]) == (503, "database_unavailable")
 
 

@@ -171,6 +171,7 @@ def test_missing_fields_are_named_in_the_answer(api_function, session_tok):
 
 def test_health_answers_when_the_database_does(api_function):
     assert invoke(api_function, load_event("health.json")) == (200, {"status": "ok"})
+    assert invoke(api_function, load_event("health_deep.json")) == (200, {"status": "ok"})
 
 
 @pytest.mark.parametrize(

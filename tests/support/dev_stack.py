@@ -80,12 +80,13 @@ def _wait_until_healthy(stack: DevStack, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"chatbatch dev exited with {process.returncode}:\n{stack.log.read_text()[-4000:]}")
         try:
-            if stack.request("GET", "/health")[0] == 200:
+            if stack.request("GET", "/health/deep")[0] == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"chatbatch dev did not answer /health in {STARTUP_SECONDS}s:\n{stack.log.read_text()[-4000:]}")
+    log = stack.log.read_text()[-4000:]
+    raise RuntimeError(f"chatbatch dev did not answer /health/deep in {STARTUP_SECONDS}s:\n{log}")
 
 
 @contextmanager

@@ -136,6 +136,8 @@ def test_an_admin_changes_the_prompt_and_the_next_reply_uses_it(stack, page, ses
     page.get_by_role("button", name="Bot settings").click()
     prompt = page.get_by_label("System prompt")
     expect(prompt).to_have_value("Default prompt.")
+    expect(page.locator("#s-max_replies_per_hour")).to_have_value("30")  # the cost guards' defaults
+    expect(page.locator("#s-daily_token_budget")).to_have_value("1000000")
 
     prompt.fill("Kamu asisten Toko Budi yang ramah.")
     page.get_by_role("button", name="Save").click()

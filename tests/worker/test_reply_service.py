@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import psycopg2
 import pytest
 from chatbatch.db import Database
 from chatbatch.errors import DatabaseUnavailable
-from chatbatch.services.reply import JobBusy, JobNotFound, SendOutcomeUnknown, fail_job, reply_to_job
+from chatbatch.services.reply import JobBusy, JobNotFound, SendOutcomeUnknown, deliver, fail_job, reply_to_job
 
 from tests.support.worker import POLICY, FakeGateway, FakeLlm, burst_job, history, job, post_message
 
@@ -118,3 +120,46 @@ def test_a_lost_commit_without_an_echo_yet_is_not_sent_again_within_the_echo_wai
         reply_to_job(db, job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
 
     assert len(gateway.sent) == 1 and 55 < raised.value.retry_after <= 60
+
+
+class BrokenLlm(FakeLlm):
+    def complete(self, prompt, *, model=None):
+        raise RuntimeError("the LLM is down")
+
+
+@pytest.mark.parametrize(("receives", "result", "status"), [(4, "retry", "generating"), (5, "failed", "failed")])
+def test_a_failed_attempt_is_retried_until_the_queues_last_receive_then_the_use_case_gives_the_job_up(
+    db, api_function, database_url, pg, session_tok, receives, result, status
+):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    policy = replace(POLICY, max_receives=5)
+
+    outcome = deliver(db, job_id, llm=BrokenLlm(), gateway=FakeGateway(), policy=policy, receives=receives)
+
+    assert outcome.result == result and not outcome.finished
+    assert job(pg, job_id)["status"] == status and "the LLM is down" in job(pg, job_id)["error"]
+    if result == "failed":
+        assert job(pg, job_id)["error"].startswith("gave up after 5 receives: RuntimeError")
+    else:
+        assert outcome.retry_after > 0  # the queue's backoff, not at once
+
+
+def test_a_later_record_is_handed_back_untouched_when_the_jobs_worst_case_no_longer_fits(
+    db, api_function, database_url, pg, session_tok
+):
+    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    llm = FakeLlm()
+
+    outcome = deliver(
+        db,
+        job_id,
+        llm=llm,
+        gateway=FakeGateway(),
+        policy=replace(POLICY, job_seconds=60),
+        receives=1,
+        first_in_batch=False,
+        time_left=lambda: 59.0,
+    )
+
+    assert (outcome.result, outcome.retry_after) == ("handed_back", 0.0)
+    assert llm.prompts == [] and job(pg, job_id)["attempts"] == 0

@@ -138,7 +138,7 @@ def connect_params_from_settings(settings: Any) -> ConnectParams:
         if settings.database_url is not None:
             base["dsn"] = settings.database_url.get_secret_value()
             return base
-        secret = secrets.secret_json(settings.db_secret_arn)
+        secret = secrets.secret_json(settings.db_secret_arn, max_age=settings.secrets_max_age_seconds)
         missing = [key for key in ("username", "password") if not secret.get(key)]
         host = settings.db_host or secret.get("host")
         if missing or not host:

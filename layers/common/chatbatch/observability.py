@@ -34,5 +34,6 @@ class MetricName(str, Enum):
     LLM_TOKENS_OUT = "LlmTokensOut"
     REPLIES_SENT = "RepliesSent"
     REPLY_FAILURES = "ReplyFailures"
+    JOBS_OVER_BUDGET = "JobsOverBudget"  # skipped by a cost guard: no LLM call (domain/cost_guards.py)
     REPLY_LATENCY = "EndToEndReplyLatency"
     TAKEOVERS = "Takeovers"

@@ -15,12 +15,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatbatch.domain.tenant_settings import (
+    DEFAULT_DAILY_TOKEN_BUDGET,
+    DEFAULT_MAX_REPLIES_PER_HOUR,
     FIELDS,
     BotSettings,
+    DailyTokenBudget,
     DebounceSeconds,
     HistoryContextMessages,
     LlmModel,
     MaxBatchMessages,
+    MaxRepliesPerHour,
     MaxWaitSeconds,
     SystemPrompt,
     TakeoverMinutes,
@@ -45,6 +49,11 @@ class CommonSettings(BaseSettings):
     db_ssl_mode: Literal["verify-full", "verify-ca", "require"] = "verify-full"
     db_ssl_root_cert: str | None = None  # a PEM file of CAs; unset: chatbatch/certs/rds-ca-bundle.pem
     environment: str = "local"
+    # Secrets Manager values (chatbatch.secrets) are re-read after this long: a rotated secret reaches every warm
+    # container without a redeploy. After a rotation, incoming proofs carrying the previous value (AWSPREVIOUS)
+    # are still accepted for SECRETS_PREVIOUS_GRACE_SECONDS, while the gateways move to the new one.
+    secrets_max_age_seconds: int = Field(default=300, ge=1, le=86_400)
+    secrets_previous_grace_seconds: float = Field(default=3600.0, ge=0, le=604_800)
 
     def require_database(self) -> None:
         if self.database_url is None and self.db_secret_arn is None:
@@ -64,6 +73,9 @@ class TenantDefaults(CommonSettings):
     history_context_messages: HistoryContextMessages = 20
     ai_reply_groups: bool = False
     human_takeover_minutes: TakeoverMinutes = 30.0
+    # Cost guards (docs/worker.md): over either, a job is skipped with the reason and no LLM call.
+    max_replies_per_hour: MaxRepliesPerHour = DEFAULT_MAX_REPLIES_PER_HOUR
+    daily_token_budget: DailyTokenBudget = DEFAULT_DAILY_TOKEN_BUDGET
 
     def bot_defaults(self) -> BotSettings:
         return BotSettings(**self.model_dump(include=set(FIELDS)))

@@ -89,14 +89,13 @@ class HttpGateway(WithoutPresence):
     name = "http"
     max_text_chars = WHATSAPP_MAX_TEXT_CHARS
 
-    def __init__(self, *, url: str, token: str | None, timeout: float) -> None:
+    def __init__(self, *, url: str, token: str | secrets.Secret | None, timeout: float) -> None:
         self.url = url
-        self._token = token
-        self._timeout = timeout
+        self._api = GatewayApi(url, token=token, auth=bearer, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         payload = {"session_token": session_token, "to": to, "text": text}
-        answer = post_to_gateway(self.url, payload, bearer=self._token, timeout=self._timeout)
+        answer = self._api.send("", payload)
         for scope in (answer, answer.get("data") if isinstance(answer, dict) else None):
             if isinstance(scope, dict):
                 for key in _ID_KEYS:
@@ -105,29 +104,46 @@ class HttpGateway(WithoutPresence):
         return SentMessage(None)
 
 
-class GatewayApi:
-    """One gateway's HTTP API: its base URL, its authentication headers, its send timeout."""
+def bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
-    def __init__(self, url: str, *, headers: dict[str, str], timeout: float) -> None:
+
+class GatewayApi:
+    """One gateway's HTTP API: its base URL, its credential (``auth`` turns it into headers), its send timeout.
+
+    The credential is read on each call (cached: chatbatch.secrets); a call the gateway refuses with 401/403 is
+    made once more with the credential read afresh, so a rotated token loses no message."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | secrets.Secret | None,
+        auth: Callable[[str | None], dict[str, str]],
+        timeout: float,
+    ) -> None:
         self.url = url
-        self._headers = headers
+        self._token = secrets.as_secret(token)
+        self._auth = auth
         self._timeout = timeout
 
     def send(self, path: str, body: Any, *, headers: dict[str, str] | None = None) -> Any:
         """POST a message; the gateway's decoded answer."""
-        return post_to_gateway(
-            f"{self.url}{path}", body, headers={**self._headers, **(headers or {})}, timeout=self._timeout
-        )
+        return self._post(path, body, headers, self._timeout)
 
     def presence(
         self, path: str, body: Any, *, headers: dict[str, str] | None = None, timeout: float | None = None
     ) -> None:
         """POST a typing / read-receipt call: a short timeout, the answer unused."""
-        post_to_gateway(
-            f"{self.url}{path}",
-            body,
-            headers={**self._headers, **(headers or {})},
-            timeout=timeout or min(self._timeout, PRESENCE_TIMEOUT_SECONDS),
+        self._post(path, body, headers, timeout or min(self._timeout, PRESENCE_TIMEOUT_SECONDS))
+
+    def _post(self, path: str, body: Any, headers: dict[str, str] | None, timeout: float) -> Any:
+        return secrets.with_fresh_secret(
+            self._token,
+            lambda token: post_to_gateway(
+                f"{self.url}{path}", body, headers={**self._auth(token), **(headers or {})}, timeout=timeout
+            ),
+            refused=lambda exc: isinstance(exc, GatewayError) and exc.status in (401, 403),
         )
 
 
@@ -192,12 +208,14 @@ def gateway_from_settings(settings: GatewaySettings) -> Gateway:
     if not url:
         raise ConfigurationError(f"GATEWAY_URL must be set when GATEWAY is {settings.gateway}")
     url = url.rstrip("/")
-    token = secrets.resolve(settings.gateway_token, settings.gateway_token_secret_arn, json_key="gateway_token")
+    token = secrets.secret(
+        settings.gateway_token, settings.gateway_token_secret_arn, json_key="gateway_token", settings=settings
+    )
     timeout = settings.gateway_timeout_seconds
     if settings.gateway == "http":
         gateway: Gateway = HttpGateway(url=url, token=token, timeout=timeout)
     else:
-        if not token:
+        if not token.configured:
             raise ConfigurationError(
                 f"GATEWAY_TOKEN or GATEWAY_TOKEN_SECRET_ARN must be set when GATEWAY is {settings.gateway}"
             )

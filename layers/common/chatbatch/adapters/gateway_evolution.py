@@ -25,6 +25,7 @@ from chatbatch.adapters.gateway import (
     is_personal,
 )
 from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
+from chatbatch.secrets import Secret
 
 TYPING_MILLISECONDS = 8_000  # about one LLM answer; WhatsApp clears it anyway when the reply arrives
 
@@ -43,9 +44,9 @@ class EvolutionGateway:
     name = "evolution"
     max_text_chars = WHATSAPP_MAX_TEXT_CHARS  # WhatsApp's own limit: Evolution passes the text on unchanged
 
-    def __init__(self, *, url: str, token: str, timeout: float) -> None:
+    def __init__(self, *, url: str, token: str | Secret, timeout: float) -> None:
         self.url = url
-        self._api = GatewayApi(url, headers={"apikey": token}, timeout=timeout)
+        self._api = GatewayApi(url, token=token, auth=lambda key: {"apikey": key or ""}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         answer = self._api.send(_path("message/sendText", session_token), {"number": number(to), "text": text})

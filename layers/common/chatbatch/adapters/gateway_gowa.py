@@ -18,6 +18,7 @@ from urllib.parse import quote
 from chatbatch.adapters.gateway import GatewayApi, SentMessage, digits_of, each_of, id_text, is_personal
 from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
 from chatbatch.errors import ConfigurationError
+from chatbatch.secrets import Secret, as_secret
 
 
 def phone(jid: str) -> str:
@@ -29,12 +30,11 @@ class GowaGateway:
     name = "gowa"
     max_text_chars = WHATSAPP_MAX_TEXT_CHARS  # WhatsApp's own limit: GOWA passes the text on unchanged
 
-    def __init__(self, *, url: str, token: str, timeout: float) -> None:
-        if ":" not in token:
+    def __init__(self, *, url: str, token: str | Secret, timeout: float) -> None:
+        if ":" not in (as_secret(token).current() or ""):
             raise ConfigurationError("GATEWAY_TOKEN for gowa must be user:password (one of GOWA's APP_BASIC_AUTH)")
         self.url = url
-        basic = "Basic " + base64.b64encode(token.encode("utf-8")).decode("ascii")
-        self._api = GatewayApi(url, headers={"Authorization": basic}, timeout=timeout)
+        self._api = GatewayApi(url, token=token, auth=_basic, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         body = {"phone": phone(to), "message": text}
@@ -66,3 +66,8 @@ class GowaGateway:
 
 def _device(device_id: str) -> dict[str, str]:
     return {"X-Device-Id": quote(device_id, safe="@.")}
+
+
+def _basic(token: str | None) -> dict[str, str]:
+    """GOWA's APP_BASIC_AUTH: ``user:password`` as HTTP Basic."""
+    return {"Authorization": "Basic " + base64.b64encode((token or "").encode("utf-8")).decode("ascii")}

@@ -19,7 +19,8 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from chatbatch.adapters.gateway import GatewayApi, SentMessage, digits_of, id_text, is_personal
+from chatbatch.adapters.gateway import GatewayApi, SentMessage, bearer, digits_of, id_text, is_personal
+from chatbatch.secrets import Secret
 
 GRAPH_API_URL = "https://graph.facebook.com/v25.0"
 TEXT_LIMIT = 4096  # text.body, "Maximum 4096 characters"
@@ -39,9 +40,9 @@ class MetaGateway:
     name = "meta"
     max_text_chars = TEXT_LIMIT
 
-    def __init__(self, *, url: str, token: str, timeout: float) -> None:
+    def __init__(self, *, url: str, token: str | Secret, timeout: float) -> None:
         self.url = url
-        self._api = GatewayApi(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+        self._api = GatewayApi(url, token=token, auth=bearer, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         body: dict = {

@@ -16,6 +16,7 @@ from typing import Any
 
 from chatbatch.adapters.gateway import GatewayApi, SentMessage, each_of, id_text, is_personal
 from chatbatch.domain.messages import WHATSAPP_MAX_TEXT_CHARS
+from chatbatch.secrets import Secret
 
 
 def chat_id(jid: str) -> str:
@@ -29,9 +30,9 @@ class WahaGateway:
     name = "waha"
     max_text_chars = WHATSAPP_MAX_TEXT_CHARS  # WhatsApp's own limit: WAHA passes the text on unchanged
 
-    def __init__(self, *, url: str, token: str, timeout: float) -> None:
+    def __init__(self, *, url: str, token: str | Secret, timeout: float) -> None:
         self.url = url
-        self._api = GatewayApi(url, headers={"X-Api-Key": token}, timeout=timeout)
+        self._api = GatewayApi(url, token=token, auth=lambda key: {"X-Api-Key": key or ""}, timeout=timeout)
 
     def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         answer = self._api.send("/api/sendText", {"session": session_token, "chatId": chat_id(to), "text": text})

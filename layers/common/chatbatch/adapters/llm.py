@@ -113,14 +113,14 @@ class OpenAiLlm:
         *,
         base_url: str,
         model: str,
-        api_key: str | None,
+        api_key: str | secrets.Secret | None,
         timeout: float,
         max_retries: int,
         sleep: Sleep = time.sleep,
     ) -> None:
         self.url = base_url.rstrip("/") + "/chat/completions"
         self.model = model
-        self._api_key = api_key
+        self._api_key = secrets.as_secret(api_key)  # read on each call (cached): a rotated key is picked up
         self._timeout = timeout
         self._max_retries = max_retries
         self._sleep = sleep
@@ -150,7 +150,11 @@ class OpenAiLlm:
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            raw = post_json(self.url, body, bearer=self._api_key, timeout=self._timeout)
+            raw = secrets.with_fresh_secret(
+                self._api_key,
+                lambda key: post_json(self.url, body, bearer=key, timeout=self._timeout),
+                refused=lambda exc: isinstance(exc, HttpFailure) and exc.status in (401, 403),
+            )
         except HttpFailure as failure:
             retryable = failure.status is None or failure.status == 429 or failure.status >= 500
             raise LlmError(failure.reason, retryable=retryable, retry_after=_retry_after(failure.retry_after)) from None
@@ -248,7 +252,9 @@ def llm_from_settings(settings: WorkerSettings) -> Llm:
     if settings.llm_provider == "echo":
         return EchoLlm()
     if settings.llm_provider == "openai":
-        api_key = secrets.resolve(settings.llm_api_key, settings.llm_api_key_secret_arn, json_key="api_key")
+        api_key = secrets.secret(
+            settings.llm_api_key, settings.llm_api_key_secret_arn, json_key="api_key", settings=settings
+        )
         return OpenAiLlm(
             base_url=settings.llm_base_url,
             model=settings.llm_model,

@@ -64,6 +64,8 @@ class Settings(BaseModel):
     away_message: str | None
     time_zone: str
     business_hours: dict[Day, list[Opening]] | None
+    max_replies_per_hour: int
+    daily_token_budget: int
     overridden: list[str]
     updated_at: UtcTime | None
     updated_by: str | None

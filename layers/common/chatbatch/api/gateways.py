@@ -19,6 +19,7 @@ from chatbatch.api import openapi
 from chatbatch.api.webhook_request import (
     count_ingest,
     decode_json,
+    proven,
     raw_body,
     require_gowa_sender,
     require_hub_signature,
@@ -189,9 +190,9 @@ def _evolution(path_event: str | None, path_secret: str | None) -> Response[Gate
 )
 def verify_meta() -> Response[str]:
     query = router.current_event.query_string_parameters or {}
-    expected = secret(api_settings(), "meta_verify_token")
-    if query.get("hub.mode") != "subscribe" or not signatures.secret_matches(expected, query.get("hub.verify_token")):
-        logger.info("meta webhook verification refused", extra={"configured": bool(expected)})
+    expected, given = secret(api_settings(), "meta_verify_token"), query.get("hub.verify_token")
+    if query.get("hub.mode") != "subscribe" or not proven(expected, lambda key: signatures.secret_matches(key, given)):
+        logger.info("meta webhook verification refused", extra={"configured": expected.configured})
         raise Forbidden("hub.mode must be subscribe and hub.verify_token must equal META_VERIFY_TOKEN")
     challenge = query.get("hub.challenge") or ""
     if not challenge or len(challenge) > MAX_ID_CHARS or not challenge.isprintable():

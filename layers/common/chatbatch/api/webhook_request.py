@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.metrics import MetricUnit
@@ -70,21 +69,23 @@ def decode_json(data: bytes) -> object:
 # --- secrets ------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def secret(settings: ApiSettings, name: str) -> bytes:
-    """The setting ``name`` (e.g. ``meta_app_secret``) or its ``<name>_arn`` secret; b"" when neither is set.
-
-    A JSON secret may hold several values: the one under ``name`` is used.
-    """
-    value = secrets.resolve(getattr(settings, name), getattr(settings, f"{name}_arn"), json_key=name)
-    return (value or "").encode("utf-8")
+def secret(settings: ApiSettings, name: str) -> secrets.Secret:
+    """The setting ``name`` (e.g. ``meta_app_secret``) or its ``<name>_arn`` secret (re-read after
+    SECRETS_MAX_AGE_SECONDS). A JSON secret may hold several values: the one under ``name`` is used."""
+    return secrets.secret(getattr(settings, name), getattr(settings, f"{name}_arn"), json_key=name, settings=settings)
 
 
-def required_secret(settings: ApiSettings, name: str) -> bytes:
-    value = secret(settings, name)
-    if not value:
+def required_secret(settings: ApiSettings, name: str) -> secrets.Secret:
+    found = secret(settings, name)
+    if not found.configured:
         raise ConfigurationError(f"{name.upper()} or {name.upper()}_ARN must be set")
-    return value
+    return found
+
+
+def proven(key: secrets.Secret, matches: Callable[[bytes], bool]) -> bool:
+    """Whether a request's proof ``matches`` the secret: its current value, or while it rotates its previous one,
+    or its value read afresh (a gateway may move to a new value before this container's cache does)."""
+    return any(matches(value.encode("utf-8")) for value in key.candidates())
 
 
 # --- who sent it ----------------------------------------------------------------------------------------------
@@ -93,9 +94,8 @@ def required_secret(settings: ApiSettings, name: str) -> bytes:
 def require_shared_secret(headers: Mapping[str, str], settings: ApiSettings, *, given: str | None = None) -> None:
     """The shared ``X-Webhook-Secret`` (or ``given``, a secret from the URL path) must match WEBHOOK_SECRET."""
     settings.require_webhook_secret()
-    if not secret_matches(
-        secret(settings, "webhook_secret"), given if given is not None else headers.get(SECRET_HEADER)
-    ):
+    provided = given if given is not None else headers.get(SECRET_HEADER)
+    if not proven(secret(settings, "webhook_secret"), lambda expected: secret_matches(expected, provided)):
         raise Unauthorized(
             "wrong secret in the webhook URL"
             if given is not None
@@ -103,9 +103,10 @@ def require_shared_secret(headers: Mapping[str, str], settings: ApiSettings, *, 
         )
 
 
-def require_hub_signature(headers: Mapping[str, str], body: bytes, key: bytes, setting: str) -> None:
+def require_hub_signature(headers: Mapping[str, str], body: bytes, key: secrets.Secret, setting: str) -> None:
     """``X-Hub-Signature-256``: the HMAC-SHA256 of the raw body keyed with ``key`` (the setting ``setting``)."""
-    if not hub_signature_matches(key, body, headers.get(HUB_SIGNATURE_HEADER)):
+    signature = headers.get(HUB_SIGNATURE_HEADER)
+    if not proven(key, lambda value: hub_signature_matches(value, body, signature)):
         raise Unauthorized(
             f"missing or wrong X-Hub-Signature-256 header: it must be sha256=<hex HMAC-SHA256 of the raw body keyed "
             f"with {setting}>"
@@ -115,9 +116,10 @@ def require_hub_signature(headers: Mapping[str, str], body: bytes, key: bytes, s
 def require_waha_sender(headers: Mapping[str, str], body: bytes, settings: ApiSettings) -> None:
     """WAHA's HMAC (``X-Webhook-Hmac``, SHA-512) when WAHA_HMAC_KEY is set, else the shared secret header."""
     key = secret(settings, "waha_hmac_key")
-    if not key:
+    digest, algorithm = headers.get(WAHA_HMAC_HEADER), headers.get(WAHA_ALGORITHM_HEADER)
+    if not key.configured:
         require_shared_secret(headers, settings)
-    elif not waha_hmac_matches(key, body, headers.get(WAHA_HMAC_HEADER), headers.get(WAHA_ALGORITHM_HEADER)):
+    elif not proven(key, lambda value: waha_hmac_matches(value, body, digest, algorithm)):
         raise Unauthorized(
             "missing or wrong X-Webhook-Hmac header: it must be the hex HMAC-SHA512 of the raw body keyed with "
             "WAHA_HMAC_KEY (X-Webhook-Hmac-Algorithm: sha512)"
@@ -127,7 +129,7 @@ def require_waha_sender(headers: Mapping[str, str], body: bytes, settings: ApiSe
 def require_gowa_sender(headers: Mapping[str, str], body: bytes, settings: ApiSettings) -> None:
     """GOWA's signature (``X-Hub-Signature-256``) when GOWA_WEBHOOK_SECRET is set, else the shared secret header."""
     key = secret(settings, "gowa_webhook_secret")
-    if key:
+    if key.configured:
         require_hub_signature(headers, body, key, "GOWA_WEBHOOK_SECRET")
     else:
         require_shared_secret(headers, settings)

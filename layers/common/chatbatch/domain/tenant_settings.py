@@ -31,6 +31,9 @@ MAX_PROMPT_CHARS = 20_000
 MAX_MESSAGE_CHARS = 4_096
 MAX_MODEL_CHARS = 200
 DEFAULT_TIME_ZONE = "UTC"
+# Cost guards: a chat's LLM replies per rolling hour, a tenant's LLM tokens (prompt + reply) per day of its time zone.
+DEFAULT_MAX_REPLIES_PER_HOUR = 30
+DEFAULT_DAILY_TOKEN_BUDGET = 1_000_000
 
 
 def _text(value: str) -> str:
@@ -51,6 +54,8 @@ MaxWaitSeconds = Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)]
 MaxBatchMessages = Annotated[int, Field(ge=1, le=1000)]
 HistoryContextMessages = Annotated[int, Field(ge=0, le=200)]
 TakeoverMinutes = Annotated[float, Field(ge=0, le=525_600, allow_inf_nan=False)]  # at most a year
+MaxRepliesPerHour = Annotated[int, Field(ge=1, le=3600)]
+DailyTokenBudget = Annotated[int, Field(ge=1, le=10_000_000_000)]
 # The OpenAPI document declares what each validator accepts (domain/text_forms.py), so a client can check first.
 _NON_BLANK = Field(json_schema_extra={"pattern": NON_BLANK_TEXT})
 SystemPrompt = Annotated[str, StringConstraints(max_length=MAX_PROMPT_CHARS), _NON_BLANK, AfterValidator(_text)]
@@ -111,6 +116,8 @@ class BotSettings:
     away_message: str | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     business_hours: dict[str, list[dict[str, str]]] | None = None  # as stored: {"mon": [{"open", "close"}]}
+    max_replies_per_hour: int = DEFAULT_MAX_REPLIES_PER_HOUR
+    daily_token_budget: int = DEFAULT_DAILY_TOKEN_BUDGET
 
     def hours(self) -> BusinessHours | None:
         """The business hours, or None: always open."""
@@ -148,6 +155,8 @@ class SettingsPatch(BaseModel):
     away_message: MessageText | None = None
     time_zone: TimeZone | None = None
     business_hours: WeeklyHours | None = None
+    max_replies_per_hour: MaxRepliesPerHour | None = None
+    daily_token_budget: DailyTokenBudget | None = None
 
     @field_validator("business_hours")
     @classmethod

@@ -1,7 +1,8 @@
 """Use case: one job → at most one reply, sent through the gateway and saved to the chat history.
 
 Steps, each its own short transaction so no database lock is held across the LLM or the gateway:
-  1. take the job (or see it is finished: nothing to do; or that the chat must not be answered: skipped);
+  1. take the job (or see it is finished: nothing to do; or that the chat must not be answered, or a cost guard
+     forbids asking the LLM: skipped with the reason);
   2. ask the LLM — only when the job holds no reply yet (meanwhile, best effort and off the reply's path, the
      customer's bubbles are marked read and "typing…" is shown where the gateway can);
   3. save the reply on the job ('replied') BEFORE sending: a retry re-sends it, never asks the LLM again;
@@ -12,6 +13,14 @@ Steps, each its own short transaction so no database lock is held across the LLM
      blindly sent again (domain/sending.py).
 A failure anywhere releases the job with its error and raises; ``RetryLater`` errors say when the job is worth
 trying again, the others get the queue's backoff.
+
+``deliver`` is one delivery of a job's queue message, as the worker function gets it: it adds the queue's policy
+(start a record only when the job's worst case still fits the invocation; on the queue's last receive give up:
+'failed' with the reason) and answers with a ``ReplyOutcome`` for every case, which ``record_outcome`` turns into
+the metrics — one recorder per outcome.
+
+Before a job asks the LLM the cost guards are checked (domain/cost_guards.py): over one, it is skipped with the
+reason, no LLM call.
 """
 
 from __future__ import annotations
@@ -23,12 +32,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from chatbatch.adapters import background
 from chatbatch.adapters.gateway import Gateway, GatewayError
 from chatbatch.adapters.llm import Completion, Llm, worst_case_seconds
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.bot_control import AWAY_ALREADY_SENT, away_decision, reason_bot_is_off
 from chatbatch.domain.business_hours import BusinessHours
+from chatbatch.domain.cost_guards import is_over_budget, reason_over_budget
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
@@ -42,9 +54,16 @@ from chatbatch.domain.sending import (
     retry_delay,
 )
 from chatbatch.domain.takeover import reason_to_stay_silent
-from chatbatch.domain.tenant_settings import DEFAULT_TIME_ZONE, effective
+from chatbatch.domain.tenant_settings import (
+    DEFAULT_DAILY_TOKEN_BUDGET,
+    DEFAULT_MAX_REPLIES_PER_HOUR,
+    DEFAULT_TIME_ZONE,
+    effective,
+)
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
+from chatbatch.observability import MetricName
 from chatbatch.services.bot_messages import save_bot_message
+from chatbatch.services.sweep import MetricsSink
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts, tenant_settings
 
 
@@ -114,6 +133,11 @@ class ReplyPolicy:
     away_message: str | None = None
     time_zone: str = DEFAULT_TIME_ZONE
     business_hours: dict | None = None  # None: always open
+    max_replies_per_hour: int = DEFAULT_MAX_REPLIES_PER_HOUR
+    daily_token_budget: int = DEFAULT_DAILY_TOKEN_BUDGET
+    # The queue's side (deliver): its maxReceiveCount, and one job's worst case (job_time_budget).
+    max_receives: int = 5
+    job_seconds: float = 0.0
 
     def hours(self) -> BusinessHours | None:
         return BusinessHours.from_json(self.business_hours, self.time_zone) if self.business_hours else None
@@ -130,11 +154,21 @@ AWAY_PROVIDER = "away_message"  # ai_jobs.llm_provider of a job answered by the 
 
 @dataclass(frozen=True)
 class ReplyOutcome:
+    """What one delivery of a job came to. ``done``, ``skipped``, ``nothing``: the job needs no more deliveries.
+    ``handed_back``: not tried (another delivery holds it, too little time left, a send's outcome not settled yet);
+    ``retry``: an attempt failed; ``failed``: the queue's last receive failed too, the job is given up. These three
+    come back after ``retry_after`` seconds (``failed``: to the dead-letter queue)."""
+
     job_id: int
-    result: Literal["done", "skipped", "nothing"]
+    result: Literal["done", "skipped", "nothing", "handed_back", "retry", "failed"]
     completion: Completion | None = None  # set when this call asked the LLM
     reply_latency_seconds: float | None = None  # newest bubble's arrival → reply sent
-    reason: str | None = None  # why a job was skipped
+    reason: str | None = None  # why a job was skipped, handed back or failed
+    retry_after: float = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.result in ("done", "skipped", "nothing")
 
 
 @dataclass(frozen=True)
@@ -191,6 +225,67 @@ def reply_to_job(
     return ReplyOutcome(job_id, "done", completion, latency)
 
 
+def deliver(
+    db: Database,
+    job_id: int,
+    *,
+    llm: Llm,
+    gateway: Gateway,
+    policy: ReplyPolicy,
+    receives: int,
+    first_in_batch: bool = True,
+    time_left: Callable[[], float] = _unlimited,
+) -> ReplyOutcome:
+    """One delivery of the job's queue message (its ``receives``-th). A record after the first of a batch is
+    started only if the job's worst case still fits (the first has the whole invocation: handing it back could
+    not help). A failed attempt on the queue's last receive gives the job up: 'failed' with the error."""
+    if not first_in_batch and time_left() < policy.job_seconds:
+        return ReplyOutcome(job_id, "handed_back", reason=f"too little time left to start job {job_id}")
+    try:
+        return reply_to_job(db, job_id, llm=llm, gateway=gateway, policy=policy, time_left=time_left)
+    except (JobBusy, OutOfTime) as exc:  # not a failure: the delivery holding the job finishes or fails it
+        return ReplyOutcome(job_id, "handed_back", reason=exc.code, retry_after=exc.retry_after)
+    except Exception as exc:
+        if receives >= policy.max_receives:
+            error = f"gave up after {receives} receives: {_describe(exc)}"
+            fail_job(db, job_id, error=error)
+            return ReplyOutcome(job_id, "failed", reason=error)
+        return ReplyOutcome(job_id, "retry", reason=_describe(exc), retry_after=retry_after(exc, receives))
+
+
+def record_outcome(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
+    """The outcome's metrics: the LLM call's when it made one, then one recorder per result."""
+    if outcome.completion is not None:
+        completion = outcome.completion
+        metrics.add_metric(name=MetricName.LLM_LATENCY.value, unit=MetricUnit.Milliseconds, value=completion.latency_ms)
+        metrics.add_metric(name=MetricName.LLM_TOKENS_IN.value, unit=MetricUnit.Count, value=completion.tokens_in)
+        metrics.add_metric(name=MetricName.LLM_TOKENS_OUT.value, unit=MetricUnit.Count, value=completion.tokens_out)
+    _RECORDERS.get(outcome.result, _record_nothing)(outcome, metrics)
+
+
+def _record_done(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
+    metrics.add_metric(name=MetricName.REPLIES_SENT.value, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name=MetricName.REPLY_LATENCY.value, unit=MetricUnit.Seconds, value=outcome.reply_latency_seconds
+    )
+
+
+def _record_skipped(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
+    if is_over_budget(outcome.reason):
+        metrics.add_metric(name=MetricName.JOBS_OVER_BUDGET.value, unit=MetricUnit.Count, value=1)
+
+
+def _record_failure(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
+    metrics.add_metric(name=MetricName.REPLY_FAILURES.value, unit=MetricUnit.Count, value=1)
+
+
+def _record_nothing(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
+    pass
+
+
+_RECORDERS = {"done": _record_done, "skipped": _record_skipped, "retry": _record_failure, "failed": _record_failure}
+
+
 def fail_job(db: Database, job_id: int, *, error: str) -> bool:
     """The queue gives up on the job (max receives): 'failed' with its error, unless it finished meanwhile."""
     return db.transaction(lambda cur: ai_jobs.mark_failed(cur, job_id, error=error))
@@ -219,7 +314,14 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         return away
     if away is not None:  # closed: the away message is the job's reply (saved), sent like one
         return _Plan(Step.SEND, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
-    ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease)
+    usage = ai_jobs.llm_usage(cur, job, time_zone=policy.time_zone)
+    over = reason_over_budget(
+        usage, max_replies_per_hour=policy.max_replies_per_hour, daily_token_budget=policy.daily_token_budget
+    )
+    if over:
+        ai_jobs.mark_skipped(cur, job_id, reason=over)
+        return ReplyOutcome(job_id, "skipped", reason=over)
+    ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease, asks_llm=True)
     history = chat_messages.recent(
         cur,
         chat_id=chat_id(job.session_tok, job.chat_jid),

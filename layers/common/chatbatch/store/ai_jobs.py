@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from psycopg2.extras import execute_values
 
 from chatbatch.db import Cursor, transaction_time
+from chatbatch.domain.cost_guards import LlmUsage
 from chatbatch.domain.debounce import Batch
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, statuses_before
 
@@ -188,11 +189,38 @@ def lock(cur: Cursor, job_id: int) -> JobRow | None:
     return JobRow(row[0], row[1], row[2], JobStatus(row[3]), tuple(row[4]), row[5], row[6])
 
 
-def take(cur: Cursor, job_id: int, *, to: JobStatus, lease: timedelta) -> None:
-    """A worker takes the job (``generating``, or ``replied`` to re-send): one more attempt, a fresh lease."""
+def take(cur: Cursor, job_id: int, *, to: JobStatus, lease: timedelta, asks_llm: bool = False) -> None:
+    """A worker takes the job (``generating``, or ``replied`` to re-send): one more attempt, a fresh lease.
+    ``asks_llm``: this attempt goes to the LLM (the cost guards count it from now on)."""
+    asked = ", llm_asked_at = now()" if asks_llm else ""
     _update(
-        cur, job_id, to, "attempts = attempts + 1, started_at = now(), lease_until = now() + %(lease)s", lease=lease
+        cur,
+        job_id,
+        to,
+        f"attempts = attempts + 1, started_at = now(), lease_until = now() + %(lease)s{asked}",
+        lease=lease,
     )
+
+
+def llm_usage(cur: Cursor, job: JobRow, *, time_zone: str) -> LlmUsage:
+    """Before ``job`` asks the LLM: the other jobs of its chat that asked it in the last hour, and its tenant's
+    LLM tokens since midnight in ``time_zone`` (one range scan of ai_jobs_llm_asked)."""
+    cur.execute(
+        """
+        WITH bounds AS (
+            SELECT now() - interval '1 hour' AS hour_ago,
+                   date_trunc('day', now() AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s AS midnight
+        )
+        SELECT count(*) FILTER (WHERE chat_jid = %(chat)s AND id <> %(job)s AND llm_asked_at > bounds.hour_ago),
+               COALESCE(sum(COALESCE(llm_tokens_in, 0) + COALESCE(llm_tokens_out, 0))
+                        FILTER (WHERE llm_asked_at >= bounds.midnight), 0)
+          FROM ai_jobs, bounds
+         WHERE session_tok = %(tok)s AND llm_asked_at >= LEAST(bounds.hour_ago, bounds.midnight)
+        """,
+        {"tok": job.session_tok, "chat": job.chat_jid, "job": job.id, "tz": time_zone},
+    )
+    replies, tokens = cur.fetchone()
+    return LlmUsage(chat_replies_last_hour=replies, tenant_tokens_today=int(tokens))
 
 
 def save_reply(

@@ -507,7 +507,10 @@ async function retryJob(jobId, button) {
 
 // ---- settings (admin) ------------------------------------------------------------------------------
 
-const NUMBER_FIELDS = ["debounce_seconds", "max_wait_seconds", "max_batch_messages", "history_context_messages", "human_takeover_minutes"];
+const NUMBER_FIELDS = [
+  "debounce_seconds", "max_wait_seconds", "max_batch_messages", "history_context_messages", "human_takeover_minutes",
+  "max_replies_per_hour", "daily_token_budget",
+];
 const TEXT_FIELDS = ["system_prompt", "llm_model", "time_zone", "away_message"];
 const CHECK_FIELDS = ["bot_enabled", "ai_reply_groups"];
 
