@@ -158,7 +158,7 @@ class Pipeline:
         sends them; then the worker drains the queue. Returns the jobs made."""
         from chatbatch.domain.debounce import Bubble as PendingBubble
         from chatbatch.domain.debounce import PendingChat
-        from chatbatch.services.sweep import send_due_jobs
+        from chatbatch.services.sweep import SweepPolicy, send_due_jobs
         from chatbatch.store import ai_chat_messages, ai_jobs
         from chatbatch_local.worker_poller import poll_once
 
@@ -191,7 +191,7 @@ class Pipeline:
             taken = self.pending[job.batch.chat_jid][: job.batch.size]
             del self.pending[job.batch.chat_jid][: job.batch.size]
             self.sweep_delays[job.id] = at - (max(taken) + self.rule.debounce_seconds)
-        send_due_jobs(self.db, self.queue, self.sweeper_settings)
+        send_due_jobs(self.db, self.queue, SweepPolicy.from_settings(self.sweeper_settings))
         while poll_once(self.sqs, self.queues.queue_url, self.worker.lambda_handler, wait_seconds=0) != (0, 0):
             pass
         return len(ready)
