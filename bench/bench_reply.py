@@ -184,7 +184,6 @@ class Pipeline:
                 )
                 batches.append(self.rule.next_batch(PendingChat(self.session, chat, bubbles), now))
             jobs = ai_jobs.insert_batches(cur, batches)
-            ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
             return jobs
 
         for job in self.db.transaction(make_jobs):

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 
-from tests.support.queue import FakeJobQueue
 from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import chat_group_id
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.services.ingest import ingest_message
 from chatbatch.services.sweep import SweepPolicy, make_jobs, send_due_jobs, sweep
 
+from tests.support.queue import FakeJobQueue
 from tests.sweeper.conftest import BUSINESS, CONTACT
 
 OTHER = "6289876543210@s.whatsapp.net"

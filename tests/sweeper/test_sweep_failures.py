@@ -87,7 +87,9 @@ def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
     [job] = chats.jobs()
     assert (job["status"], job["batched_msg_ids"], job["send_count"]) == ("pending", ids, 0)  # committed, unsent
 
-    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))  # the next sweep: same deduplication id, so SQS keeps one copy
+    sweep(
+        db, sqs_queue, SweepPolicy.from_settings(settings)
+    )  # the next sweep: same deduplication id, so SQS keeps one copy
 
     [job] = chats.jobs()
     assert (job["status"], job["send_count"]) == ("enqueued", 1)

@@ -89,9 +89,7 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
         ]
         if not batches:
             return []
-        jobs = ai_jobs.insert_batches(cur, batches)
-        ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
-        return jobs
+        return ai_jobs.insert_batches(cur, batches)
 
     jobs = db.transaction(work)
     for job in jobs:

@@ -133,22 +133,6 @@ def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, 
     return rows[0][0], pending
 
 
-def mark_batched(cur: Cursor, job_by_message: dict[int, int]) -> None:
-    """Mark each pending message as taken by its job (``message id -> job id``)."""
-    cur.execute(
-        """
-        UPDATE ai_chat_messages m
-        SET is_batched = true, batch_id = b.job_id
-        FROM unnest(%s::bigint[], %s::bigint[]) AS b (message_id, job_id)
-        WHERE m.id = b.message_id AND m.needs_reply AND NOT m.is_batched
-        """,
-        (list(job_by_message), list(job_by_message.values())),
-    )
-    if cur.rowcount != len(job_by_message):
-        # Only possible if something other than a chat-locked sweep batched them: roll back, never double-batch.
-        raise RuntimeError(f"expected to batch {len(job_by_message)} messages, batched {cur.rowcount}")
-
-
 # --- the worker: a job's bubbles as the prompt's newest user turn --------------------------------------------
 
 

@@ -50,39 +50,54 @@ class SentJob:
 
 
 def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
-    """One ``pending`` job per batch (one batch per chat): one statement for all of them, whatever their number
-    (the bubble ids travel as one flat array, each job taking its slice)."""
+    """One ``pending`` job per batch (one batch per chat), and its bubbles marked taken by it (``is_batched``,
+    ``batch_id``): ONE statement for every batch of the sweep, whatever their number.
+
+    Each job's bubble ids travel as one small array literal (an array of arrays of different lengths is not a
+    Postgres array). Raises, so the transaction rolls back, if a bubble was no longer pending: only something
+    other than a chat-locked sweep could have taken it, and a bubble is never put in two jobs.
+    """
     if not batches:
         return []
-    starts, flat = [], []
-    for batch in batches:
-        starts.append(len(flat) + 1)  # SQL arrays count from 1
-        flat.extend(batch.message_ids)
     cur.execute(
         """
-        INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
-                             first_message_at, last_message_at)
-        SELECT b.session_tok, b.chat_jid, %(pending)s, true, (%(ids)s::bigint[])[b.first : b.first + b.size - 1],
-               b.size, b.first_at, b.last_at
-          FROM unnest(%(toks)s::text[], %(jids)s::text[], %(starts)s::int[], %(sizes)s::int[],
-                      %(first_at)s::timestamptz[], %(last_at)s::timestamptz[])
-               WITH ORDINALITY AS b (session_tok, chat_jid, first, size, first_at, last_at, position)
-         ORDER BY b.position
-        RETURNING id, session_tok, chat_jid
+        WITH batch AS (
+            SELECT *
+              FROM unnest(%(toks)s::text[], %(jids)s::text[], %(ids)s::text[],
+                          %(first_at)s::timestamptz[], %(last_at)s::timestamptz[])
+                   WITH ORDINALITY AS b (session_tok, chat_jid, ids, first_at, last_at, position)
+        ), jobs AS (
+            INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
+                                 first_message_at, last_message_at)
+            SELECT session_tok, chat_jid, %(pending)s, true, ids::bigint[], cardinality(ids::bigint[]),
+                   first_at, last_at
+              FROM batch
+             ORDER BY position
+            RETURNING id, session_tok, chat_jid, batched_msg_ids
+        ), taken AS (
+            UPDATE ai_chat_messages m
+               SET is_batched = true, batch_id = j.id
+              FROM jobs j CROSS JOIN LATERAL unnest(j.batched_msg_ids) AS b (message_id)
+             WHERE m.id = b.message_id AND m.needs_reply AND NOT m.is_batched
+            RETURNING m.id
+        )
+        SELECT id, session_tok, chat_jid, (SELECT count(*) FROM taken) FROM jobs
         """,
         {
             **_STATUSES,
-            "ids": flat,
             "toks": [b.session_tok for b in batches],
             "jids": [b.chat_jid for b in batches],
-            "starts": starts,
-            "sizes": [b.size for b in batches],
+            "ids": ["{" + ",".join(map(str, b.message_ids)) + "}" for b in batches],
             "first_at": [b.first_message_at for b in batches],
             "last_at": [b.last_message_at for b in batches],
         },
     )
+    rows = cur.fetchall()
+    bubbles = sum(b.size for b in batches)
+    if rows[0][3] != bubbles:
+        raise RuntimeError(f"expected to batch {bubbles} messages, batched {rows[0][3]}")
     by_chat = {(b.session_tok, b.chat_jid): b for b in batches}
-    return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid in cur.fetchall()]
+    return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid, _ in rows]
 
 
 def claim_due(
