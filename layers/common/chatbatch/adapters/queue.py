@@ -14,7 +14,7 @@ from chatbatch.observability import logger
 
 SQS_MAX_BATCH_ENTRIES = 10  # SendMessageBatch accepts at most ten entries
 SQS_MAX_VISIBILITY_SECONDS = 43_200  # ChangeMessageVisibility's upper bound (12 hours)
-DEFAULT_SEND_LANES = 8  # SendMessageBatch calls in flight at once (docs/scale.md)
+DEFAULT_SEND_LANES = 16  # SendMessageBatch calls in flight at once (docs/scale.md)
 
 
 @dataclass
