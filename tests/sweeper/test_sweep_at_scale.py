@@ -7,7 +7,8 @@ import psycopg2
 import psycopg2.extensions
 from chatbatch.db import Database
 from chatbatch.services.sweep import SweepPolicy, sweep
-from chatbatch.store import ai_chat_messages
+from chatbatch.store import ai_chat_messages, ai_jobs
+from chatbatch_local.explain import ExplainingCursor, plan_nodes
 
 from tests.support.queue import FakeJobQueue
 
@@ -70,3 +71,16 @@ def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_ur
     finally:
         db.close()
     assert counts[0] == counts[1] <= 6, counts  # find+lock, re-read, settings, jobs+bubbles; claim, mark sent
+
+
+def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg):
+    # The statuses reach the SQL as parameters from JobStatus: the planner must still match them with the predicate
+    # of ai_jobs_in_flight (0002), or every tick would read the whole history of jobs.
+    with pg.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        explain = ExplainingCursor(cur)
+        try:
+            ai_jobs.claim_due(explain, stuck_after_seconds=600, lost_after_seconds=3600, max_sends=3, limit=10)
+        finally:
+            cur.execute("RESET enable_seqscan")
+    assert "ai_jobs_in_flight" in [node.get("Index Name") for node in plan_nodes(explain.plan)], explain.plan
