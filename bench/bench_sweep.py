@@ -39,6 +39,7 @@ from chatbatch import migrate
 from chatbatch.adapters.queue import DEFAULT_SEND_LANES, SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.debounce import DebounceRule
+from chatbatch.domain.jobs import JobStatus
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.services import sweep as sweep_service
 from chatbatch.services.ingest import ingest_message
@@ -157,7 +158,9 @@ def add_ready_chats(conn, db: Database, chats: int) -> str:
 def answered(conn) -> None:
     """The workers answered: jobs leave the in-flight set."""
     with conn.cursor() as cur:
-        cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
+        cur.execute(
+            "UPDATE ai_jobs SET status = %s WHERE status = %s", (JobStatus.DONE.value, JobStatus.ENQUEUED.value)
+        )
 
 
 def timed(fn) -> float:

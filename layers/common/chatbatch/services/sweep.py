@@ -1,12 +1,13 @@
 """Use case: the debounce sweep, and the loop that runs it every SWEEP_INTERVAL_SECONDS.
 
 One sweep is two transactions:
-1. Batch: ready chats (the debounce rule, on the database's clock) are locked per chat, their pending bubbles
-   re-read and re-checked under the lock, and each becomes ONE ``pending`` job; its bubbles are marked batched.
-2. Outbox: due jobs (``pending``, or in flight and stuck) are locked with SKIP LOCKED, sent to the queue, and
-   recorded as sent — all before that transaction commits. A crash anywhere leaves the job ``pending`` in the
-   database (the source of truth); the next sweep sends it with the same deduplication id, which SQS drops
-   if the first send did get through.
+1. Batch: ready chats (the debounce rule, on the database's clock) are locked per chat (through the chat's slot),
+   their pending bubbles re-read and re-checked under the lock, and each becomes ONE ``pending`` job, its bubbles
+   marked batched: one statement for all the chats of the sweep, however many.
+2. Outbox: due jobs (``pending``, or in flight and stuck) are locked with SKIP LOCKED, sent to the queue (in
+   parallel lanes: adapters/queue.py), and recorded as sent — all before that transaction commits. A crash
+   anywhere leaves the job ``pending`` in the database (the source of truth); the next sweep sends it with the
+   same deduplication id, which SQS drops if the first send did get through.
 """
 
 from __future__ import annotations
