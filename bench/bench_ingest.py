@@ -513,7 +513,7 @@ def _count_sql(database_url: str) -> list[list[object]]:
 
     workload = Workload(f"bench-sql-{uuid.uuid4().hex[:10]}", messages=2, chats=1)
     db = Database(
-        lambda: {"dsn": database_url, "connection_factory": _CountingConnection}, cursor_factory=_CountingCursor
+        lambda: {"dsn": database_url, "connection_factory": _CountingConnection, "cursor_factory": _CountingCursor}
     )
     db.connection()
     rows = []

@@ -158,7 +158,7 @@ class Pipeline:
         sends them; then the worker drains the queue. Returns the jobs made."""
         from chatbatch.domain.debounce import Bubble as PendingBubble
         from chatbatch.domain.debounce import PendingChat
-        from chatbatch.services.sweep import send_due_jobs
+        from chatbatch.services.sweep import SweepPolicy, send_due_jobs
         from chatbatch.store import ai_chat_messages, ai_jobs
         from chatbatch_local.worker_poller import poll_once
 
@@ -184,14 +184,13 @@ class Pipeline:
                 )
                 batches.append(self.rule.next_batch(PendingChat(self.session, chat, bubbles), now))
             jobs = ai_jobs.insert_batches(cur, batches)
-            ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
             return jobs
 
         for job in self.db.transaction(make_jobs):
             taken = self.pending[job.batch.chat_jid][: job.batch.size]
             del self.pending[job.batch.chat_jid][: job.batch.size]
             self.sweep_delays[job.id] = at - (max(taken) + self.rule.debounce_seconds)
-        send_due_jobs(self.db, self.queue, self.sweeper_settings)
+        send_due_jobs(self.db, self.queue, SweepPolicy.from_settings(self.sweeper_settings))
         while poll_once(self.sqs, self.queues.queue_url, self.worker.lambda_handler, wait_seconds=0) != (0, 0):
             pass
         return len(ready)

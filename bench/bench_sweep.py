@@ -1,14 +1,22 @@
-"""Sweep: the debounce sweep's cost against the size of the history, next to a per-bubble query; debounce precision.
+"""Sweep: the debounce sweep's cost against the size of the history and against the baseline commit's sweep;
+10,000 chats ready in one tick; debounce precision.
 
 1. Cost: one idle sweep and one sweep with N ready chats (3 bubbles each), on 10k and on 1M history rows
    (contact and from_me messages already batched: history, not pending). Side by side on the same data, the
    per-bubble query: every unbatched bubble older than the window, grouped by sender, over the whole table, with
    an index on (session_tok, "from", is_batched, last_activity) - the obvious way to write the rule, which also
    splits a burst still being typed (docs/sweeper.md). "ours: find" is the statement that finds (and locks) ready
-   chats - its counterpart; "ours: sweep" is the whole sweep (both transactions; the queue is an in-memory fake so
-   SQS is not measured).
-   Statements per sweep: counted on the cursor (psycopg2 adds BEGIN and COMMIT per transaction).
-2. Precision: the sweeper's loop with the real settings (DEBOUNCE_SECONDS=3, SWEEP_INTERVAL_SECONDS=1) and the
+   chats - its counterpart;
+   "ours: sweep" is the whole sweep (both transactions; the queue is an in-memory fake so SQS is not measured).
+   "baseline: sweep" is the same sweep of the baseline commit (bench/baseline.py: its own files, in a child
+   process), interleaved with ours on the same data. Statements per sweep: counted on the cursor (psycopg2 adds
+   BEGIN and COMMIT per transaction).
+2. One tick of 10,000 ready chats (3 bubbles each) among 100,000 pending bubbles (35,000 more chats, 2 bubbles
+   each, still typing), on the 1M-row history: the whole sweep (jobs made, sent, recorded) against a local SQS
+   endpoint in a process of its own (bench/sqs_peer.py; moto's FIFO queue cannot take 10,000 messages fast),
+   answering at once or after a 20 ms stand-in for the round trip to SQS, with 1 lane and with the default lanes.
+   Jobs/s into SQS = jobs / time of the outbox transaction. The baseline commit's sweep runs the same tick.
+3. Precision: the sweeper's loop with the real settings (DEBOUNCE_SECONDS=3, SWEEP_INTERVAL_SECONDS=1) and the
    moto SQS server, while chats send bursts through the ingest use case (bubbles at most half a window
    apart). Per job: (enqueued_at - the burst's last bubble) - window, on the database's clock. "bursts split"
    counts bursts that became more than one job (0 expected unless the machine stalls for half a window).
@@ -20,6 +28,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -28,16 +38,20 @@ from contextlib import contextmanager
 import psycopg2
 import psycopg2.extensions
 from chatbatch import migrate
-from chatbatch.adapters.queue import FakeJobQueue, SqsJobQueue
+from chatbatch.adapters.queue import DEFAULT_SEND_LANES, SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.domain.debounce import DebounceRule
+from chatbatch.domain.jobs import JobStatus
 from chatbatch.domain.messages import parse_webhook
+from chatbatch.services import sweep as sweep_service
 from chatbatch.services.ingest import ingest_message
-from chatbatch.services.sweep import sweep, sweep_loop
+from chatbatch.services.sweep import SweepPolicy, sweep, sweep_loop
 from chatbatch.settings import SweeperSettings
 from chatbatch.store import ai_chat_messages, tenant_settings
 
+from bench.baseline import BASELINE_COMMIT, BaselineSweeper
 from bench.report import median, percentile, print_table, ratio
+from tests.support.queue import FakeJobQueue
 
 PER_BUBBLE_QUERY = """
     SELECT session_tok, "from", COUNT(*), array_agg(message_id)
@@ -49,63 +63,23 @@ PER_BUBBLE_QUERY = """
 PER_BUBBLE_INDEX = (
     'CREATE INDEX idx_ai_chat_messages_batching ON ai_chat_messages (session_tok, "from", is_batched, last_activity)'
 )
-# Today's (before per-tenant settings) statement that finds and locks ready chats: one window for every tenant.
-# Kept as the baseline the per-tenant statement is measured against, in the same run on the same data.
-TODAYS_FIND = """
-    WITH ready AS MATERIALIZED (
-        SELECT session_tok, chat_jid, min(last_activity) AS waiting_since
-        FROM ai_chat_messages
-        WHERE needs_reply AND NOT is_batched
-        GROUP BY session_tok, chat_jid
-        HAVING max(last_activity) <= now() - make_interval(secs => %(debounce_seconds)s)
-            OR min(last_activity) <= now() - make_interval(secs => %(max_wait_seconds)s)
-            OR count(*) >= %(max_batch_messages)s
-        ORDER BY waiting_since
-        LIMIT %(limit)s
-    )
-    SELECT session_tok, chat_jid
-    FROM ready
-    WHERE pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid))
-    ORDER BY waiting_since
-"""
 TENANTS_WITH_SETTINGS = 1000
+# A tick of 10,000 ready chats may take one debounce window (DEBOUNCE_SECONDS, 3 s: three tick intervals): those
+# chats' replies are then late by at most one more window, and the next tick starts at once (no backlog builds).
+TICK_BUDGET_SECONDS = 3.0
+SQS_ROUND_TRIP_SECONDS = 0.02  # a stand-in for SendMessageBatch's round trip inside a region: assumed, not measured
 
 
-def todays_lock_ready_chats(cur, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
-    cur.execute(
-        TODAYS_FIND,
-        {
-            "debounce_seconds": rule.debounce_seconds,
-            "max_wait_seconds": rule.max_wait_seconds,
-            "max_batch_messages": rule.max_batch_messages,
-            "limit": limit,
-            "lock_space": ai_chat_messages._CHAT_LOCK_SPACE,
-        },
-    )
-    return [(row[0], row[1]) for row in cur.fetchall()]
+def add_tenant_settings(db: Database, session_toks: list[str]) -> None:
+    """Own windows for these tenants (the defaults' values, so the work is the same as with none)."""
 
+    def work(cur) -> None:
+        for tok in session_toks:
+            tenant_settings.lock(cur, tok)
+            values = {"debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 50}
+            tenant_settings.update(cur, tok, values, changed_by="bench")
 
-@contextmanager
-def todays_sweep():
-    """The sweep as it was before per-tenant settings: today's find statement, no settings lookup."""
-    ours_find, ours_overrides = ai_chat_messages.lock_ready_chats, tenant_settings.overrides_of
-    ai_chat_messages.lock_ready_chats = todays_lock_ready_chats
-    tenant_settings.overrides_of = lambda cur, session_toks: {}
-    try:
-        yield
-    finally:
-        ai_chat_messages.lock_ready_chats, tenant_settings.overrides_of = ours_find, ours_overrides
-
-
-def add_tenant_settings(conn, session_toks: list[str]) -> None:
-    """Own windows for these tenants (the defaults' values, so the work is the same as today's)."""
-    with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO tenant_settings (session_tok, debounce_seconds, max_wait_seconds, max_batch_messages,"
-            " system_prompt) SELECT tok, 3, 30, 50, 'Kamu asisten toko ' || tok FROM unnest(%s::text[]) AS tok"
-            " ON CONFLICT DO NOTHING",
-            (session_toks,),
-        )
+    db.transaction(work)
 
 
 class _CountingCursor(psycopg2.extensions.cursor):
@@ -150,27 +124,45 @@ def grow_history(conn, start: int, stop: int) -> None:
             """,
             (start, stop),
         )
-        # Steady state, as autovacuum keeps it: no dead index entries left from the previous round's sweeps.
+    settle(conn)
+
+
+def settle(conn) -> None:
+    """Steady state, as autovacuum keeps it: no dead index entries left from earlier sweeps."""
+    with conn.cursor() as cur:
         cur.execute("VACUUM ANALYZE ai_chat_messages, ai_jobs")
 
 
-def add_ready_chats(conn, chats: int) -> str:
-    """``chats`` chats of one new tenant (with its own settings), 3 bubbles each, quiet for 10 s: all ready."""
-    tok = f"ready-{uuid.uuid4().hex[:8]}"
-    add_tenant_settings(conn, [tok])
+def add_chats(conn, tok: str, chats: int, *, bubbles: int, quiet_seconds: float, first: int = 1) -> None:
+    """``chats`` chats of tenant ``tok``, ``bubbles`` each a second apart, the newest ``quiet_seconds`` old."""
     with conn.cursor() as cur:
         cur.execute(
             """
             INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, body, message_id, needs_reply,
                                           message_timestamp, last_activity)
-            SELECT %s, jid, 'biz@s.whatsapp.net', jid, 'bubble', %s || '-' || c || '-' || b, true, t, t
-            FROM generate_series(1, %s) AS c, generate_series(1, 3) AS b,
+            SELECT %(tok)s, jid, 'biz@s.whatsapp.net', jid, 'bubble', %(tok)s || '-' || c || '-' || b, true, t, t
+            FROM generate_series(%(first)s, %(last)s) AS c, generate_series(1, %(bubbles)s) AS b,
                  LATERAL (SELECT '6288' || c || '@s.whatsapp.net' AS jid,
-                                 now() - make_interval(secs => 13 - b) AS t) AS x
+                                 now() - make_interval(secs => %(quiet)s + %(bubbles)s - b) AS t) AS x
             """,
-            (tok, tok, chats),
+            {"tok": tok, "first": first, "last": first + chats - 1, "bubbles": bubbles, "quiet": quiet_seconds},
         )
+
+
+def add_ready_chats(conn, db: Database, chats: int) -> str:
+    """``chats`` chats of one new tenant (with its own settings), 3 bubbles each, quiet for 10 s: all ready."""
+    tok = f"ready-{uuid.uuid4().hex[:8]}"
+    add_tenant_settings(db, [tok])
+    add_chats(conn, tok, chats, bubbles=3, quiet_seconds=10)
     return tok
+
+
+def answered(conn) -> None:
+    """The workers answered: jobs leave the in-flight set."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "UPDATE ai_jobs SET status = %s WHERE status = %s", (JobStatus.DONE.value, JobStatus.ENQUEUED.value)
+        )
 
 
 def timed(fn) -> float:
@@ -184,79 +176,88 @@ def per_bubble_query_ms(conn) -> float:
         return timed(lambda: (cur.execute(PER_BUBBLE_QUERY), cur.fetchall()))
 
 
-def find_ready_ms(db: Database, rule: DebounceRule, find=None) -> float:
+def find_ready_ms(db: Database, rule: DebounceRule) -> float:
     """Our counterpart of the per-bubble query, alone (rolled back: the locks are released, nothing changes)."""
-    find = find or ai_chat_messages.lock_ready_chats
     conn = db.connection()
     with conn.cursor() as cur:
-        elapsed = timed(lambda: find(cur, rule, limit=10_000))
+        elapsed = timed(lambda: ai_chat_messages.lock_ready_chats(cur, rule, limit=10_000))
     conn.rollback()
     return elapsed
 
 
-def sweep_ms(db: Database, settings: SweeperSettings, *, today: bool, expect_jobs: int = 0) -> float:
+def sweep_ms(db: Database, policy: SweepPolicy, *, expect_jobs: int = 0) -> float:
     queue = FakeJobQueue()
-    if today:
-        with todays_sweep():
-            elapsed = timed(lambda: sweep(db, queue, settings))
-    else:
-        elapsed = timed(lambda: sweep(db, queue, settings))
-    assert len(queue.messages) == expect_jobs, "every ready chat must make one job"
+    elapsed = timed(lambda: sweep(db, queue, policy))
+    assert len(queue.messages) == expect_jobs, f"every ready chat must make one job: {len(queue.messages)} sent"
     return elapsed
 
 
-def measure_cost(ctx, url: str) -> None:
+def baseline_ms(baseline: BaselineSweeper | None, runs: int, *, expect_jobs: int = 0) -> list[float]:
+    if baseline is None:
+        return []
+    results = baseline.sweeps(runs)
+    assert all(jobs == expect_jobs for _, jobs in results), f"baseline: {results}"
+    return [ms for ms, _ in results]
+
+
+def measure_cost(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | None) -> None:
     settings = SweeperSettings(database_url=url, max_jobs_per_sweep=10_000)
-    rule = DebounceRule.from_settings(settings)
-    db = Database(connect_params_from_settings(settings), cursor_factory=_CountingCursor)
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
+    policy = SweepPolicy.from_settings(settings)
     with conn.cursor() as cur:
         cur.execute(PER_BUBBLE_INDEX)
-    add_tenant_settings(conn, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
+    add_tenant_settings(db, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
     sizes = [10_000] if ctx.quick else [10_000, 1_000_000]
     ready_chats = ctx.scale(1000, 200)
     idle_runs, ready_runs = ctx.scale(100, 10), ctx.scale(6, 2)
-    rows, vs_today, results, grown = [], [], {}, 0
+    rows, vs_baseline, results, grown = [], [], {}, 0
     for size in sizes:
         grow_history(conn, grown, size)
         grown = size
-        sweep_ms(db, settings, today=False)  # warm: connection, plans
-        sweep_ms(db, settings, today=True)
+        sweep_ms(db, policy)  # warm: connection, plans
+        baseline_ms(baseline, 1)
+        idle_ours, idle_base, find_ours = [], [], []
+        for _ in range(10):  # interleaved rounds: a noisy neighbour slows both alike
+            idle_ours += [sweep_ms(db, policy) for _ in range(idle_runs // 10)]
+            idle_base += baseline_ms(baseline, idle_runs // 10)
+            find_ours += [find_ready_ms(db, policy.rule) for _ in range(idle_runs // 10)]
         _CountingCursor.statements = 0
-        idle_runs_ours, idle_runs_today, find_ours, find_today = [], [], [], []
-        for _ in range(idle_runs):  # interleaved: a noisy neighbour slows both alike
-            idle_runs_ours.append(sweep_ms(db, settings, today=False))
-            idle_runs_today.append(sweep_ms(db, settings, today=True))
-            find_ours.append(find_ready_ms(db, rule))
-            find_today.append(find_ready_ms(db, rule, todays_lock_ready_chats))
-        idle_statements = round(_CountingCursor.statements / idle_runs / 2, 1)
-        idle, idle_today = median(idle_runs_ours), median(idle_runs_today)
-        idle_find, idle_find_today = median(find_ours), median(find_today)
+        sweep_ms(db, policy)
+        idle_statements = _CountingCursor.statements
         idle_per_bubble = median([per_bubble_query_ms(conn) for _ in range(idle_runs)])
-        busy, busy_today, busy_find, busy_find_today, busy_per_bubble, busy_statements = [], [], [], [], [], []
+        busy, busy_base, busy_find, busy_per_bubble, busy_statements = [], [], [], [], []
         for run in range(ready_runs):
             # The same work for both, a fresh set of ready chats each, in alternating order (no warm-up bias).
-            for today in (True, False) if run % 2 == 0 else (False, True):
-                add_ready_chats(conn, ready_chats)
-                if not today:
+            for ours in (True, False) if run % 2 == 0 else (False, True):
+                if not ours and baseline is None:
+                    continue
+                add_ready_chats(conn, db, ready_chats)
+                settle(conn)
+                if ours:
                     busy_per_bubble.append(per_bubble_query_ms(conn))
-                (busy_find_today if today else busy_find).append(
-                    find_ready_ms(db, rule, todays_lock_ready_chats if today else None)
-                )
-                _CountingCursor.statements = 0
-                (busy_today if today else busy).append(sweep_ms(db, settings, today=today, expect_jobs=ready_chats))
-                if not today:
+                    busy_find.append(find_ready_ms(db, policy.rule))
+                    _CountingCursor.statements = 0
+                    busy.append(sweep_ms(db, policy, expect_jobs=ready_chats))
                     busy_statements.append(_CountingCursor.statements)
-                with conn.cursor() as cur:  # the workers answered: jobs leave the in-flight set
-                    cur.execute("UPDATE ai_jobs SET status = 'done' WHERE status = 'enqueued'")
+                else:
+                    busy_base += baseline_ms(baseline, 1, expect_jobs=ready_chats)
+                answered(conn)
         results[size] = {
-            "idle": (idle, idle_find, idle_per_bubble),
+            "idle": (median(idle_ours), median(find_ours), idle_per_bubble),
             "ready": (median(busy), median(busy_find), median(busy_per_bubble)),
         }
         label = f"{size:,}"
-        idle_vs_ours = ratio(idle_per_bubble, idle_find)
-        rows.append([label, "idle", idle, idle_find, idle_per_bubble, idle_vs_ours, idle_statements])
+        idle_find = median(find_ours)
+        rows.append(
+            [
+                label,
+                "idle",
+                median(idle_ours),
+                idle_find,
+                idle_per_bubble,
+                ratio(idle_per_bubble, idle_find),
+                idle_statements,
+            ]
+        )
         rows.append(
             [
                 label,
@@ -265,37 +266,16 @@ def measure_cost(ctx, url: str) -> None:
                 median(busy_find),
                 median(busy_per_bubble),
                 ratio(median(busy_per_bubble), median(busy_find)),
-                median(busy_statements),
+                round(median(busy_statements)),
             ]
         )
-        vs_today.append(
-            [
-                label,
-                "idle",
-                idle_today,
-                idle,
-                ratio(idle, idle_today),
-                idle_find_today,
-                idle_find,
-                ratio(idle_find, idle_find_today),
-            ]
-        )
-        vs_today.append(
-            [
-                label,
-                f"{ready_chats:,} ready chats",
-                median(busy_today),
-                median(busy),
-                ratio(median(busy), median(busy_today)),
-                median(busy_find_today),
-                median(busy_find),
-                ratio(median(busy_find), median(busy_find_today)),
-            ]
-        )
-    db.close()
-    conn.close()
+        for case, base, ours in (
+            ("idle", idle_base, idle_ours),
+            (f"{ready_chats:,} ready chats", busy_base, busy),
+        ):
+            vs_baseline.append([label, case, median(base), median(ours), ratio(median(ours), median(base))])
     print_table(
-        "Sweep cost vs history size (ms, median; per-bubble = every unbatched bubble older than 3 s, with its index)",
+        "Sweep cost vs history size (ms, median; per-bubble = every bubble older than the window, with its index)",
         [
             "history rows",
             "case",
@@ -307,21 +287,13 @@ def measure_cost(ctx, url: str) -> None:
         ],
         rows,
     )
-    print_table(
-        f"Per-tenant windows vs today's single window (ms, median; {TENANTS_WITH_SETTINGS + 50:,} tenants with "
-        "settings; the ready tenant has its own)",
-        [
-            "history rows",
-            "case",
-            "today: sweep",
-            "per-tenant: sweep",
-            "ratio",
-            "today: find",
-            "per-tenant: find",
-            "ratio (find)",
-        ],
-        vs_today,
-    )
+    if baseline is not None:
+        print_table(
+            f"This sweep vs the baseline commit's ({BASELINE_COMMIT[:10]}; ms, median, interleaved on the same data; "
+            f"{TENANTS_WITH_SETTINGS + 50:,} tenants with settings)",
+            ["history rows", "case", "baseline: sweep", "ours: sweep", "ours / baseline"],
+            vs_baseline,
+        )
     if len(sizes) > 1:
         small, large = results[sizes[0]], results[sizes[-1]]
         print_table(
@@ -337,6 +309,140 @@ def measure_cost(ctx, url: str) -> None:
                 for case in ("idle", "ready")
             ],
         )
+
+
+@contextmanager
+def sqs_peer(delay_seconds: float):
+    """bench/sqs_peer.py in a process of its own; its queue URL."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.sqs_peer", str(delay_seconds)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+    try:
+        yield child.stdout.readline().strip()
+    finally:
+        child.stdin.close()
+        child.wait(30)
+
+
+class _TimedOutbox:
+    """Times the outbox transaction of a sweep (jobs claimed, sent, recorded) inside the whole sweep."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._real = sweep_service.send_due_jobs
+
+    def __enter__(self):
+        def timed_outbox(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return self._real(*args, **kwargs)
+            finally:
+                self.seconds = time.perf_counter() - started
+
+        sweep_service.send_due_jobs = timed_outbox
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sweep_service.send_due_jobs = self._real
+
+
+def measure_tick(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | None) -> None:
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM ai_chat_messages WHERE is_batched")
+        history = cur.fetchone()[0]
+    ready, typing = ctx.scale(10_000, 500), ctx.scale(35_000, 1_000)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")  # the local endpoint checks no signature
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    settings = SweeperSettings(database_url=url, max_jobs_per_sweep=10_000)
+    policy = SweepPolicy.from_settings(settings)
+    cases = [
+        (0.0, 1),
+        (0.0, DEFAULT_SEND_LANES),
+        (SQS_ROUND_TRIP_SECONDS, 1),
+        (SQS_ROUND_TRIP_SECONDS, DEFAULT_SEND_LANES),
+    ]
+    rows = []
+
+    def tick_workload() -> str:
+        tok = f"tick-{uuid.uuid4().hex[:8]}"
+        add_chats(conn, tok, ready, bubbles=3, quiet_seconds=10)
+        # Still typing whatever the tick takes: their bubbles stamped two minutes ahead, so no window closes.
+        add_chats(conn, tok, typing, bubbles=2, quiet_seconds=-120, first=ready + 1)
+        settle(conn)
+        return tok
+
+    def clear(tok: str) -> None:  # the typists' bubbles out of the way of the next case
+        answered(conn)
+        with conn.cursor() as cur:
+            cur.execute(
+                "UPDATE ai_chat_messages SET is_batched = true WHERE session_tok = %s AND NOT is_batched", (tok,)
+            )
+
+    for delay, lanes in cases:
+        with sqs_peer(delay) as queue_url:
+            queue = SqsJobQueue(queue_url, region="us-east-1", endpoint_url=queue_url.rsplit("/", 2)[0], lanes=lanes)
+            queue.send([])  # nothing: no client yet
+            tok = tick_workload()
+            _CountingCursor.statements = 0
+            with _TimedOutbox() as outbox:
+                started = time.perf_counter()
+                result = sweep(db, queue, policy)
+                seconds = time.perf_counter() - started
+            assert len(result.created) == ready and len(result.outbox.sent) == ready, (result.created, result.outbox)
+            rows.append(
+                [
+                    "ours",
+                    f"{delay * 1000:g} ms",
+                    lanes,
+                    f"{seconds:.2f} s",
+                    f"{seconds - outbox.seconds:.2f} s",
+                    f"{outbox.seconds:.2f} s",
+                    _CountingCursor.statements,
+                    f"{ready / outbox.seconds:,.0f}",
+                    "yes" if seconds <= TICK_BUDGET_SECONDS else "NO",
+                ]
+            )
+            clear(tok)
+    if baseline is not None:
+        tok = tick_workload()
+        [(ms, jobs)] = baseline.sweeps(1)
+        assert jobs == ready, f"baseline sent {jobs}"
+        seconds = ms / 1000
+        rows.append(
+            [
+                "baseline (in-memory queue)",
+                "-",
+                1,
+                f"{seconds:.2f} s",
+                "",
+                "",
+                "",
+                "",
+                "yes" if seconds <= TICK_BUDGET_SECONDS else "NO",
+            ]
+        )
+        clear(tok)
+    print_table(
+        f"One tick: {ready:,} ready chats (3 bubbles each) among {3 * ready + 2 * typing:,} pending bubbles "
+        f"on {history:,} history rows; local SQS endpoint in its own process; budget: one debounce window "
+        f"({TICK_BUDGET_SECONDS:g} s)",
+        [
+            "sweep",
+            "SQS round trip",
+            "lanes",
+            "tick",
+            "make jobs",
+            "outbox (send + record)",
+            "statements",
+            "jobs/s into SQS",
+            "within budget",
+        ],
+        rows,
+    )
 
 
 def measure_precision(ctx, url: str) -> None:
@@ -363,7 +469,7 @@ def measure_precision(ctx, url: str) -> None:
     def loop() -> None:
         db, queue = Database(connect_params_from_settings(settings)), SqsJobQueue.from_settings(settings)
         sweep_loop(
-            lambda: sweep(db, queue, settings),
+            lambda: sweep(db, queue, SweepPolicy.from_settings(settings)),
             interval_seconds=interval,
             safety_margin_ms=0,
             remaining_ms=lambda: 0 if stop.is_set() else int((deadline - time.monotonic()) * 1000),
@@ -444,5 +550,16 @@ def measure_precision(ctx, url: str) -> None:
 
 def run(ctx) -> None:
     with own_database(ctx.database_url) as url:
-        measure_cost(ctx, url)
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        db = Database(lambda: {"dsn": url, "cursor_factory": _CountingCursor})
+        baseline = BaselineSweeper.start(url)
+        try:
+            measure_cost(ctx, url, conn, db, baseline)
+            measure_tick(ctx, url, conn, db, baseline)
+        finally:
+            if baseline is not None:
+                baseline.close()
+            db.close()
+            conn.close()
         measure_precision(ctx, url)

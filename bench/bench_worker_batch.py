@@ -69,7 +69,6 @@ def _jobs(api, db, session: str, chats: int) -> list[int]:
             ids = tuple(b.message_id for b in chat.bubbles)
             batches.append(Batch(session, chat.chat_jid, ids, min(arrivals), max(arrivals), Readiness.QUIET))
         created = ai_jobs.insert_batches(cur, batches)
-        ai_chat_messages.mark_batched(cur, {m: job.id for job in created for m in job.batch.message_ids})
         return [job.id for job in created]
 
     return db.transaction(work)

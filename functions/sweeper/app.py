@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import database_for
 from chatbatch.observability import logger, metrics, tracer
-from chatbatch.services.sweep import run_sweeps
+from chatbatch.services.sweep import SweepPolicy, run_sweeps
 from chatbatch.settings import SweeperSettings, sweeper_settings
 
 
@@ -29,7 +29,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict:
     summary = run_sweeps(
         database_for(settings),
         job_queue_for(settings),
-        settings,
+        SweepPolicy.from_settings(settings),
         remaining_ms=context.get_remaining_time_in_millis,
         metrics=metrics,
     )

@@ -74,7 +74,6 @@ def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> i
             Readiness.QUIET,
         )
         [job] = ai_jobs.insert_batches(cur, [batch])
-        ai_chat_messages.mark_batched(cur, {message_id: job.id for message_id in batch.message_ids})
         return job.id
 
     db = Database(lambda: {"dsn": database_url})

@@ -23,3 +23,11 @@ def test_the_sweep_benchmark_runs_in_quick_mode(database_url, capsys):
     assert number(precision["jobs"]) >= number(precision["bursts"]) > 0  # every burst was answered
     assert number(precision["min"]) >= 0  # never before the window: on the database's clock
     assert number(precision["p50"]) <= number(precision["p99"]) <= number(precision["max"])
+
+    # one tick of many ready chats: every job made and sent in six statements
+    tick = out[out.index("## One tick") :].split("\n\n## ")[0]
+    ours = [line for line in tick.splitlines() if line.startswith("| ours ")]
+    assert len(ours) == 4, tick  # 0 and 20 ms round trips, 1 lane and the default lanes
+    for line in ours:  # the bench asserts every ready chat made one job and was sent; here: its statements
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[6] == "6" and float(cells[7].replace(",", "")) > 0, line

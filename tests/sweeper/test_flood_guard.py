@@ -10,7 +10,7 @@ from chatbatch.adapters.gateway import HttpGateway
 from chatbatch.adapters.llm import OpenAiLlm
 from chatbatch.domain.cost_guards import OVER_BUDGET
 from chatbatch.services.reply import deliver
-from chatbatch.services.sweep import sweep
+from chatbatch.services.sweep import SweepPolicy, sweep
 
 from tests.support.worker import POLICY, gateway_answer, http_peer, openai_answer, post_message
 from tests.worker.test_tenant_policy import own_settings
@@ -29,7 +29,7 @@ def test_a_thousand_bubbles_in_a_minute_cost_at_most_the_hourly_cap_of_llm_calls
         gateway = HttpGateway(url=f"{gateway_peer.url}/send/message", token="t", timeout=5)
 
         def sweep_and_answer() -> int:
-            sweep(db, sqs_queue, settings)
+            sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
             job_ids = queue.job_ids(session_tok)
             for job_id in job_ids:
                 outcome = deliver(db, job_id, llm=llm, gateway=gateway, policy=POLICY, receives=1)

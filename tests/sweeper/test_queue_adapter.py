@@ -30,3 +30,18 @@ def test_an_unreachable_queue_reports_every_job_as_unsent(session_tok):
 
     assert outcome.sent == [] and sorted(outcome.failed) == list(range(1, 13))
     assert "EndpointConnectionError" in outcome.failed[1]
+
+
+def test_parallel_lanes_send_every_job_and_keep_each_chats_jobs_in_order(queue, session_tok):
+    adapter = SqsJobQueue(queue.url, region="us-east-1", endpoint_url=queue.endpoint_url, lanes=4)
+    chats = [f"62811{n:07d}@s.whatsapp.net" for n in range(9)]
+    messages = [JobMessage(n, session_tok, chats[n % len(chats)]) for n in range(1, 46)]  # 5 jobs per chat
+
+    outcome = adapter.send(messages)
+
+    assert sorted(outcome.sent) == list(range(1, 46)) and outcome.failed == {}
+    received = [json.loads(m["Body"]) for m in queue.receive_all(session_tok)]
+    assert sorted(body["job_id"] for body in received) == list(range(1, 46))
+    for chat in chats:  # FIFO per group: a chat's jobs arrive in the order they were given
+        ids = [body["job_id"] for body in received if body["chat_jid"] == chat]
+        assert ids == sorted(ids) and len(ids) == 5

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.services.sweep import sweep
+from chatbatch.services.sweep import SweepPolicy, sweep
 
 
 class Crash(Exception):
@@ -51,7 +51,7 @@ def test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a
         try:
             start.wait()
             for _ in range(3):
-                sweep(db, queue_adapter, settings)
+                sweep(db, queue_adapter, SweepPolicy.from_settings(settings))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -83,11 +83,13 @@ def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
     adapter = crashing_queue(sqs_queue) if crashing_queue is CrashAfterSend else crashing_queue()
 
     with pytest.raises(Crash):
-        sweep(db, adapter, settings)
+        sweep(db, adapter, SweepPolicy.from_settings(settings))
     [job] = chats.jobs()
     assert (job["status"], job["batched_msg_ids"], job["send_count"]) == ("pending", ids, 0)  # committed, unsent
 
-    sweep(db, sqs_queue, settings)  # the next sweep: same deduplication id, so SQS keeps one copy
+    sweep(
+        db, sqs_queue, SweepPolicy.from_settings(settings)
+    )  # the next sweep: same deduplication id, so SQS keeps one copy
 
     [job] = chats.jobs()
     assert (job["status"], job["send_count"]) == ("enqueued", 1)
@@ -97,7 +99,7 @@ def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
 def test_a_job_stuck_in_flight_is_sent_again_a_bounded_number_of_times(db, make_settings, chats, queue, sqs_queue, pg):
     settings = make_settings(job_stuck_after_seconds=600, job_max_sends=2)
     chats.bubbles(50.0)
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     [job] = chats.jobs()
 
     def worker_took_it_and_vanished(minutes_ago: int) -> None:
@@ -111,18 +113,18 @@ def test_a_job_stuck_in_flight_is_sent_again_a_bounded_number_of_times(db, make_
             )
 
     worker_took_it_and_vanished(5)  # in flight for less than the threshold: left alone
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     assert chats.jobs()[0]["send_count"] == 1
 
     worker_took_it_and_vanished(11)  # stuck: sent again, with the next generation
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     again = chats.jobs()[0]
     assert (again["status"], again["send_count"]) == ("generating", 2)
     dedup = sorted(m["Attributes"]["MessageDeduplicationId"] for m in queue.receive_all(chats.session_tok))
     assert dedup == [f"job-{job['id']}-0", f"job-{job['id']}-1"]
 
     worker_took_it_and_vanished(11)  # stuck after its last allowed send: no more sends, and NOT failed - a
-    sweep(db, sqs_queue, settings)  # message of it may still be waiting behind a busy worker
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))  # message of it may still be waiting behind a busy worker
     assert (chats.jobs()[0]["status"], chats.jobs()[0]["send_count"]) == ("generating", 2)
     assert queue.receive_all(chats.session_tok) == []
 
@@ -149,15 +151,15 @@ def test_the_stuck_rule_spares_a_job_whose_message_may_still_be_alive(db, make_s
     settings = make_settings(job_stuck_after_seconds=20, job_max_sends=1, job_lost_after_seconds=3600)
     chats.bubbles(50.0, chat_jid="6281111111111@s.whatsapp.net")
     chats.bubbles(50.0, chat_jid="6282222222222@s.whatsapp.net")
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     waiting, slow = (job["id"] for job in chats.jobs())
     queue.receive_all(chats.session_tok)
     age_job(pg, waiting, status="enqueued", sent_ago_s=300)  # behind a busy worker in its chat's group, 5 min
     age_job(pg, slow, status="generating", sent_ago_s=300, lease_left_s=60)  # a slow worker holds it right now
 
     # When sweeps run long past the stuck window, its sends used up
-    sweep(db, sqs_queue, settings)
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
 
     # Then neither is failed (nor re-sent beyond the cap): their messages are alive; the worker will finish them
     assert job_row(pg, waiting)[:2] == ("enqueued", 1)
@@ -169,13 +171,13 @@ def test_a_job_the_queue_can_no_longer_hold_is_failed_with_the_reason(db, make_s
     # Given a job in flight, no worker holding it, last sent longer ago than the queue keeps a message
     settings = make_settings(job_stuck_after_seconds=20, job_max_sends=1, job_lost_after_seconds=3600)
     chats.bubbles(50.0)
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     [job] = chats.jobs()
     queue.receive_all(chats.session_tok)
     age_job(pg, job["id"], status="enqueued", sent_ago_s=3601)
 
     # When the sweep runs
-    sweep(db, sqs_queue, settings)
+    sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
 
     # Then it is failed, visibly, and nothing is sent
     status, sends, error = job_row(pg, job["id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.services.sweep import run_sweeps
+from chatbatch.services.sweep import SweepPolicy, run_sweeps
 from chatbatch_local.postgres import free_port
 
 
@@ -57,7 +57,7 @@ def test_a_database_blip_costs_ticks_not_the_invocation(make_settings, chats, qu
     summary = run_sweeps(
         db,
         SqsJobQueue.from_settings(settings),
-        settings,
+        SweepPolicy.from_settings(settings),
         remaining_ms=clock.remaining_ms,
         metrics=Metrics(),
         clock=clock.monotonic,

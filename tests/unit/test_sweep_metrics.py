@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from chatbatch.domain.debounce import Batch, Readiness
 from chatbatch.observability import MetricName
 from chatbatch.services.sweep import OutboxResult, SweepResult, record_metrics
-from chatbatch.settings import SweeperSettings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -41,7 +40,7 @@ def test_a_sweep_reports_batches_their_sizes_sends_and_the_delay_past_the_window
     )
     metrics = FakeMetrics()
 
-    record_metrics(result, metrics, SweeperSettings(debounce_seconds=3))
+    record_metrics(result, metrics, debounce_seconds=3)
 
     assert metrics.values == {
         MetricName.SWEEP_DURATION.value: [12.5],
@@ -55,6 +54,6 @@ def test_a_sweep_reports_batches_their_sizes_sends_and_the_delay_past_the_window
 def test_an_idle_sweep_reports_only_its_duration():
     metrics = FakeMetrics()
 
-    record_metrics(SweepResult([], OutboxResult(), 0.8), metrics, SweeperSettings())
+    record_metrics(SweepResult([], OutboxResult(), 0.8), metrics, debounce_seconds=3)
 
     assert metrics.values == {MetricName.SWEEP_DURATION.value: [0.8]}

@@ -36,11 +36,10 @@ class Database:
         self,
         connect_params: ConnectParams,
         *,
-        cursor_factory: Any = None,
         refresh_credentials: Callable[[], None] | None = None,
     ) -> None:
+        # psycopg2.connect's keyword arguments (a bench may add its own cursor_factory there to count statements).
         self._connect_params = connect_params
-        self._cursor_factory = cursor_factory
         # Forgets cached credentials: RDS rotates a managed master password (every 7 days by default), and a warm
         # container that must reconnect afterwards would otherwise keep offering the old one.
         self._refresh_credentials = refresh_credentials
@@ -80,7 +79,7 @@ class Database:
     def _run(self, work: Callable[[Cursor], T]) -> T:
         conn = self.connection()
         try:
-            with conn.cursor(cursor_factory=self._cursor_factory) as cur:
+            with conn.cursor() as cur:
                 result = work(cur)
             conn.commit()
             return result

@@ -141,6 +141,8 @@ class SweeperSettings(QueueSettings, TenantDefaults):
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     # One sweep makes and sends at most this many jobs: a backlog drains over a few sweeps, in short transactions.
     max_jobs_per_sweep: int = Field(default=1000, ge=1, le=10_000)
+    # SendMessageBatch calls in flight at once: 10,000 jobs are 1,000 calls, each mostly waiting on the network.
+    sqs_send_lanes: int = Field(default=16, ge=1, le=64)
     # A job in flight (enqueued/generating/replied) that no worker holds, untouched this long, is sent again (a
     # duplicate message is harmless). Longer than the queue's visibility timeout x maxReceiveCount (540 s x 5 =
     # 45 min), so SQS's own redelivery always goes first.

@@ -1,10 +1,11 @@
-"""The job queue port (sweeper -> worker): a small protocol, the SQS FIFO adapter (which also lets the worker hand
-a failed message back early), and a fake for unit tests."""
+"""The job queue port (sweeper -> worker): a small protocol and the SQS FIFO adapter (which also lets the worker hand
+a failed message back early). The in-memory fake for tests lives in tests/support/queue.py."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from chatbatch.observability import logger
 
 SQS_MAX_BATCH_ENTRIES = 10  # SendMessageBatch accepts at most ten entries
 SQS_MAX_VISIBILITY_SECONDS = 43_200  # ChangeMessageVisibility's upper bound (12 hours)
+DEFAULT_SEND_LANES = 16  # SendMessageBatch calls in flight at once (docs/scale.md)
 
 
 @dataclass
@@ -30,12 +32,27 @@ class JobQueue(Protocol):
 
 
 class SqsJobQueue:
-    """SQS FIFO via SendMessageBatch (ten per call). ``endpoint_url`` points at a local SQS (moto) when set."""
+    """SQS FIFO via SendMessageBatch (ten per call), ``lanes`` calls in flight at once. ``endpoint_url`` points at a
+    local SQS (moto) when set.
+
+    A call waits on the network far longer than it computes, so 10,000 jobs (1,000 calls) go out in parallel
+    lanes. Every message of one group (one chat) goes through the same lane, in order: a chat's jobs reach its
+    FIFO group in the order they were given, whatever the other lanes do.
+    """
 
     def __init__(
-        self, queue_url: str, *, region: str, endpoint_url: str | None = None, timeout_seconds: float = 5.0
+        self,
+        queue_url: str,
+        *,
+        region: str,
+        endpoint_url: str | None = None,
+        timeout_seconds: float = 5.0,
+        lanes: int = DEFAULT_SEND_LANES,
     ) -> None:
+        if lanes < 1:
+            raise ValueError("lanes must be at least 1")
         self.queue_url = queue_url
+        self.lanes = lanes
         self._region = region
         self._endpoint_url = endpoint_url
         self._timeout = timeout_seconds
@@ -44,7 +61,12 @@ class SqsJobQueue:
     @classmethod
     def from_settings(cls, settings: Any) -> SqsJobQueue:
         settings.require_queue()
-        return cls(settings.queue_url, region=settings.aws_region, endpoint_url=settings.sqs_endpoint_url)
+        return cls(
+            settings.queue_url,
+            region=settings.aws_region,
+            endpoint_url=settings.sqs_endpoint_url,
+            lanes=getattr(settings, "sqs_send_lanes", DEFAULT_SEND_LANES),
+        )
 
     def _sqs(self) -> Any:
         if self._client is None:
@@ -55,6 +77,7 @@ class SqsJobQueue:
                 connect_timeout=self._timeout,
                 read_timeout=self._timeout,
                 retries={"mode": "standard", "max_attempts": 2},
+                max_pool_connections=max(10, self.lanes),  # one connection per lane: none waits for another's
             )
             self._client = boto3.session.Session().client(
                 "sqs", region_name=self._region, endpoint_url=self._endpoint_url, config=config
@@ -62,13 +85,27 @@ class SqsJobQueue:
         return self._client
 
     def send(self, messages: Sequence[JobMessage]) -> SendOutcome:
+        lanes = split_into_lanes(messages, self.lanes)
+        if not lanes:
+            return SendOutcome()
+        client = self._sqs()  # created once, before the threads share it (a boto3 client is thread-safe)
+        if len(lanes) == 1:
+            return self._send_lane(client, lanes[0])
+        outcome = SendOutcome()
+        with ThreadPoolExecutor(max_workers=len(lanes), thread_name_prefix="sqs-lane") as pool:
+            for lane in pool.map(lambda lane: self._send_lane(client, lane), lanes):
+                outcome.sent.extend(lane.sent)
+                outcome.failed.update(lane.failed)
+        return outcome
+
+    def _send_lane(self, client: Any, messages: Sequence[JobMessage]) -> SendOutcome:
         from botocore.exceptions import BotoCoreError, ClientError
 
         outcome = SendOutcome()
         for start in range(0, len(messages), SQS_MAX_BATCH_ENTRIES):
             chunk = messages[start : start + SQS_MAX_BATCH_ENTRIES]
             try:
-                response = self._sqs().send_message_batch(
+                response = client.send_message_batch(
                     QueueUrl=self.queue_url,
                     Entries=[
                         {
@@ -81,7 +118,8 @@ class SqsJobQueue:
                     ],
                 )
             except (BotoCoreError, ClientError) as exc:
-                # SQS unreachable or refusing: stop here; everything not sent stays due for the next sweep.
+                # SQS unreachable or refusing: this lane stops here (a later job of a chat never overtakes an
+                # earlier one); everything it did not send stays due for the next sweep.
                 reason = f"{type(exc).__name__}: {exc}"
                 logger.warning("sending jobs to SQS failed", extra={"error": reason, "jobs": len(messages) - start})
                 outcome.failed.update({m.job_id: reason for m in messages[start:]})
@@ -113,19 +151,12 @@ class SqsJobQueue:
         return True
 
 
-class FakeJobQueue:
-    """In memory, for unit tests: records what was sent; ``refuse`` makes the listed jobs fail."""
-
-    def __init__(self, refuse: set[int] | None = None) -> None:
-        self.messages: list[JobMessage] = []
-        self.refuse = set(refuse or ())
-
-    def send(self, messages: Sequence[JobMessage]) -> SendOutcome:
-        outcome = SendOutcome()
-        for message in messages:
-            if message.job_id in self.refuse:
-                outcome.failed[message.job_id] = "refused by the fake queue"
-            else:
-                self.messages.append(message)
-                outcome.sent.append(message.job_id)
-        return outcome
+def split_into_lanes(messages: Sequence[JobMessage], lanes: int) -> list[list[JobMessage]]:
+    """At most ``lanes`` lists, each in the given order, the messages of one group always in the same list. Pure.
+    Groups are dealt out round robin in order of first appearance, so the lanes hold about as many groups each."""
+    lane_of: dict[str, int] = {}
+    out: list[list[JobMessage]] = [[] for _ in range(max(1, min(lanes, len(messages))))]
+    for message in messages:
+        lane = lane_of.setdefault(message.group_id, len(lane_of) % len(out))
+        out[lane].append(message)
+    return [lane for lane in out if lane]

@@ -9,6 +9,7 @@ already holds its reply is only (re-)sent — the LLM is never asked twice for o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 from chatbatch.errors import ChatbatchError
@@ -29,6 +30,8 @@ class JobStatus(str, Enum):
 
 
 _TERMINAL = frozenset({JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED})
+# Not finished yet: the predicate of the partial index ai_jobs_in_flight (migration 0002) lists exactly these.
+IN_FLIGHT = tuple(status for status in JobStatus if status not in _TERMINAL)
 _GIVE_UP = frozenset({JobStatus.SKIPPED, JobStatus.FAILED})
 
 # A job may be taken by a worker before the sweeper recorded the send (it sent, then crashed before its UPDATE),
@@ -47,6 +50,12 @@ ALLOWED: dict[JobStatus, frozenset[JobStatus]] = {
 
 def can_move(current: JobStatus, to: JobStatus) -> bool:
     return to in ALLOWED[current]
+
+
+def sql_values(statuses: Iterable[JobStatus]) -> tuple[str, ...]:
+    """Statuses as SQL parameters (``status IN %(…)s``), in the enum's order: SQL text never spells a status."""
+    chosen = set(statuses)
+    return tuple(status.value for status in JobStatus if status in chosen)
 
 
 def statuses_before(to: JobStatus) -> tuple[str, ...]:

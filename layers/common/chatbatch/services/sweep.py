@@ -1,12 +1,13 @@
 """Use case: the debounce sweep, and the loop that runs it every SWEEP_INTERVAL_SECONDS.
 
 One sweep is two transactions:
-1. Batch: ready chats (the debounce rule, on the database's clock) are locked per chat, their pending bubbles
-   re-read and re-checked under the lock, and each becomes ONE ``pending`` job; its bubbles are marked batched.
-2. Outbox: due jobs (``pending``, or in flight and stuck) are locked with SKIP LOCKED, sent to the queue, and
-   recorded as sent — all before that transaction commits. A crash anywhere leaves the job ``pending`` in the
-   database (the source of truth); the next sweep sends it with the same deduplication id, which SQS drops
-   if the first send did get through.
+1. Batch: ready chats (the debounce rule, on the database's clock) are locked per chat (through the chat's slot),
+   their pending bubbles re-read and re-checked under the lock, and each becomes ONE ``pending`` job, its bubbles
+   marked batched: one statement for all the chats of the sweep, however many.
+2. Outbox: due jobs (``pending``, or in flight and stuck) are locked with SKIP LOCKED, sent to the queue (in
+   parallel lanes: adapters/queue.py), and recorded as sent — all before that transaction commits. A crash
+   anywhere leaves the job ``pending`` in the database (the source of truth); the next sweep sends it with the
+   same deduplication id, which SQS drops if the first send did get through.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -24,9 +25,37 @@ from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import JobMessage
 from chatbatch.domain.tenant_settings import effective
 from chatbatch.observability import MetricName, logger
-from chatbatch.settings import SweeperSettings
 from chatbatch.store import ai_chat_messages, ai_jobs, tenant_settings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
+
+if TYPE_CHECKING:
+    from chatbatch.settings import SweeperSettings
+
+
+@dataclass(frozen=True)
+class SweepPolicy:
+    """What a sweep needs to know: the environment's debounce rule (a tenant's own windows override it for its
+    chats), how many jobs one sweep makes and sends, and when a job in flight is re-sent or given up as lost."""
+
+    rule: DebounceRule
+    max_jobs: int  # made, and sent, per sweep at most: a backlog drains over several sweeps
+    stuck_after_seconds: float
+    lost_after_seconds: float
+    max_sends: int
+    interval_seconds: float = 1.0  # the loop's cadence
+    safety_margin_seconds: float = 5.0  # the loop stops this long (+ its slowest sweep) before the timeout
+
+    @classmethod
+    def from_settings(cls, settings: SweeperSettings) -> SweepPolicy:
+        return cls(
+            rule=DebounceRule.from_settings(settings),
+            max_jobs=settings.max_jobs_per_sweep,
+            stuck_after_seconds=settings.job_stuck_after_seconds,
+            lost_after_seconds=settings.job_lost_after_seconds,
+            max_sends=settings.job_max_sends,
+            interval_seconds=settings.sweep_interval_seconds,
+            safety_margin_seconds=settings.sweep_safety_margin_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -61,9 +90,7 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
         ]
         if not batches:
             return []
-        jobs = ai_jobs.insert_batches(cur, batches)
-        ai_chat_messages.mark_batched(cur, {mid: job.id for job in jobs for mid in job.batch.message_ids})
-        return jobs
+        return ai_jobs.insert_batches(cur, batches)
 
     jobs = db.transaction(work)
     for job in jobs:
@@ -79,16 +106,16 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
     return jobs
 
 
-def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> OutboxResult:
+def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxResult:
     """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones."""
 
     def work(cur: Cursor) -> OutboxResult:
         due, failed = ai_jobs.claim_due(
             cur,
-            stuck_after_seconds=settings.job_stuck_after_seconds,
-            lost_after_seconds=settings.job_lost_after_seconds,
-            max_sends=settings.job_max_sends,
-            limit=settings.max_jobs_per_sweep,
+            stuck_after_seconds=policy.stuck_after_seconds,
+            lost_after_seconds=policy.lost_after_seconds,
+            max_sends=policy.max_sends,
+            limit=policy.max_jobs,
         )
         if not due:
             return OutboxResult(failed_lost=failed)
@@ -109,11 +136,11 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
 
 
 def sweep(
-    db: Database, queue: JobQueue, settings: SweeperSettings, *, clock: Callable[[], float] = time.perf_counter
+    db: Database, queue: JobQueue, policy: SweepPolicy, *, clock: Callable[[], float] = time.perf_counter
 ) -> SweepResult:
     started = clock()
-    created = make_jobs(db, DebounceRule.from_settings(settings), limit=settings.max_jobs_per_sweep)
-    outbox = send_due_jobs(db, queue, settings)
+    created = make_jobs(db, policy.rule, limit=policy.max_jobs)
+    outbox = send_due_jobs(db, queue, policy)
     return SweepResult(created, outbox, (clock() - started) * 1000)
 
 
@@ -125,7 +152,7 @@ class MetricsSink(Protocol):
     def flush_metrics(self) -> None: ...
 
 
-def record_metrics(result: SweepResult, metrics: MetricsSink, settings: SweeperSettings) -> None:
+def record_metrics(result: SweepResult, metrics: MetricsSink, debounce_seconds: float) -> None:
     """DebounceDelay: how long after the earliest moment the quiet rule allows (the batch's last bubble +
     DEBOUNCE_SECONDS) the job reached the queue, in ms, on the database's clock; first sends only. Negative for
     a job forced early by the max wait or the batch cap."""
@@ -138,7 +165,7 @@ def record_metrics(result: SweepResult, metrics: MetricsSink, settings: SweeperS
         metrics.add_metric(name=MetricName.JOBS_ENQUEUED.value, unit=MetricUnit.Count, value=len(result.outbox.sent))
     for job in result.outbox.sent:
         if not job.resend and job.last_message_at is not None:
-            delay_ms = debounce_delay_ms(job, settings.debounce_seconds)
+            delay_ms = debounce_delay_ms(job, debounce_seconds)
             metrics.add_metric(name=MetricName.DEBOUNCE_DELAY.value, unit=MetricUnit.Milliseconds, value=delay_ms)
 
 
@@ -208,7 +235,7 @@ def sweep_loop(
 def run_sweeps(
     db: Database,
     queue: JobQueue,
-    settings: SweeperSettings,
+    policy: SweepPolicy,
     *,
     remaining_ms: Callable[[], int],
     metrics: MetricsSink,
@@ -218,8 +245,8 @@ def run_sweeps(
     """The sweeper function's whole invocation: sweep, record metrics, repeat until shortly before the end."""
 
     def step() -> SweepResult:
-        result = sweep(db, queue, settings)
-        record_metrics(result, metrics, settings)
+        result = sweep(db, queue, policy)
+        record_metrics(result, metrics, policy.rule.debounce_seconds)
         if result.created or result.outbox.sent:
             # An invocation lasts ~65 s: publish now rather than at its end, so jobs' metrics carry their time.
             metrics.flush_metrics()
@@ -227,9 +254,9 @@ def run_sweeps(
 
     return sweep_loop(
         step,
-        interval_seconds=settings.sweep_interval_seconds,
+        interval_seconds=policy.interval_seconds,
         remaining_ms=remaining_ms,
-        safety_margin_ms=settings.sweep_safety_margin_seconds * 1000,
+        safety_margin_ms=policy.safety_margin_seconds * 1000,
         clock=clock,
         wait=wait,
     )

@@ -49,6 +49,11 @@ def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int
 
 # Two-key advisory locks live apart from the one-key lock of migrations; this key names the sweeper's space.
 _CHAT_LOCK_SPACE = 73_120_002
+# A chat is locked through its slot (a hash of the chat, CHAT_LOCK_SLOTS of them), not on its own: one advisory
+# lock per ready chat would take 10,000 entries of the server's lock table for 10,000 ready chats, and that table
+# holds max_locks_per_transaction (64) x connections in all (about 6,400 with 100 connections): "out of shared
+# memory". Chats sharing a slot are batched by the same sweep; a sweep holds at most CHAT_LOCK_SLOTS locks.
+CHAT_LOCK_SLOTS = 1024
 
 
 def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
@@ -61,8 +66,8 @@ def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tup
     settings are joined to the pending chats, not to the bubbles: a sweep reads one settings row per tenant with
     a ready candidate.
 
-    A chat another sweep holds is skipped (that sweep makes its job), never waited for. The lock is per chat,
-    not per row, so two sweeps can never split one chat's burst between them.
+    A chat another sweep holds is skipped (that sweep makes its job), never waited for. The lock is per chat (its
+    slot), not per row, so two sweeps can never split one chat's burst between them.
     """
     cur.execute(
         """
@@ -83,10 +88,12 @@ def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tup
         )
         SELECT session_tok, chat_jid
         FROM ready
-        WHERE pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid))
+        WHERE pg_try_advisory_xact_lock(%(lock_space)s,
+                                        hashtext(session_tok || chr(31) || chat_jid) & %(slot_mask)s)
         ORDER BY waiting_since
         """,
         {
+            "slot_mask": CHAT_LOCK_SLOTS - 1,
             "debounce_seconds": rule.debounce_seconds,
             "max_wait_seconds": rule.max_wait_seconds,
             "max_batch_messages": rule.max_batch_messages,
@@ -123,22 +130,6 @@ def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, 
         for _, tok, jid, ids, arrivals in rows
     ]
     return rows[0][0], pending
-
-
-def mark_batched(cur: Cursor, job_by_message: dict[int, int]) -> None:
-    """Mark each pending message as taken by its job (``message id -> job id``)."""
-    cur.execute(
-        """
-        UPDATE ai_chat_messages m
-        SET is_batched = true, batch_id = b.job_id
-        FROM unnest(%s::bigint[], %s::bigint[]) AS b (message_id, job_id)
-        WHERE m.id = b.message_id AND m.needs_reply AND NOT m.is_batched
-        """,
-        (list(job_by_message), list(job_by_message.values())),
-    )
-    if cur.rowcount != len(job_by_message):
-        # Only possible if something other than a chat-locked sweep batched them: roll back, never double-batch.
-        raise RuntimeError(f"expected to batch {len(job_by_message)} messages, batched {cur.rowcount}")
 
 
 # --- the worker: a job's bubbles as the prompt's newest user turn --------------------------------------------

@@ -9,15 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from psycopg2.extras import execute_values
-
 from chatbatch.db import Cursor, transaction_time
 from chatbatch.domain.cost_guards import LlmUsage
 from chatbatch.domain.debounce import Batch
-from chatbatch.domain.jobs import JobStateConflict, JobStatus, statuses_before
+from chatbatch.domain.jobs import IN_FLIGHT, JobStateConflict, JobStatus, sql_values, statuses_before
 
-# The predicate of the partial index ai_jobs_in_flight (migration 0002): keep the two identical.
-_IN_FLIGHT = "status IN ('pending', 'enqueued', 'generating', 'replied')"
+# Every status the SQL below names, as parameters (psycopg2 writes them into the statement as literals, so the
+# planner matches "status IN %(in_flight)s" with the predicate of the partial index ai_jobs_in_flight, 0002).
+_STATUSES = {
+    "pending": JobStatus.PENDING.value,
+    "enqueued": JobStatus.ENQUEUED.value,
+    "failed": JobStatus.FAILED.value,
+    "in_flight": sql_values(IN_FLIGHT),
+    "finished": sql_values(s for s in JobStatus if s.terminal),
+}
 
 
 @dataclass(frozen=True)
@@ -46,34 +51,54 @@ class SentJob:
 
 
 def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
-    """One ``pending`` job per batch (one batch per chat), in the given order."""
-    rows = execute_values(
-        cur,
+    """One ``pending`` job per batch (one batch per chat), and its bubbles marked taken by it (``is_batched``,
+    ``batch_id``): ONE statement for every batch of the sweep, whatever their number.
+
+    Each job's bubble ids travel as one small array literal (an array of arrays of different lengths is not a
+    Postgres array). Raises, so the transaction rolls back, if a bubble was no longer pending: only something
+    other than a chat-locked sweep could have taken it, and a bubble is never put in two jobs.
+    """
+    if not batches:
+        return []
+    cur.execute(
         """
-        INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
-                             first_message_at, last_message_at)
-        VALUES %s
-        RETURNING id, session_tok, chat_jid
+        WITH batch AS (
+            SELECT *
+              FROM unnest(%(toks)s::text[], %(jids)s::text[], %(ids)s::text[],
+                          %(first_at)s::timestamptz[], %(last_at)s::timestamptz[])
+                   WITH ORDINALITY AS b (session_tok, chat_jid, ids, first_at, last_at, position)
+        ), jobs AS (
+            INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
+                                 first_message_at, last_message_at)
+            SELECT session_tok, chat_jid, %(pending)s, true, ids::bigint[], cardinality(ids::bigint[]),
+                   first_at, last_at
+              FROM batch
+             ORDER BY position
+            RETURNING id, session_tok, chat_jid, batched_msg_ids
+        ), taken AS (
+            UPDATE ai_chat_messages m
+               SET is_batched = true, batch_id = j.id
+              FROM jobs j CROSS JOIN LATERAL unnest(j.batched_msg_ids) AS b (message_id)
+             WHERE m.id = b.message_id AND m.needs_reply AND NOT m.is_batched
+            RETURNING m.id
+        )
+        SELECT id, session_tok, chat_jid, (SELECT count(*) FROM taken) FROM jobs
         """,
-        [
-            (
-                b.session_tok,
-                b.chat_jid,
-                "pending",
-                True,
-                list(b.message_ids),
-                b.size,
-                b.first_message_at,
-                b.last_message_at,
-            )
-            for b in batches
-        ],
-        template="(%s, %s, %s, %s, %s::bigint[], %s, %s, %s)",
-        page_size=max(1, len(batches)),
-        fetch=True,
+        {
+            **_STATUSES,
+            "toks": [b.session_tok for b in batches],
+            "jids": [b.chat_jid for b in batches],
+            "ids": ["{" + ",".join(map(str, b.message_ids)) + "}" for b in batches],
+            "first_at": [b.first_message_at for b in batches],
+            "last_at": [b.last_message_at for b in batches],
+        },
     )
+    rows = cur.fetchall()
+    bubbles = sum(b.size for b in batches)
+    if rows[0][3] != bubbles:
+        raise RuntimeError(f"expected to batch {bubbles} messages, batched {rows[0][3]}")
     by_chat = {(b.session_tok, b.chat_jid): b for b in batches}
-    return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid in rows]
+    return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid, _ in rows]
 
 
 def claim_due(
@@ -92,14 +117,14 @@ def claim_due(
     the same job, and one that crashes before committing leaves it due for the next sweep.
     """
     cur.execute(
-        f"""
+        """
         WITH due AS (
             SELECT id, session_tok, chat_jid, status, send_count,
-                   status <> 'pending'
+                   status <> %(pending)s
                    AND enqueued_at <= now() - make_interval(secs => %(lost_after_seconds)s) AS lost
             FROM ai_jobs
-            WHERE {_IN_FLIGHT}
-              AND (status = 'pending'
+            WHERE status IN %(in_flight)s
+              AND (status = %(pending)s
                    OR (COALESCE(lease_until <= now(), true)
                        AND GREATEST(enqueued_at, started_at, updated_at)
                            <= now() - make_interval(secs => %(stuck_after_seconds)s)
@@ -111,7 +136,7 @@ def claim_due(
         ),
         failed AS (
             UPDATE ai_jobs j
-            SET status = 'failed', completed_at = clock_timestamp(), updated_at = clock_timestamp(),
+            SET status = %(failed)s, completed_at = clock_timestamp(), updated_at = clock_timestamp(),
                 error = format('lost: still %%s, and its last send to the queue (%%s in all) was over %%s s ago, '
                                'so no message of it can be left (expired, or dead-lettered while the job could '
                                'not be closed)', j.status, j.send_count, %(lost_after_seconds)s)
@@ -122,6 +147,7 @@ def claim_due(
         SELECT id, session_tok, chat_jid, status, send_count, lost FROM due ORDER BY id
         """,
         {
+            **_STATUSES,
             "stuck_after_seconds": stuck_after_seconds,
             "lost_after_seconds": lost_after_seconds,
             "max_sends": max_sends,
@@ -141,14 +167,14 @@ def mark_sent(cur: Cursor, job_ids: list[int]) -> list[SentJob]:
     cur.execute(
         """
         UPDATE ai_jobs
-        SET status = CASE WHEN status = 'pending' THEN 'enqueued' ELSE status END,
+        SET status = CASE WHEN status = %(pending)s THEN %(enqueued)s ELSE status END,
             send_count = send_count + 1,
             enqueued_at = clock_timestamp(),
             updated_at = clock_timestamp()
-        WHERE id = ANY(%s::bigint[])
+        WHERE id = ANY(%(ids)s::bigint[])
         RETURNING id, send_count > 1, last_message_at, enqueued_at
         """,
-        (job_ids,),
+        {**_STATUSES, "ids": job_ids},
     )
     return sorted((SentJob(*row) for row in cur.fetchall()), key=lambda job: job.id)
 
@@ -278,9 +304,9 @@ def mark_failed(cur: Cursor, job_id: int, *, error: str) -> bool:
 def release(cur: Cursor, job_id: int, *, error: str) -> None:
     """A failed attempt: record why and give the lease up, so the retry need not wait for it to run out."""
     cur.execute(
-        "UPDATE ai_jobs SET error = %s, lease_until = NULL, updated_at = now()"
-        " WHERE id = %s AND status NOT IN ('done', 'skipped', 'failed')",
-        (error, job_id),
+        "UPDATE ai_jobs SET error = %(error)s, lease_until = NULL, updated_at = now()"
+        " WHERE id = %(id)s AND status NOT IN %(finished)s",
+        {**_STATUSES, "error": error, "id": job_id},
     )
 
 
@@ -308,13 +334,13 @@ def insert_retry(cur: Cursor, job_id: int) -> int | None:
         """
         INSERT INTO ai_jobs (session_tok, chat_jid, status, is_batch, batched_msg_ids, batch_size,
                              first_message_at, last_message_at, retry_of)
-        SELECT session_tok, chat_jid, 'pending', is_batch, batched_msg_ids, batch_size,
+        SELECT session_tok, chat_jid, %(pending)s, is_batch, batched_msg_ids, batch_size,
                first_message_at, last_message_at, id
-          FROM ai_jobs WHERE id = %s AND status = 'failed'
+          FROM ai_jobs WHERE id = %(id)s AND status = %(failed)s
         ON CONFLICT (retry_of) WHERE retry_of IS NOT NULL DO NOTHING
         RETURNING id
         """,
-        (job_id,),
+        {**_STATUSES, "id": job_id},
     )
     row = cur.fetchone()
     return row[0] if row else None

@@ -60,22 +60,26 @@ def insert(
 def recent(cur: Cursor, *, chat_id: str, user_token: str, limit: int, arrived_by: datetime) -> list[ChatLine]:
     """The chat's last ``limit`` messages that had arrived by ``arrived_by``, oldest first (the prompt's history).
 
-    Messages arriving after the burst belong to the next job, not to this one's context.
+    Messages arriving after the burst belong to the next job, not to this one's context. Read through the room's
+    index (chat_messages_room_time, newest first) from its newest end: the cost follows ``limit`` (and the few
+    messages that arrived after the burst), not the size of the chat's history
+    (tests/worker/test_context_query_plan.py; bench_context).
     """
     if limit <= 0:
         return []
     cur.execute(
         """
         SELECT message_id, sender_type, message_type, content FROM (
-            SELECT id, message_id, sender_type, message_type, content, message_timestamp
-              FROM chat_messages
-             WHERE chat_id = %s AND user_token = %s AND created_at <= %s
-             ORDER BY message_timestamp DESC, id DESC
-             LIMIT %s
+            SELECT m.id, m.message_id, m.sender_type, m.message_type, m.content, m.message_timestamp
+              FROM chat_messages m
+             WHERE m.chat_room_id = (SELECT r.id FROM chat_rooms r WHERE r.chat_id = %(chat)s)
+               AND m.user_token = %(tenant)s AND m.created_at <= %(arrived_by)s
+             ORDER BY m.message_timestamp DESC, m.id DESC
+             LIMIT %(limit)s
         ) newest
         ORDER BY message_timestamp, id
         """,
-        (chat_id, user_token, arrived_by, limit),
+        {"chat": chat_id, "tenant": user_token, "arrived_by": arrived_by, "limit": limit},
     )
     return [ChatLine(*row) for row in cur.fetchall()]
 

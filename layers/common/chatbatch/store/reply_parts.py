@@ -18,6 +18,7 @@ from chatbatch.domain.takeover import SentReply
 
 _PART_COLUMNS = "job_id, position, text, status, sending_at, message_id, echo_ids"
 _FINISHED = tuple(status.value for status in JobStatus if status.terminal)
+_PART_STATUSES = {status.name.lower(): status.value for status in PartStatus}  # SQL never spells a status
 
 
 def _part(row: tuple) -> ReplyPart:
@@ -57,27 +58,27 @@ def lock(cur: Cursor, job_id: int, position: int) -> ReplyPart:
 def hand_over(cur: Cursor, job_id: int, position: int) -> None:
     """The part is about to be handed to the gateway: from now on it may reach WhatsApp (and be echoed)."""
     cur.execute(
-        "UPDATE reply_parts SET status = 'sending', handovers = handovers + 1, sending_at = now()"
-        " WHERE job_id = %s AND position = %s AND status <> 'sent'",
-        (job_id, position),
+        "UPDATE reply_parts SET status = %(sending)s, handovers = handovers + 1, sending_at = now()"
+        " WHERE job_id = %(job)s AND position = %(position)s AND status <> %(sent)s",
+        {**_PART_STATUSES, "job": job_id, "position": position},
     )
 
 
 def refused(cur: Cursor, job_id: int, position: int) -> None:
     """The gateway answered that it did not take the part: it never reached WhatsApp."""
     cur.execute(
-        "UPDATE reply_parts SET status = 'pending', handovers = GREATEST(handovers - 1, 0)"
-        " WHERE job_id = %s AND position = %s AND status = 'sending'",
-        (job_id, position),
+        "UPDATE reply_parts SET status = %(pending)s, handovers = GREATEST(handovers - 1, 0)"
+        " WHERE job_id = %(job)s AND position = %(position)s AND status = %(sending)s",
+        {**_PART_STATUSES, "job": job_id, "position": position},
     )
 
 
 def mark_sent(cur: Cursor, job_id: int, position: int, *, message_id: str) -> datetime:
     """The part went out as ``message_id``; the time it was recorded."""
     cur.execute(
-        "UPDATE reply_parts SET status = 'sent', sent_at = now(), message_id = %s, message_key = %s"
-        " WHERE job_id = %s AND position = %s RETURNING sent_at",
-        (message_id, message_key(message_id), job_id, position),
+        "UPDATE reply_parts SET status = %(sent)s, sent_at = now(), message_id = %(id)s, message_key = %(key)s"
+        " WHERE job_id = %(job)s AND position = %(position)s RETURNING sent_at",
+        {**_PART_STATUSES, "id": message_id, "key": message_key(message_id), "job": job_id, "position": position},
     )
     return cur.fetchone()[0]
 
@@ -94,7 +95,7 @@ def sent_parts(
     cur.execute(
         """
         SELECT clock.now, p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
-               p.status = 'sent', j.status IN %(finished)s
+               p.status = %(sent)s, j.status IN %(finished)s
           FROM (SELECT now() AS now) AS clock
           LEFT JOIN reply_parts AS p
             ON p.session_tok = %(s)s AND p.chat_jid = %(c)s AND p.sending_at IS NOT NULL
@@ -102,7 +103,14 @@ def sent_parts(
           LEFT JOIN ai_jobs AS j ON j.id = p.job_id
          ORDER BY p.job_id, p.position
         """,
-        {"s": session_tok, "c": chat_jid, "key": message_key(message_id), "within": within, "finished": _FINISHED},
+        {
+            **_PART_STATUSES,
+            "s": session_tok,
+            "c": chat_jid,
+            "key": message_key(message_id),
+            "within": within,
+            "finished": _FINISHED,
+        },
     )
     rows = cur.fetchall()
     parts = [

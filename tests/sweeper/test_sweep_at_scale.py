@@ -1,0 +1,86 @@
+"""A sweep of many ready chats: a bounded number of locks, and a number of statements that does not grow with
+the chats (bench_sweep measures 10,000 ready chats)."""
+
+from __future__ import annotations
+
+import psycopg2
+import psycopg2.extensions
+from chatbatch.db import Database
+from chatbatch.services.sweep import SweepPolicy, sweep
+from chatbatch.store import ai_chat_messages, ai_jobs
+from chatbatch_local.explain import ExplainingCursor, plan_nodes
+
+from tests.support.queue import FakeJobQueue
+
+
+def ready_chats(pg, session_tok: str, chats: int, *, first: int = 1) -> None:
+    """``chats`` chats of two bubbles each, quiet for a minute (every window in the tests is shorter)."""
+    with pg.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id, needs_reply,
+                                          message_timestamp, last_activity)
+            SELECT %(tok)s, jid, 'biz', jid, %(tok)s || '-' || c || '-' || b, true, t, t
+              FROM generate_series(%(first)s, %(last)s) AS c, generate_series(1, 2) AS b,
+                   LATERAL (SELECT '6287' || c || '@s.whatsapp.net' AS jid,
+                                   now() - make_interval(secs => 62 - b) AS t) AS x
+            """,
+            {"tok": session_tok, "first": first, "last": first + chats - 1},
+        )
+
+
+def test_ready_chats_beyond_the_slots_are_all_locked_with_at_most_one_lock_per_slot(
+    database_url, pg, session_tok, settings
+):
+    chats = ai_chat_messages.CHAT_LOCK_SLOTS + 500
+    ready_chats(pg, session_tok, chats)
+    conn = psycopg2.connect(database_url)
+    try:
+        with conn.cursor() as cur:
+            locked = ai_chat_messages.lock_ready_chats(cur, SweepPolicy.from_settings(settings).rule, limit=100_000)
+            cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            locks = cur.fetchone()[0]
+        assert len([chat for chat in locked if chat[0] == session_tok]) == chats
+        assert locks <= ai_chat_messages.CHAT_LOCK_SLOTS
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+class CountingCursor(psycopg2.extensions.cursor):
+    statements = 0
+
+    def execute(self, query, vars=None):
+        CountingCursor.statements += 1
+        return super().execute(query, vars)
+
+
+def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, session_tok, settings):
+    policy = SweepPolicy.from_settings(settings)
+    db = Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor})
+    counts = []
+    try:
+        sweep(db, FakeJobQueue(), policy)  # whatever earlier tests left ready: out of the way
+        for first, chats in ((1, 4), (1000, 400)):
+            ready_chats(pg, session_tok, chats, first=first)
+            CountingCursor.statements = 0
+            queue = FakeJobQueue()
+            sweep(db, queue, policy)
+            assert len([m for m in queue.messages if m.session_tok == session_tok]) == chats
+            counts.append(CountingCursor.statements)
+    finally:
+        db.close()
+    assert counts[0] == counts[1] <= 6, counts  # find+lock, re-read, settings, jobs+bubbles; claim, mark sent
+
+
+def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg):
+    # The statuses reach the SQL as parameters from JobStatus: the planner must still match them with the predicate
+    # of ai_jobs_in_flight (0002), or every tick would read the whole history of jobs.
+    with pg.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        explain = ExplainingCursor(cur)
+        try:
+            ai_jobs.claim_due(explain, stuck_after_seconds=600, lost_after_seconds=3600, max_sends=3, limit=10)
+        finally:
+            cur.execute("RESET enable_seqscan")
+    assert "ai_jobs_in_flight" in [node.get("Index Name") for node in plan_nodes(explain.plan)], explain.plan
