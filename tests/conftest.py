@@ -90,8 +90,7 @@ def database_url() -> str:
 def _reset_cached_settings() -> None:
     from chatbatch import db, settings
 
-    for cached in (settings.api_settings, settings.sweeper_settings, settings.worker_settings):
-        cached.cache_clear()
+    settings.clear_settings()
     # Each settings object gets its own cached connection: without this, every test that changes the settings
     # would leave one open and a long run would hit the server's max_connections.
     db.close_cached_databases()

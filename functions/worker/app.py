@@ -33,7 +33,7 @@ from chatbatch.services.reply import (
     reply_to_job,
     retry_after,
 )
-from chatbatch.settings import WorkerSettings, worker_settings
+from chatbatch.settings import WorkerSettings, get_settings
 from pydantic import BaseModel, ConfigDict
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -57,7 +57,7 @@ class JobMessageBody(BaseModel):
 
 @lru_cache(maxsize=1)
 def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
-    settings = worker_settings()
+    settings = get_settings(WorkerSettings)
     policy = ReplyPolicy(
         system_prompt=settings.system_prompt,
         history_limit=settings.history_context_messages,
@@ -84,7 +84,7 @@ def job_budget(settings: WorkerSettings) -> float:
 def reply_to_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> ReplyOutcome:
     job_id = JobMessageBody.model_validate_json(record.body).job_id
     logger.set_correlation_id(str(job_id))
-    settings = worker_settings()
+    settings = get_settings(WorkerSettings)
     db = database_for(settings)
     llm, gateway, policy, _ = _ports()
     time_left = _time_left(lambda_context)

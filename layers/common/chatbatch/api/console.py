@@ -14,7 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatbatch import settings as config
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
+from chatbatch.api import api_database
 from chatbatch.api.history import (
     AdminTenant,
     Before,
@@ -33,7 +35,7 @@ from chatbatch.domain.paging import MAX_ROW_ID, decode_cursor
 from chatbatch.domain.tenant_settings import FIELDS, Day, MessageText, Opening, SettingsPatch
 from chatbatch.services import console, tenant_settings
 from chatbatch.services.tenant_settings import TenantSettings
-from chatbatch.settings import ApiSettings, api_settings
+from chatbatch.settings import ApiSettings
 
 router = APIGatewayHttpRouter()
 SECURED = {"security": [{BEARER: []}], "tags": [CONSOLE_TAG]}
@@ -135,7 +137,7 @@ def me(tenant: CurrentTenant) -> Me:
     **SECURED,
 )
 def get_settings(tenant: AdminTenant) -> Settings:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     return _settings(tenant_settings.read_settings(database_for(settings), tenant.session_tok, settings.bot_defaults()))
 
 
@@ -150,7 +152,7 @@ def get_settings(tenant: AdminTenant) -> Settings:
     **SECURED,
 )
 def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     view = tenant_settings.change_settings(database_for(settings), tenant, patch, settings.bot_defaults())
     return _settings(view)
 
@@ -162,7 +164,7 @@ def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
     **SECURED,
 )
 def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsChanges:
-    changes = tenant_settings.list_changes(database_for(api_settings()), tenant.session_tok, limit=limit)
+    changes = tenant_settings.list_changes(api_database(), tenant.session_tok, limit=limit)
     return SettingsChanges(items=[SettingsChange(**vars(change)) for change in changes])
 
 
@@ -178,7 +180,7 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     **SECURED,
 )
 def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Message:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     row = console.send_staff_reply(
         database_for(settings), _gateway(settings), tenant, room_id=room_id, text=reply.text.strip()
     )
@@ -193,7 +195,7 @@ def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Me
     **SECURED,
 )
 def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Room:
-    return Room(**console.pause_bot(database_for(api_settings()), tenant, room_id=room_id, paused=switch.paused))
+    return Room(**console.pause_bot(api_database(), tenant, room_id=room_id, paused=switch.paused))
 
 
 @router.get(
@@ -210,7 +212,11 @@ def list_jobs(
 ) -> JobPage:
     older_than = decode_cursor(before) if before else None
     page = console.list_jobs(
-        database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older_than
+        api_database(),
+        session_tok=tenant.session_tok,
+        room_id=room_id,
+        limit=limit,
+        before=older_than,
     )
     return JobPage(items=[Job(**row) for row in page.items], next_cursor=page.next_cursor)
 
@@ -224,5 +230,5 @@ def list_jobs(
     **SECURED,
 )
 def retry_job(tenant: OperatorTenant, job_id: JobId) -> Job:
-    row = console.retry_job(database_for(api_settings()), session_tok=tenant.session_tok, job_id=job_id)
+    row = console.retry_job(api_database(), session_tok=tenant.session_tok, job_id=job_id)
     return Job(**row)

@@ -35,7 +35,7 @@ from chatbatch.domain.text_forms import IDENTIFIER
 from chatbatch.errors import BadRequest, Forbidden
 from chatbatch.observability import MetricName, logger, metrics
 from chatbatch.services.gateway_events import Outcome, apply_event
-from chatbatch.settings import ApiSettings, api_settings
+from chatbatch.settings import ApiSettings, get_settings
 
 router = APIGatewayHttpRouter()
 
@@ -109,7 +109,7 @@ def _route(path: str, summary: str, description: str, security: tuple[str, ...],
     (openapi.WAHA_HMAC, openapi.WEBHOOK_SECRET),
 )
 def receive_waha() -> Response[GatewayAck]:
-    settings = api_settings()
+    settings = get_settings(ApiSettings)
     body = raw_body(router, settings)
     require_waha_sender(router.current_event.headers, body, settings)
     return _applied("waha", waha.parse(decode_json(body)), settings)
@@ -167,7 +167,7 @@ def receive_evolution_global_event(webhook_secret: str, event: str) -> Response[
 
 
 def _evolution(path_event: str | None, path_secret: str | None) -> Response[GatewayAck]:
-    settings = api_settings()
+    settings = get_settings(ApiSettings)
     body = raw_body(router, settings)
     require_shared_secret(router.current_event.headers, settings, given=path_secret)
     return _applied("evolution", evolution.parse(decode_json(body), path_event=path_event), settings)
@@ -189,7 +189,7 @@ def _evolution(path_event: str | None, path_secret: str | None) -> Response[Gate
 )
 def verify_meta() -> Response[str]:
     query = router.current_event.query_string_parameters or {}
-    expected = secret(api_settings(), "meta_verify_token")
+    expected = secret(get_settings(ApiSettings), "meta_verify_token")
     if query.get("hub.mode") != "subscribe" or not signatures.secret_matches(expected, query.get("hub.verify_token")):
         logger.info("meta webhook verification refused", extra={"configured": bool(expected)})
         raise Forbidden("hub.mode must be subscribe and hub.verify_token must equal META_VERIFY_TOKEN")
@@ -209,7 +209,7 @@ def verify_meta() -> Response[str]:
     body=_DELIVERY,
 )
 def receive_meta() -> Response[GatewayAck]:
-    settings = api_settings()
+    settings = get_settings(ApiSettings)
     body = raw_body(router, settings)
     key = required_secret(settings, "meta_app_secret")
     require_hub_signature(router.current_event.headers, body, key, "META_APP_SECRET")
@@ -246,7 +246,7 @@ def receive_gowa_session(session: str) -> Response[GatewayAck]:
 
 
 def _gowa(session: str | None) -> Response[GatewayAck]:
-    settings = api_settings()
+    settings = get_settings(ApiSettings)
     body = raw_body(router, settings)
     require_gowa_sender(router.current_event.headers, body, settings)
     return _applied("gowa", gowa.parse(decode_json(body), session=session), settings)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chatbatch.api import console, gateways, history, openapi, room_changes, ui, webhook
 from chatbatch.errors import BadRequest, ChatbatchError, NotFound
 from chatbatch.observability import MetricName, logger, metrics
-from chatbatch.settings import ApiSettings, api_settings
+from chatbatch.settings import ApiSettings, get_settings
 
 _WEBHOOK_PATH = re.compile(r"/webhook(?:/|$)")  # the flat route and the gateways' routes
 
@@ -22,7 +22,7 @@ def _json(status: int, body: dict) -> Response:
 
 
 def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
-    settings = settings or api_settings()
+    settings = settings or get_settings(ApiSettings)
     cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
     app = openapi.Resolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
-from chatbatch.api import openapi
+from chatbatch.api import api_database, openapi
 from chatbatch.api.webhook_request import count_ingest, decode_json, raw_body, require_shared_secret
 from chatbatch.db import database_for
 from chatbatch.domain import jids
@@ -26,7 +26,7 @@ from chatbatch.domain.messages import (
 from chatbatch.domain.text_forms import IDENTIFIER, STORABLE_TEXT
 from chatbatch.observability import logger
 from chatbatch.services.ingest import ingest_message
-from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS, api_settings
+from chatbatch.settings import WHATSAPP_MAX_TEXT_CHARS, ApiSettings, get_settings
 
 router = APIGatewayHttpRouter()
 
@@ -110,7 +110,7 @@ FLAT_MESSAGE = {
     ),
 )
 def receive_message() -> Response[WebhookAck]:
-    settings = api_settings()
+    settings = get_settings(ApiSettings)
     require_shared_secret(router.current_event.headers, settings)
     message = parse_webhook(decode_json(raw_body(router, settings)))
     logger.set_correlation_id(message.message_id)
@@ -142,5 +142,5 @@ def receive_message() -> Response[WebhookAck]:
     tags=[openapi.GATEWAY_TAG],
 )
 def health() -> Health:
-    database_for(api_settings()).transaction(lambda cur: cur.execute("SELECT 1"))
+    api_database().transaction(lambda cur: cur.execute("SELECT 1"))
     return Health(status="ok")
