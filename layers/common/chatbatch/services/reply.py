@@ -44,6 +44,7 @@ from chatbatch.domain.sending import (
 from chatbatch.domain.takeover import reason_to_stay_silent
 from chatbatch.domain.tenant_settings import DEFAULT_TIME_ZONE, effective
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
+from chatbatch.observability import tracer
 from chatbatch.services.bot_messages import save_bot_message
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts, tenant_settings
 
@@ -153,6 +154,7 @@ def _unlimited() -> float:
     return math.inf
 
 
+@tracer.capture_method
 def reply_to_job(
     db: Database,
     job_id: int,
@@ -170,7 +172,7 @@ def reply_to_job(
     try:
         if plan.step is Step.GENERATE:
             _show_typing(gateway, plan, policy)
-            completion = llm.complete(plan.prompt, model=plan.model)
+            completion = _ask_llm(llm, plan)
             db.transaction(lambda cur: _save_reply(cur, job_id, completion))
         reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy, gateway.max_text_chars))
         if reason:
@@ -189,6 +191,11 @@ def reply_to_job(
             )
     latency = (finished_at - plan.burst_arrived_at).total_seconds()
     return ReplyOutcome(job_id, "done", completion, latency)
+
+
+@tracer.capture_method
+def _ask_llm(llm: Llm, plan: _Plan) -> Completion:
+    return llm.complete(plan.prompt, model=plan.model)
 
 
 def fail_job(db: Database, job_id: int, *, error: str) -> bool:
@@ -338,6 +345,7 @@ def _send_parts(
     return db.transaction(lambda cur: _complete(cur, job_id, first_message_id=message_ids[1]))
 
 
+@tracer.capture_method
 def _send_part(
     db: Database,
     job_id: int,

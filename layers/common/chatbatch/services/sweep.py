@@ -23,7 +23,7 @@ from chatbatch.db import Cursor, Database
 from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import JobMessage
 from chatbatch.domain.tenant_settings import effective
-from chatbatch.observability import MetricName, logger
+from chatbatch.observability import MetricName, logger, tracer
 from chatbatch.settings import SweeperSettings
 from chatbatch.store import ai_chat_messages, ai_jobs, tenant_settings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
@@ -108,6 +108,7 @@ def send_due_jobs(db: Database, queue: JobQueue, settings: SweeperSettings) -> O
     return result
 
 
+@tracer.capture_method
 def sweep(
     db: Database, queue: JobQueue, settings: SweeperSettings, *, clock: Callable[[], float] = time.perf_counter
 ) -> SweepResult:
