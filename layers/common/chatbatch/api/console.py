@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatbatch import settings as config
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
-from chatbatch.api import api_database
+from chatbatch.api.database import api_database
 from chatbatch.api.history import (
     AdminTenant,
     Before,

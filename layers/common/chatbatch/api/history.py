@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
-from chatbatch.api import api_database
+from chatbatch.api.database import api_database
 from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.domain.paging import CURSOR_MAX_CHARS, CURSOR_PATTERN, MAX_ROW_ID, decode_cursor

@@ -11,7 +11,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
-from chatbatch.api import api_database
+from chatbatch.api.database import api_database
 from chatbatch.api.history import SECURED, CurrentTenant, Room, cursor_query
 from chatbatch.api.openapi import responses
 from chatbatch.services.room_changes import room_changes
