@@ -57,12 +57,6 @@ def full_app() -> Any:
     return _full_app
 
 
-def reset() -> None:
-    """Forget the full resolver (tests that change the settings it is built from, e.g. CORS)."""
-    global _full_app
-    _full_app = None
-
-
 def _webhook_route(event: dict) -> tuple[str, dict[str, str]] | None:
     context = event.get("requestContext") or {}
     headers = event.get("headers") or {}

@@ -154,7 +154,8 @@ def _applied(gateway: str, events: list[GatewayEvent], settings: ApiSettings) ->
         for o in outcomes
     ]
     ack = GatewayAck(status=results[0].status if len(results) == 1 else "processed", results=results)
-    return Answer(200, ack.model_dump(exclude_none=True))
+    # Every field, null ones too: what the resolver's response validation has always sent (GatewayAck's schema).
+    return Answer(200, ack.model_dump())
 
 
 _METRIC_OF_STATUS: dict[str, MetricName] = {
