@@ -33,6 +33,7 @@ os.environ.update(DEV_GATEWAY_SECRETS)
 # elsewhere can say the same with ``@pytest.mark.slow``.
 SLOW = (
     "tests/console/test_tenants_on_dev_stack.py",  # make dev
+    "tests/deploy/test_bench_coldstart.py",  # benchmark smoke run, fresh interpreters, ~30 s
     "tests/deploy/test_database_tls.py",  # Postgres with TLS, per test
     "tests/deploy/test_lint.py",  # cfn-lint, ~12 s
     "tests/history/test_bench_history.py",  # benchmark smoke run
