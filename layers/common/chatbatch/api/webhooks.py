@@ -13,7 +13,7 @@ webhook with these alone on a cold start, and the routes of the OpenAPI document
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
@@ -32,14 +32,19 @@ from chatbatch.api.webhook_request import (
     secret,
 )
 from chatbatch.db import database_for
-from chatbatch.domain.inbound import evolution, gowa, meta, signatures, waha
-from chatbatch.domain.inbound.events import GatewayEvent
+from chatbatch.domain.inbound import signatures
 from chatbatch.domain.messages import MAX_ID_CHARS, parse_webhook
 from chatbatch.errors import BadRequest, Forbidden
 from chatbatch.observability import MetricName, logger, metrics
-from chatbatch.services.gateway_events import Outcome, apply_event
 from chatbatch.services.ingest import ingest_message
 from chatbatch.settings import ApiSettings, get_settings
+
+if TYPE_CHECKING:
+    from chatbatch.domain.inbound.events import GatewayEvent
+    from chatbatch.services.gateway_events import Outcome
+
+# A deployment talks to one gateway: each route imports its gateway's parser (and the events' use case) when it is
+# first called, so a cold start loads one parser, not five.
 
 EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "held", "ignored", "rejected"]
 
@@ -95,6 +100,8 @@ def receive_message(request: WebhookRequest) -> Answer:
 
 
 def receive_waha(request: WebhookRequest) -> Answer:
+    from chatbatch.domain.inbound import waha
+
     settings = get_settings(ApiSettings)
     body = raw_body(request, settings)
     require_waha_sender(request.headers, body, settings)
@@ -106,6 +113,8 @@ def receive_evolution(
 ) -> Answer:
     """``event``: the event's name from the URL ("by events"); ``webhook_secret``: the global webhook's secret from
     the URL (it sends no custom headers)."""
+    from chatbatch.domain.inbound import evolution
+
     settings = get_settings(ApiSettings)
     body = raw_body(request, settings)
     require_shared_secret(request.headers, settings, given=webhook_secret)
@@ -125,6 +134,8 @@ def verify_meta(request: WebhookRequest) -> Answer:
 
 
 def receive_meta(request: WebhookRequest) -> Answer:
+    from chatbatch.domain.inbound import meta
+
     settings = get_settings(ApiSettings)
     body = raw_body(request, settings)
     key = required_secret(settings, "meta_app_secret")
@@ -134,6 +145,8 @@ def receive_meta(request: WebhookRequest) -> Answer:
 
 def receive_gowa(request: WebhookRequest, *, session: str | None = None) -> Answer:
     """``session``: the session named in the URL, else the payload's."""
+    from chatbatch.domain.inbound import gowa
+
     settings = get_settings(ApiSettings)
     body = raw_body(request, settings)
     require_gowa_sender(request.headers, body, settings)
@@ -144,6 +157,8 @@ def receive_gowa(request: WebhookRequest, *, session: str | None = None) -> Answ
 
 
 def _applied(gateway: str, events: list[GatewayEvent], settings: ApiSettings) -> Answer:
+    from chatbatch.services.gateway_events import apply_event
+
     db = database_for(settings)
     outcomes = [apply_event(db, event, reply_groups=settings.ai_reply_groups) for event in events]
     for outcome in outcomes:
