@@ -138,30 +138,33 @@ def run(ctx) -> None:
             "AWS_SECRET_ACCESS_KEY": "local",
             "SWEEP_SAFETY_MARGIN_SECONDS": "5",
         }
-        functions = [
-            api_off,
-            _measure(
-                "sweeper",
-                queue_env,
-                samples,
-                prepare=_SWEEPER,
-                load='sweeper = load_function("sweeper")',
-                invoke=_SWEEP,
-            ),
-            _measure(
-                "worker",
-                off,
-                samples,
-                prepare=_WORKER,
-                load='worker = load_function("worker")',
-                invoke=_REPLY,
-                per_run=lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
-            ),
-            _measure(
-                "migrate", off, samples, prepare=_MIGRATE, load='migrate = load_function("migrate")', invoke=_MIGRATION
-            ),
-        ]
-        _print_memory(samples, [floor, floor_tracer, *functions])
+        sweeper = _measure(
+            "sweeper", queue_env, samples, prepare=_SWEEPER, load='sweeper = load_function("sweeper")', invoke=_SWEEP
+        )
+        worker = _measure(
+            "worker",
+            off,
+            samples,
+            prepare=_WORKER,
+            load='worker = load_function("worker")',
+            invoke=_REPLY,
+            per_run=lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
+        )
+        migrate = _measure(
+            "migrate", off, samples, prepare=_MIGRATE, load='migrate = load_function("migrate")', invoke=_MIGRATION
+        )
+        _print_memory(
+            samples,
+            [
+                ("floor", floor),
+                ("floor + Tracer()", floor_tracer),
+                ("api", api_off),
+                ("api, tracing on", api_on),
+                ("sweeper", sweeper),
+                ("worker", worker),
+                ("migrate", migrate),
+            ],
+        )
     finally:
         queues.stop()
         os.environ.clear()
@@ -256,19 +259,20 @@ def _print_cold_start(samples: int, floor: Runs, floor_tracer: Runs, api_off: Ru
     )
 
 
-def _print_memory(samples: int, functions: list[Runs]) -> None:
+def _print_memory(samples: int, functions: list[tuple[str, Runs]]) -> None:
     print_table(
-        f"Peak RSS and cold start per function (tracing off; {samples} runs; RSS: the highest, times: medians)",
+        f"Peak RSS and cold start per function (tracing off unless said; {samples} runs; RSS: the highest, times: "
+        "medians; one process on one core)",
         ["function", "RSS after import MB", "RSS through 1st invocation MB", "import ms", "import + 1st invocation ms"],
         [
             [
-                runs.label.split(",")[0].split(":")[0],
+                name,
                 runs.peak_mb("rss_import_kb"),
                 runs.peak_mb("rss_first_kb"),
                 _ms(runs.median("import")),
                 _ms(runs.median("first")),
             ]
-            for runs in functions
+            for name, runs in functions
         ],
     )
 
