@@ -23,6 +23,7 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,15 +122,7 @@ def run(ctx) -> None:
     prepare_environment(ctx.database_url)  # `make dev`'s settings: echo LLM, log gateway, the dev secrets
     queues = start_local_sqs()
     try:
-        off = _environment(tracing=False)
-        on = _environment(tracing=True)
-        floor = _measure("floor: import aws_lambda_powertools, psycopg2, pydantic", off, samples, load=_FLOOR)
-        floor_tracer = _measure("floor + Tracer() (tracing on)", on, samples, load=_TRACER)
-        webhook = {"prepare": _WEBHOOK_EVENT, "load": 'api = load_function("api")', "invoke": _WEBHOOK}
-        api_off = _measure("api, tracing off", off, samples, **webhook)
-        api_on = _measure("api, tracing on", on, samples, **webhook)
-        _print_cold_start(samples, floor, floor_tracer, api_off, api_on)
-
+        off, on = _environment(tracing=False), _environment(tracing=True)
         queue_env = {
             **off,
             "QUEUE_URL": queues.queue_url,
@@ -138,21 +131,39 @@ def run(ctx) -> None:
             "AWS_SECRET_ACCESS_KEY": "local",
             "SWEEP_SAFETY_MARGIN_SECONDS": "5",
         }
-        sweeper = _measure(
-            "sweeper", queue_env, samples, prepare=_SWEEPER, load='sweeper = load_function("sweeper")', invoke=_SWEEP
-        )
-        worker = _measure(
-            "worker",
-            off,
-            samples,
-            prepare=_WORKER,
-            load='worker = load_function("worker")',
-            invoke=_REPLY,
-            per_run=lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
-        )
-        migrate = _measure(
-            "migrate", off, samples, prepare=_MIGRATE, load='migrate = load_function("migrate")', invoke=_MIGRATION
-        )
+        webhook = {"prepare": _WEBHOOK_EVENT, "load": 'api = load_function("api")', "invoke": _WEBHOOK}
+        probes = [
+            Probe("floor: import aws_lambda_powertools, psycopg2, pydantic", off, load=_FLOOR),
+            Probe("floor + Tracer() (tracing on)", on, load=_TRACER),
+            Probe("api, tracing off", off, **webhook),
+            Probe("api, tracing on", on, **webhook),
+            Probe("sweeper", queue_env, prepare=_SWEEPER, load='sweeper = load_function("sweeper")', invoke=_SWEEP),
+            Probe(
+                "worker",
+                off,
+                prepare=_WORKER,
+                load='worker = load_function("worker")',
+                invoke=_REPLY,
+                per_run=lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
+            ),
+            Probe("migrate", off, prepare=_MIGRATE, load='migrate = load_function("migrate")', invoke=_MIGRATION),
+        ]
+        baseline = os.environ.get("BENCH_COLDSTART_BASELINE")
+        if baseline:  # another checkout (e.g. `git worktree add /tmp/base main`): its layer and tooling first
+            path = {"PYTHONPATH": f"{baseline}/layers/common{os.pathsep}{baseline}/local"}
+            probes += [
+                Probe("baseline api, tracing off", {**off, **path}, root=Path(baseline), **webhook),
+                Probe("baseline api, tracing on", {**on, **path}, root=Path(baseline), **webhook),
+            ]
+        runs = dict(zip((probe.label for probe in probes), _measure(probes, samples)))
+        floor, floor_tracer, api_off, api_on, sweeper, worker, migrate = (runs[p.label] for p in probes[:7])
+        _print_cold_start(samples, floor, floor_tracer, api_off, api_on)
+        if baseline:
+            _print_against_baseline(
+                baseline,
+                samples,
+                {"off": (api_off, runs["baseline api, tracing off"]), "on": (api_on, runs["baseline api, tracing on"])},
+            )
         _print_memory(
             samples,
             [
@@ -186,26 +197,32 @@ def _environment(*, tracing: bool) -> dict[str, str]:
     return env
 
 
-def _measure(
-    label: str,
-    env: dict[str, str],
-    samples: int,
-    *,
-    load: str,
-    prepare: str = "",
-    invoke: str = "",
-    per_run=lambda: {},
-) -> Runs:
-    """``samples`` fresh interpreters after one untimed run (it fills the bytecode caches a deployed package has)."""
-    code = _PROBE.format(prepare=prepare, load=load, invoke=invoke)
-    runs = [_probe(code, {**env, "BENCH_RUN": uuid.uuid4().hex, **per_run()}) for _ in range(samples + 1)]
-    return Runs(label, runs[1:])
+@dataclass
+class Probe:
+    """One kind of fresh interpreter: its environment, what it imports, how it is first invoked."""
+
+    label: str
+    env: dict[str, str]
+    load: str
+    prepare: str = ""
+    invoke: str = ""
+    per_run: Callable[[], dict[str, str]] = dict
+    root: Path = REPO_ROOT
+
+    def run(self) -> dict:
+        code = _PROBE.format(prepare=self.prepare, load=self.load, invoke=self.invoke)
+        return _probe(code, {**self.env, "BENCH_RUN": uuid.uuid4().hex, **self.per_run()}, self.root)
 
 
-def _probe(code: str, env: dict[str, str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
-    )
+def _measure(probes: list[Probe], samples: int) -> list[Runs]:
+    """Round after round, every probe once per round: a machine whose load drifts slows all of them alike, so the
+    ratios hold. The first round is not a sample: it fills the bytecode caches a deployed package has."""
+    rounds = [[probe.run() for probe in probes] for _ in range(samples + 1)][1:]
+    return [Runs(probe.label, [sample[i] for sample in rounds]) for i, probe in enumerate(probes)]
+
+
+def _probe(code: str, env: dict[str, str], root: Path = REPO_ROOT) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         raise RuntimeError(f"a cold-start probe failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -259,17 +276,46 @@ def _print_cold_start(samples: int, floor: Runs, floor_tracer: Runs, api_off: Ru
     )
 
 
-def _print_memory(samples: int, functions: list[tuple[str, Runs]]) -> None:
+def _print_against_baseline(baseline: str, samples: int, pairs: dict[str, tuple[Runs, Runs]]) -> None:
+    rows = []
+    for tracing, (ours, before) in pairs.items():
+        for key, what in (("import", "import"), ("first", "import + first webhook")):
+            rows.append(
+                [
+                    f"{what}, tracing {tracing}",
+                    _ms(before.median(key)),
+                    _ms(ours.median(key)),
+                    ratio(ours.median(key), before.median(key)),
+                ]
+            )
     print_table(
-        f"Peak RSS and cold start per function (tracing off unless said; {samples} runs; RSS: the highest, times: "
-        "medians; one process on one core)",
-        ["function", "RSS after import MB", "RSS through 1st invocation MB", "import ms", "import + 1st invocation ms"],
+        f"The api function against the checkout in {baseline} (medians of {samples})",
+        ["process", "baseline ms", "this checkout ms", "this / baseline"],
+        rows,
+    )
+
+
+def _print_memory(samples: int, functions: list[tuple[str, Runs]]) -> None:
+    # The min is the run least slowed by other work on the machine: the best estimate of one core's CPU time, which
+    # docs/scale.md scales by Lambda's CPU share per MemorySize.
+    print_table(
+        f"Peak RSS and cold start per function (tracing off unless said; {samples} runs; RSS: the highest; one "
+        "process on one core)",
+        [
+            "function",
+            "RSS after import MB",
+            "RSS through 1st invocation MB",
+            "import ms (median)",
+            "import + 1st invocation ms (min)",
+            "(median)",
+        ],
         [
             [
                 name,
                 runs.peak_mb("rss_import_kb"),
                 runs.peak_mb("rss_first_kb"),
                 _ms(runs.median("import")),
+                _ms(min(runs.times("first"))),
                 _ms(runs.median("first")),
             ]
             for name, runs in functions
