@@ -132,22 +132,30 @@ def run(ctx) -> None:
             "SWEEP_SAFETY_MARGIN_SECONDS": "5",
         }
         webhook = {"prepare": _WEBHOOK_EVENT, "load": 'api = load_function("api")', "invoke": _WEBHOOK}
-        probes = [
-            Probe("floor: import aws_lambda_powertools, psycopg2, pydantic", off, load=_FLOOR),
-            Probe("floor + Tracer() (tracing on)", on, load=_TRACER),
-            Probe("api, tracing off", off, **webhook),
-            Probe("api, tracing on", on, **webhook),
-            Probe("sweeper", queue_env, prepare=_SWEEPER, load='sweeper = load_function("sweeper")', invoke=_SWEEP),
-            Probe(
-                "worker",
-                off,
-                prepare=_WORKER,
-                load='worker = load_function("worker")',
-                invoke=_REPLY,
-                per_run=lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
+        functions = {
+            "sweeper": ({**queue_env}, {"prepare": _SWEEPER, "invoke": _SWEEP}),
+            "worker": (
+                {},
+                {
+                    "prepare": _WORKER,
+                    "invoke": _REPLY,
+                    "per_run": lambda: {"BENCH_EVENT": json.dumps(_one_job(ctx.database_url))},
+                },
             ),
-            Probe("migrate", off, prepare=_MIGRATE, load='migrate = load_function("migrate")', invoke=_MIGRATION),
+            "migrate": ({}, {"prepare": _MIGRATE, "invoke": _MIGRATION}),
+        }
+        probes = [
+            Probe("floor", off, load=_FLOOR),
+            Probe("floor + Tracer()", on, load=_TRACER),
+            Probe("api", off, **webhook),
+            Probe("api, tracing on", on, **webhook),
         ]
+        for name, (extra_env, how) in functions.items():
+            load = f'{name} = load_function("{name}")'
+            probes += [
+                Probe(name, {**off, **extra_env}, load=load, **how),
+                Probe(f"{name}, tracing on", {**on, **extra_env}, load=load, **how),
+            ]
         baseline = os.environ.get("BENCH_COLDSTART_BASELINE")
         if baseline:  # another checkout (e.g. `git worktree add /tmp/base main`): its layer and tooling first
             path = {"PYTHONPATH": f"{baseline}/layers/common{os.pathsep}{baseline}/local"}
@@ -156,7 +164,9 @@ def run(ctx) -> None:
                 Probe("baseline api, tracing on", {**on, **path}, root=Path(baseline), **webhook),
             ]
         runs = dict(zip((probe.label for probe in probes), _measure(probes, samples)))
-        floor, floor_tracer, api_off, api_on, sweeper, worker, migrate = (runs[p.label] for p in probes[:7])
+        floor, floor_tracer, api_off, api_on = (
+            runs[label] for label in ("floor", "floor + Tracer()", "api", "api, tracing on")
+        )
         _print_cold_start(samples, floor, floor_tracer, api_off, api_on)
         if baseline:
             _print_against_baseline(
@@ -164,18 +174,7 @@ def run(ctx) -> None:
                 samples,
                 {"off": (api_off, runs["baseline api, tracing off"]), "on": (api_on, runs["baseline api, tracing on"])},
             )
-        _print_memory(
-            samples,
-            [
-                ("floor", floor),
-                ("floor + Tracer()", floor_tracer),
-                ("api", api_off),
-                ("api, tracing on", api_on),
-                ("sweeper", sweeper),
-                ("worker", worker),
-                ("migrate", migrate),
-            ],
-        )
+        _print_memory(samples, [(label, runs[label]) for label in runs if not label.startswith("baseline")])
     finally:
         queues.stop()
         os.environ.clear()
@@ -249,26 +248,29 @@ def _one_job(database_url: str) -> dict:
 
 def _print_cold_start(samples: int, floor: Runs, floor_tracer: Runs, api_off: Runs, api_on: Runs) -> None:
     rows = [
-        [floor.label, *floor.spread("import"), "1.00x", "", ""],
+        ["floor: import aws_lambda_powertools, psycopg2, pydantic", *floor.spread("import"), "1.00x", "", ""],
         [
-            floor_tracer.label,
+            "floor + Tracer() (tracing on)",
             *floor_tracer.spread("import"),
             ratio(floor_tracer.median("import"), floor.median("import")),
             "",
             "",
         ],
     ]
-    for runs, baseline, name in ((api_off, floor, "floor"), (api_on, floor_tracer, "floor + Tracer")):
+    for runs, baseline, name, tracing in (
+        (api_off, floor, "floor", "off"),
+        (api_on, floor_tracer, "floor + Tracer", "on"),
+    ):
         rows.append(
             [
-                f"{runs.label}: import (vs {name})",
+                f"api, tracing {tracing}: import (vs {name})",
                 *runs.spread("import"),
                 ratio(runs.median("import"), baseline.median("import")),
                 f"≤ {BUDGET:.1f}x",
                 "yes" if runs.median("import") <= BUDGET * baseline.median("import") else "NO",
             ]
         )
-        rows.append([f"{runs.label}: import + first webhook (DB connect)", *runs.spread("first"), "", "", ""])
+        rows.append([f"api, tracing {tracing}: import + first webhook (DB connect)", *runs.spread("first"), "", "", ""])
     print_table(
         f"Cold start of the api function: fresh interpreters, {samples} runs each (ratios of medians)",
         ["process", "min ms", "median ms", "max ms", "vs its floor", "budget", "within"],

@@ -40,10 +40,14 @@ def test_the_cold_start_benchmark_prints_sane_numbers(database_url, capsys):
         assert first > imported  # the first webhook includes the import
 
     memory = {row["function"]: row for row in table(out, "Peak RSS and cold start per function")}
-    assert {"api", "sweeper", "worker", "migrate"} <= set(memory)
-    for name in ("api", "sweeper", "worker", "migrate"):
+    functions = [name for base in ("api", "sweeper", "worker", "migrate") for name in (base, f"{base}, tracing on")]
+    assert set(functions) <= set(memory)
+    for name in functions:
         row = memory[name]
         after_import, through_first = float(row["RSS after import MB"]), float(row["RSS through 1st invocation MB"])
         assert 10 < after_import <= through_first < 2000, row
         assert 0 < float(row["import + 1st invocation ms (min)"]) <= float(row["(median)"]), row
         assert 0 < float(row["import ms (median)"]) < float(row["(median)"]), row
+    for base in ("api", "sweeper", "worker", "migrate"):  # the X-Ray SDK is loaded only with tracing on
+        on, off = memory[f"{base}, tracing on"], memory[base]
+        assert float(on["RSS after import MB"]) > float(off["RSS after import MB"]), (on, off)
