@@ -124,7 +124,6 @@ def run(ctx) -> None:
     try:
         off, on = _environment(tracing=False), _environment(tracing=True)
         queue_env = {
-            **off,
             "QUEUE_URL": queues.queue_url,
             "SQS_ENDPOINT_URL": queues.endpoint_url,
             "AWS_ACCESS_KEY_ID": "local",
@@ -133,7 +132,7 @@ def run(ctx) -> None:
         }
         webhook = {"prepare": _WEBHOOK_EVENT, "load": 'api = load_function("api")', "invoke": _WEBHOOK}
         functions = {
-            "sweeper": ({**queue_env}, {"prepare": _SWEEPER, "invoke": _SWEEP}),
+            "sweeper": (queue_env, {"prepare": _SWEEPER, "invoke": _SWEEP}),
             "worker": (
                 {},
                 {
