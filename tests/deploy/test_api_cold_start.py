@@ -147,3 +147,19 @@ def test_meta_verification_and_bad_requests_are_answered_alike(api_function, mon
 )
 def test_anything_but_a_plain_webhook_goes_to_the_resolver(method, path, headers):
     assert front._webhook_route(http_api_event(method, path, "", headers, b"{}")) is None
+
+
+def test_the_front_knows_exactly_the_webhook_routes_the_document_declares():
+    from chatbatch.api.resolver import create_app
+    from chatbatch.settings import ApiSettings
+
+    document = create_app(ApiSettings()).get_openapi_schema()
+    declared = {
+        (method.upper(), path)
+        for path, item in document.paths.items()
+        if path.startswith("/webhook")
+        for method in ("get", "post", "put", "patch", "delete")
+        if getattr(item, method) is not None
+    }
+
+    assert {(method, path.replace("<", "{").replace(">", "}")) for method, path, _ in front.WEBHOOK_ROUTES} == declared

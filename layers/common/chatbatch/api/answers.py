@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chatbatch.errors import ChatbatchError
 from chatbatch.observability import MetricName, logger, metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import Response
 
 JSON = "application/json"
 _WEBHOOK_PATH = re.compile(r"/webhook(?:/|$)")  # the flat route and the gateways' routes
@@ -33,7 +37,7 @@ def error_answer(exc: ChatbatchError, path: str) -> Answer:
     return Answer(exc.status_code, exc.to_body())
 
 
-def respond(answer: Answer):  # -> aws_lambda_powertools.event_handler.Response
+def respond(answer: Answer) -> Response:
     """The answer as the resolver's ``Response`` (imported here: the front's webhooks never load the resolver)."""
     from aws_lambda_powertools.event_handler import Response
 

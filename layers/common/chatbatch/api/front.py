@@ -14,29 +14,34 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbatch.api.answers import Answer
 
-# (method, path pattern) → the webhooks function's name; a path segment is plain URL characters (no %-escapes),
-# which both routers read alike.
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+# The webhook routes (the resolver declares the same, with their documentation: a test holds the two alike), each
+# → its function in chatbatch.api.webhooks.
+WEBHOOK_ROUTES = (
+    ("POST", "/webhook", "receive_message"),
+    ("POST", "/webhook/waha", "receive_waha"),
+    ("POST", "/webhook/evolution", "receive_evolution"),
+    ("POST", "/webhook/evolution/<event>", "receive_evolution"),
+    ("POST", "/webhook/evolution/secret/<webhook_secret>", "receive_evolution"),
+    ("POST", "/webhook/evolution/secret/<webhook_secret>/<event>", "receive_evolution"),
+    ("GET", "/webhook/meta", "verify_meta"),
+    ("POST", "/webhook/meta", "receive_meta"),
+    ("POST", "/webhook/gowa", "receive_gowa"),
+    ("POST", "/webhook/gowa/<session>", "receive_gowa"),
+)
+# A path segment is plain URL characters (no %-escapes, which the two might read differently).
 _SEGMENT = r"[A-Za-z0-9_.~-]+"
-_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+_ROUTES = [
     (method, re.compile("^" + re.sub(r"<(\w+)>", rf"(?P<\1>{_SEGMENT})", path) + "$"), name)
-    for method, path, name in (
-        ("POST", "/webhook", "receive_message"),
-        ("POST", "/webhook/waha", "receive_waha"),
-        ("POST", "/webhook/evolution", "receive_evolution"),
-        ("POST", "/webhook/evolution/<event>", "receive_evolution"),
-        ("POST", "/webhook/evolution/secret/<webhook_secret>", "receive_evolution"),
-        ("POST", "/webhook/evolution/secret/<webhook_secret>/<event>", "receive_evolution"),
-        ("GET", "/webhook/meta", "verify_meta"),
-        ("POST", "/webhook/meta", "receive_meta"),
-        ("POST", "/webhook/gowa", "receive_gowa"),
-        ("POST", "/webhook/gowa/<session>", "receive_gowa"),
-    )
+    for method, path, name in WEBHOOK_ROUTES
 ]
-_full_app: Any = None
+_full_app: APIGatewayHttpResolver | None = None
 
 
 def resolve(event: dict, context: Any) -> dict:
@@ -47,7 +52,7 @@ def resolve(event: dict, context: Any) -> dict:
     return _answer_webhook(event, *webhook)
 
 
-def full_app() -> Any:
+def full_app() -> APIGatewayHttpResolver:
     """The resolver of every route (an ``APIGatewayHttpResolver``), built once, on first use."""
     global _full_app
     if _full_app is None:
