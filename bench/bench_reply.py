@@ -107,7 +107,7 @@ class Pipeline:
         from chatbatch.adapters.queue import SqsJobQueue
         from chatbatch.db import Database
         from chatbatch.domain.debounce import DebounceRule
-        from chatbatch.settings import sweeper_settings
+        from chatbatch.settings import SweeperSettings, get_settings
         from chatbatch_local.lambda_runtime import load_function
         from chatbatch_local.sqs import start_local_sqs
 
@@ -123,7 +123,7 @@ class Pipeline:
             aws_secret_access_key="local",
         )
         self.queue = SqsJobQueue(self.queues.queue_url, region="us-east-1", endpoint_url=self.queues.endpoint_url)
-        self.sweeper_settings = sweeper_settings()
+        self.sweeper_settings = get_settings(SweeperSettings)
         self.rule = DebounceRule.from_settings(self.sweeper_settings)
         self.pending: dict[str, list[float]] = {}  # chat → virtual arrivals of its pending bubbles
         self.sweep_delays: dict[int, float] = {}  # job id → virtual seconds from window end to the sweep
@@ -203,7 +203,7 @@ def _virtual(seconds: float) -> datetime:
 def run(ctx) -> None:
     import os
 
-    from chatbatch.settings import sweeper_settings, worker_settings
+    from chatbatch.settings import SweeperSettings, WorkerSettings, get_settings
     from chatbatch_local.stack import prepare_environment
 
     prepare_environment(ctx.database_url)  # the settings `make dev` runs with: echo LLM, log gateway
@@ -212,7 +212,7 @@ def run(ctx) -> None:
     rng = random.Random(SEED)
     bursts = synthetic_trace(ctx.scale(500, 20), rng)
     arrivals = sorted((b for burst in bursts for b in burst), key=lambda b: b.at)
-    interval = sweeper_settings().sweep_interval_seconds
+    interval = get_settings(SweeperSettings).sweep_interval_seconds
     pipeline = Pipeline(ctx.database_url)
     started = time.perf_counter()
     try:
@@ -231,7 +231,7 @@ def run(ctx) -> None:
     finally:
         pipeline.close()
 
-    settings = worker_settings()
+    settings = get_settings(WorkerSettings)
     base_calls, base_tokens = baseline_one_call_per_bubble(
         bursts, settings.system_prompt, settings.history_context_messages
     )

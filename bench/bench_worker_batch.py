@@ -120,7 +120,7 @@ def _now(db):
 
 def run(ctx) -> None:
     from chatbatch.db import Database
-    from chatbatch.settings import worker_settings
+    from chatbatch.settings import clear_settings
     from chatbatch_local.lambda_runtime import LambdaContext, load_function
     from chatbatch_local.stack import prepare_environment
 
@@ -130,7 +130,7 @@ def run(ctx) -> None:
     for name in ("QUEUE_URL", "SQS_ENDPOINT_URL"):  # nothing fails here: no message is handed back
         os.environ.pop(name, None)
     os.environ |= {"LLM_PROVIDER": "openai", "LLM_BASE_URL": f"http://127.0.0.1:{llm.server_address[1]}/v1"}
-    worker_settings.cache_clear()
+    clear_settings()
     api, worker = load_function("api"), load_function("worker")
     worker._ports.cache_clear()
     db = Database(lambda: {"dsn": ctx.database_url})
@@ -159,7 +159,7 @@ def run(ctx) -> None:
         llm.shutdown()
         os.environ.clear()
         os.environ.update(saved_environment)
-        worker_settings.cache_clear()
+        clear_settings()
         worker._ports.cache_clear()
     rows.append(
         [f"batch of {chats} (one invocation)", 1, batch_wall, percentile(batch_latency, 50), max(batch_latency)]

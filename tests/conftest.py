@@ -33,6 +33,7 @@ os.environ.update(DEV_GATEWAY_SECRETS)
 # elsewhere can say the same with ``@pytest.mark.slow``.
 SLOW = (
     "tests/console/test_tenants_on_dev_stack.py",  # make dev
+    "tests/deploy/test_bench_coldstart.py",  # benchmark smoke run, fresh interpreters, ~30 s
     "tests/deploy/test_database_tls.py",  # Postgres with TLS, per test
     "tests/deploy/test_lint.py",  # cfn-lint, ~12 s
     "tests/history/test_bench_history.py",  # benchmark smoke run
@@ -90,8 +91,7 @@ def database_url() -> str:
 def _reset_cached_settings() -> None:
     from chatbatch import db, settings
 
-    for cached in (settings.api_settings, settings.sweeper_settings, settings.worker_settings):
-        cached.cache_clear()
+    settings.clear_settings()
     # Each settings object gets its own cached connection: without this, every test that changes the settings
     # would leave one open and a long run would hit the server's max_connections.
     db.close_cached_databases()

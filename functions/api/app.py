@@ -1,15 +1,17 @@
-"""api function: the gateway's webhook, health, and the chat-history API behind API Gateway (HTTP API)."""
+"""api function: the gateway's webhook, health, and the chat-history API behind API Gateway (HTTP API).
+
+A cold start imports only the front (chatbatch/api/front.py): a webhook loads what it needs on its first request,
+the full resolver (OpenAPI, Swagger, the history and console routes) loads on the first other request.
+"""
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from chatbatch.api.resolver import create_app
+from chatbatch.api import front
 from chatbatch.observability import logger, metrics, tracer
-
-app = create_app()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+    return front.resolve(event, context)

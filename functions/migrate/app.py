@@ -9,7 +9,7 @@ from chatbatch.adapters.cloudformation import CustomResourceRequest, PresignedUr
 from chatbatch.db import connect_params_from_settings
 from chatbatch.observability import logger, tracer
 from chatbatch.services.schema import answer_schema_request
-from chatbatch.settings import migrate_settings
+from chatbatch.settings import MigrateSettings, get_settings
 
 # Answer CloudFormation this long before the function's own timeout would cut the answer off.
 ANSWER_MARGIN_SECONDS = 15.0
@@ -17,7 +17,7 @@ ANSWER_MARGIN_SECONDS = 15.0
 
 def apply_pending_migrations() -> list[migrate.Migration]:
     # Settings are read here, not at import: a bad setting becomes a FAILED answer naming it, not a silent hang.
-    return migrate.apply_pending(**connect_params_from_settings(migrate_settings())())
+    return migrate.apply_pending(**connect_params_from_settings(get_settings(MigrateSettings))())
 
 
 @logger.inject_lambda_context(correlation_id_path="RequestId")

@@ -11,7 +11,7 @@ from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import database_for
 from chatbatch.observability import logger, metrics, tracer
 from chatbatch.services.sweep import SweepPolicy, run_sweeps
-from chatbatch.settings import SweeperSettings, sweeper_settings
+from chatbatch.settings import SweeperSettings, get_settings
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +25,7 @@ def job_queue_for(settings: SweeperSettings) -> SqsJobQueue:
 @metrics.log_metrics
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict:
-    settings = sweeper_settings()
+    settings = get_settings(SweeperSettings)
     summary = run_sweeps(
         database_for(settings),
         job_queue_for(settings),

@@ -30,7 +30,7 @@ from chatbatch.services.reply import (
     job_time_budget,
     record_outcome,
 )
-from chatbatch.settings import WorkerSettings, worker_settings
+from chatbatch.settings import WorkerSettings, get_settings
 from pydantic import BaseModel, ConfigDict
 
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
@@ -60,7 +60,7 @@ class JobNotFinished(ChatbatchError):
 
 @lru_cache(maxsize=1)
 def _ports() -> tuple[Llm, Gateway, ReplyPolicy, SqsJobQueue | None]:
-    settings = worker_settings()
+    settings = get_settings(WorkerSettings)
     policy = ReplyPolicy(
         system_prompt=settings.system_prompt,
         history_limit=settings.history_context_messages,
@@ -93,7 +93,7 @@ def reply_to_record(record: SQSRecord, lambda_context: LambdaContext | None = No
     logger.set_correlation_id(str(job_id))
     llm, gateway, policy, _ = _ports()
     outcome = deliver(
-        database_for(worker_settings()),
+        database_for(get_settings(WorkerSettings)),
         job_id,
         llm=llm,
         gateway=gateway,

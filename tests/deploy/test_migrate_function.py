@@ -16,9 +16,9 @@ from tests.support import load_event
 
 @pytest.fixture
 def migrate_function(monkeypatch):
-    settings.migrate_settings.cache_clear()
+    settings.clear_settings()
     yield load_function("migrate")
-    settings.migrate_settings.cache_clear()
+    settings.clear_settings()
 
 
 def run(function, event_name: str, bucket, **overrides) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 from chatbatch.db import close_cached_databases, database_for
-from chatbatch.settings import api_settings
+from chatbatch.settings import ApiSettings, get_settings
 from chatbatch_local.postgres import free_port
 
 from tests.support import invoke, load_event, webhook_event
@@ -23,7 +23,7 @@ def database_down(monkeypatch, reset_settings):
 
 
 def backend_pid_of_the_api_function() -> int:
-    return database_for(api_settings()).connection().get_backend_pid()
+    return database_for(get_settings(ApiSettings)).connection().get_backend_pid()
 
 
 def test_a_connection_killed_between_invocations_is_replaced_transparently(api_function, pg, session_tok):

@@ -57,7 +57,7 @@ def queue_worker(worker, queues, monkeypatch):
     monkeypatch.setenv("SQS_ENDPOINT_URL", queues.endpoint_url)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "local")
-    settings.worker_settings.cache_clear()
+    settings.clear_settings()
     worker._ports.cache_clear()
     return worker
 

@@ -269,10 +269,10 @@ def test_groups_are_not_answered_by_default(
 
     # Given a group burst that became a job (possible only while the api's AI_REPLY_GROUPS was on)
     monkeypatch.setenv("AI_REPLY_GROUPS", "true")
-    settings.api_settings.cache_clear()
+    settings.clear_settings()
     job_id = burst_job(api_function, database_url, session_tok, ["Halo semua"], chat=GROUP, participant=CONTACT)
     monkeypatch.delenv("AI_REPLY_GROUPS")
-    settings.api_settings.cache_clear()
+    settings.clear_settings()
 
     # When the worker, with the default setting, gets it
     assert run(worker, sqs_event((job_id, group_of(session_tok, GROUP)))) == []

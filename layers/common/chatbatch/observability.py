@@ -2,18 +2,74 @@
 
 Every metric the code emits is a member of ``MetricName``; the CloudWatch dashboard in template.yaml shows
 exactly these (a test keeps the two in step). Namespace: ``POWERTOOLS_METRICS_NAMESPACE`` (template.yaml).
+
+``tracer`` is Powertools' Tracer built only when tracing is on (in Lambda, POWERTOOLS_TRACE_DISABLED unset): even a
+disabled ``Tracer()`` imports the X-Ray SDK and botocore (~150 ms of a cold start). It patches only botocore (the
+AWS calls: SQS, Secrets Manager, Bedrock); the use cases carry ``tracer.capture_method``, so a trace shows ingest,
+sweep, reply, the LLM call and each gateway send as segments.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from enum import Enum
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 DEFAULT_NAMESPACE = "chatbatch"
+PATCHED_MODULES = ("botocore",)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class LazyTracer:
+    """Powertools' ``capture_lambda_handler`` and ``capture_method``, through a Tracer that exists only while
+    tracing is on; off, a decorated function runs as it is."""
+
+    def __init__(self, patch_modules: Sequence[str] = PATCHED_MODULES) -> None:
+        self._patch_modules = tuple(patch_modules)
+        # Powertools' own rule (its env variable, outside Lambda, SAM local): no Tracer is built to learn it.
+        self._tracer: Tracer | None = None if Tracer._is_tracer_disabled() else self._build()
+
+    def _build(self) -> Tracer:
+        tracer = Tracer(auto_patch=False)
+        tracer.patch(self._patch_modules)
+        return tracer
+
+    def use(self, tracer: Tracer | None) -> None:
+        """Trace through ``tracer`` from now on (None: tracing off); tests pass one with a recording provider."""
+        self._tracer = tracer
+
+    @property
+    def active(self) -> Tracer | None:
+        return self._tracer
+
+    def capture_lambda_handler(self, handler: F) -> F:
+        return self._lazily(handler, lambda tracer, f: tracer.capture_lambda_handler(f))
+
+    def capture_method(self, method: F) -> F:
+        return self._lazily(method, lambda tracer, f: tracer.capture_method(f))
+
+    def _lazily(self, function: F, decorate: Callable[[Tracer, F], F]) -> F:
+        decorated: dict[Tracer, F] = {}  # per tracer: Powertools' wrapper, built on the first traced call
+
+        @functools.wraps(function)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            tracer = self._tracer
+            if tracer is None:
+                return function(*args, **kwargs)
+            if tracer not in decorated:
+                decorated.clear()
+                decorated[tracer] = decorate(tracer, function)
+            return decorated[tracer](*args, **kwargs)
+
+        return traced  # type: ignore[return-value]
+
 
 logger = Logger()
-tracer = Tracer()
+tracer = LazyTracer()
 metrics = Metrics()
 if not metrics.namespace:  # local runs without the template's environment still emit valid EMF
     metrics.namespace = DEFAULT_NAMESPACE

@@ -1,18 +1,22 @@
-"""Typed settings, read from environment variables once per process (cold start) and validated.
+"""Typed settings, read from environment variables once per process (on first use, never at import) and validated.
 
-One model per function (``ApiSettings``, ``SweeperSettings``, ``WorkerSettings``), all sharing
-``CommonSettings``. Secrets come either directly from an environment variable (local runs) or from
-AWS Secrets Manager by reference (``*_SECRET_ARN``), resolved by
-:mod:`chatbatch.secrets`. Never read ``os.environ`` anywhere else.
+One model per function (``ApiSettings``, ``SweeperSettings``, ``WorkerSettings``, ``MigrateSettings``), all
+sharing ``CommonSettings``; ``get_settings(ApiSettings)`` is the one getter, cached per model. Each field is read
+from the variable of its name in capitals (or its ``validation_alias``), case-insensitively; an empty variable
+counts as unset. Secrets come either directly from an environment variable (local runs) or from AWS Secrets
+Manager by reference (``*_SECRET_ARN``), resolved by :mod:`chatbatch.secrets`. Never read ``os.environ``
+anywhere else.
+
+Plain pydantic models fed from ``os.environ``, not pydantic-settings: its import alone costs more than the api
+function's whole cold-start budget, and these scalar fields need none of its sources.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Literal, TypeVar
+import os
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from chatbatch.domain.tenant_settings import (
     DEFAULT_DAILY_TOKEN_BUDGET,
@@ -32,10 +36,13 @@ from chatbatch.domain.tenant_settings import (
 from chatbatch.errors import ConfigurationError
 
 
-class CommonSettings(BaseSettings):
-    # env_ignore_empty: CloudFormation cannot unset a variable, so template parameters left at "" (an optional
-    # LLM_API_KEY_SECRET_ARN or GATEWAY_TOKEN_SECRET_ARN, say) arrive as empty strings and must mean "not set".
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True, env_ignore_empty=True)
+class CommonSettings(BaseModel):
+    """``Model(**overrides)`` reads the environment, then applies ``overrides`` (tests and tools pass some)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    def __init__(self, **overrides: Any) -> None:
+        super().__init__(**{**_from_environ(type(self)), **overrides})
 
     # Locally: a DSN. In AWS: the RDS secret (JSON with host/port/username/password/dbname) + optional overrides.
     database_url: SecretStr | None = None
@@ -186,6 +193,19 @@ class MigrateSettings(CommonSettings):
 S = TypeVar("S", bound=CommonSettings)
 
 
+def _from_environ(model: type[BaseModel]) -> dict[str, str]:
+    """The variables ``model`` reads, by the name each field is validated under."""
+    # Empty means unset: CloudFormation cannot unset a variable, so template parameters left at "" (an optional
+    # LLM_API_KEY_SECRET_ARN or GATEWAY_TOKEN_SECRET_ARN, say) arrive as empty strings and must mean "not set".
+    environ = {key.lower(): value for key, value in os.environ.items() if value != ""}
+    values = {}
+    for name, field in model.model_fields.items():
+        key = field.validation_alias if isinstance(field.validation_alias, str) else name
+        if key.lower() in environ:
+            values[key] = environ[key.lower()]
+    return values
+
+
 def load(model: type[S]) -> S:
     """Build ``model`` from the environment, turning pydantic's error into one naming each bad variable."""
     try:
@@ -195,21 +215,16 @@ def load(model: type[S]) -> S:
         raise ConfigurationError("invalid configuration: " + "; ".join(problems)) from None
 
 
-@cache
-def api_settings() -> ApiSettings:
-    return load(ApiSettings)
+_loaded: dict[type[CommonSettings], CommonSettings] = {}
 
 
-@cache
-def sweeper_settings() -> SweeperSettings:
-    return load(SweeperSettings)
+def get_settings(model: type[S]) -> S:
+    """The process's settings of ``model``, read and validated on first use (a cold start), then cached."""
+    if model not in _loaded:
+        _loaded[model] = load(model)
+    return _loaded[model]  # type: ignore[return-value]
 
 
-@cache
-def worker_settings() -> WorkerSettings:
-    return load(WorkerSettings)
-
-
-@cache
-def migrate_settings() -> MigrateSettings:
-    return load(MigrateSettings)
+def clear_settings() -> None:
+    """Forget every cached settings object (tests that change the environment)."""
+    _loaded.clear()

@@ -14,7 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatbatch import settings as config
 from chatbatch.adapters.gateway import Gateway, gateway_from_settings
+from chatbatch.api.database import api_database
 from chatbatch.api.history import (
     AdminTenant,
     Before,
@@ -34,7 +36,7 @@ from chatbatch.domain.paging import MAX_ROW_ID
 from chatbatch.domain.tenant_settings import FIELDS, Day, MessageText, Opening, SettingsPatch
 from chatbatch.services import console, tenant_settings
 from chatbatch.services.tenant_settings import TenantSettings
-from chatbatch.settings import ApiSettings, api_settings
+from chatbatch.settings import ApiSettings
 
 router = APIGatewayHttpRouter()
 SECURED = {"security": [{BEARER: []}], "tags": [CONSOLE_TAG]}
@@ -138,7 +140,7 @@ def me(tenant: CurrentTenant) -> Me:
     **SECURED,
 )
 def get_settings(tenant: AdminTenant) -> Settings:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     return _settings(tenant_settings.read_settings(database_for(settings), tenant.session_tok, settings.bot_defaults()))
 
 
@@ -153,7 +155,7 @@ def get_settings(tenant: AdminTenant) -> Settings:
     **SECURED,
 )
 def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     view = tenant_settings.change_settings(database_for(settings), tenant, patch, settings.bot_defaults())
     return _settings(view)
 
@@ -165,7 +167,7 @@ def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
     **SECURED,
 )
 def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsChanges:
-    changes = tenant_settings.list_changes(database_for(api_settings()), tenant.session_tok, limit=limit)
+    changes = tenant_settings.list_changes(api_database(), tenant.session_tok, limit=limit)
     return SettingsChanges(items=[SettingsChange(**vars(change)) for change in changes])
 
 
@@ -181,7 +183,7 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     **SECURED,
 )
 def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Message:
-    settings = api_settings()
+    settings = config.get_settings(ApiSettings)
     row = console.send_staff_reply(
         database_for(settings), _gateway(settings), tenant, room_id=room_id, text=reply.text.strip()
     )
@@ -196,7 +198,7 @@ def send_reply(tenant: OperatorTenant, room_id: RoomId, reply: StaffReply) -> Me
     **SECURED,
 )
 def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Room:
-    return Room(**console.pause_bot(database_for(api_settings()), tenant, room_id=room_id, paused=switch.paused))
+    return Room(**console.pause_bot(api_database(), tenant, room_id=room_id, paused=switch.paused))
 
 
 @router.get(
@@ -206,7 +208,7 @@ def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Ro
     **SECURED,
 )
 def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> JobPage:
-    db = database_for(api_settings())
+    db = api_database()
     page = console.list_jobs(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=page_key(before))
     return JobPage.model_validate(page, from_attributes=True)
 
@@ -220,5 +222,5 @@ def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before:
     **SECURED,
 )
 def retry_job(tenant: OperatorTenant, job_id: JobId) -> Job:
-    row = console.retry_job(database_for(api_settings()), session_tok=tenant.session_tok, job_id=job_id)
+    row = console.retry_job(api_database(), session_tok=tenant.session_tok, job_id=job_id)
     return Job(**row)

@@ -1,61 +1,21 @@
-"""Routes for the real WhatsApp gateways: WAHA, Evolution API, the Cloud API (Meta), go-whatsapp-web-multidevice.
-
-Each route proves the sender first (before parsing or touching the database), lets its gateway's parser
-(:mod:`chatbatch.domain.inbound`) say what happened, and applies it (:mod:`chatbatch.services.gateway_events`).
-The answer is 200 for every event type, used or not: a gateway retries anything else. How to point each gateway
-here: docs/gateways.md.
+"""Routes for the real WhatsApp gateways: WAHA, Evolution API, the Cloud API (Meta), go-whatsapp-web-multidevice, as
+the OpenAPI document declares them. What each does: :mod:`chatbatch.api.webhooks`. How to point each gateway here:
+docs/gateways.md.
 """
 
 from __future__ import annotations
 
-from typing import Literal
-
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel
 
-from chatbatch.api import openapi
-from chatbatch.api.webhook_request import (
-    count_ingest,
-    decode_json,
-    proven,
-    raw_body,
-    require_gowa_sender,
-    require_hub_signature,
-    require_shared_secret,
-    require_waha_sender,
-    required_secret,
-    secret,
-)
-from chatbatch.db import database_for
-from chatbatch.domain.inbound import evolution, gowa, meta, signatures, waha
-from chatbatch.domain.inbound.events import GatewayEvent
+from chatbatch.api import openapi, webhooks
+from chatbatch.api.answers import respond
+from chatbatch.api.webhook_request import WebhookRequest, webhook_request
+from chatbatch.api.webhooks import GatewayAck
 from chatbatch.domain.messages import MAX_ID_CHARS
 from chatbatch.domain.text_forms import IDENTIFIER
-from chatbatch.errors import BadRequest, Forbidden
-from chatbatch.observability import MetricName, logger, metrics
-from chatbatch.services.gateway_events import Outcome, apply_event
-from chatbatch.settings import ApiSettings, api_settings
 
 router = APIGatewayHttpRouter()
-
-EventStatus = Literal["accepted", "duplicate", "updated", "unchanged", "held", "ignored", "rejected"]
-
-
-class EventResult(BaseModel):
-    event: str  # message | receipt | reaction | revocation | the gateway's name of an event we do not use
-    status: EventStatus
-    message_id: str | None = None
-    chat_id: str | None = None
-    detail: str | None = None  # why it was ignored or rejected; the receipt's status
-
-
-class GatewayAck(BaseModel):
-    """``status``: the one event's status, or ``processed`` when a delivery carried several (the Cloud API)."""
-
-    status: EventStatus | Literal["processed"]
-    results: list[EventResult]
 
 
 _ANSWERS = openapi.responses(
@@ -110,10 +70,7 @@ def _route(path: str, summary: str, description: str, security: tuple[str, ...],
     (openapi.WAHA_HMAC, openapi.WEBHOOK_SECRET),
 )
 def receive_waha() -> Response[GatewayAck]:
-    settings = api_settings()
-    body = raw_body(router, settings)
-    require_waha_sender(router.current_event.headers, body, settings)
-    return _applied("waha", waha.parse(decode_json(body)), settings)
+    return respond(webhooks.receive_waha(_request()))
 
 
 # --- Evolution API ------------------------------------------------------------------------------------------
@@ -131,7 +88,7 @@ _EVOLUTION = (
     (openapi.WEBHOOK_SECRET,),
 )
 def receive_evolution() -> Response[GatewayAck]:
-    return _evolution(None, None)
+    return respond(webhooks.receive_evolution(_request()))
 
 
 @_route(
@@ -142,7 +99,7 @@ def receive_evolution() -> Response[GatewayAck]:
     body=_EVENT_NAMED_BY_PATH,
 )
 def receive_evolution_event(event: str) -> Response[GatewayAck]:
-    return _evolution(event, None)
+    return respond(webhooks.receive_evolution(_request(), event=event))
 
 
 @_route(
@@ -153,7 +110,7 @@ def receive_evolution_event(event: str) -> Response[GatewayAck]:
     (),  # the proof is the path's secret
 )
 def receive_evolution_global(webhook_secret: str) -> Response[GatewayAck]:
-    return _evolution(None, webhook_secret)
+    return respond(webhooks.receive_evolution(_request(), webhook_secret=webhook_secret))
 
 
 @_route(
@@ -164,14 +121,7 @@ def receive_evolution_global(webhook_secret: str) -> Response[GatewayAck]:
     body=_EVENT_NAMED_BY_PATH,
 )
 def receive_evolution_global_event(webhook_secret: str, event: str) -> Response[GatewayAck]:
-    return _evolution(event, webhook_secret)
-
-
-def _evolution(path_event: str | None, path_secret: str | None) -> Response[GatewayAck]:
-    settings = api_settings()
-    body = raw_body(router, settings)
-    require_shared_secret(router.current_event.headers, settings, given=path_secret)
-    return _applied("evolution", evolution.parse(decode_json(body), path_event=path_event), settings)
+    return respond(webhooks.receive_evolution(_request(), event=event, webhook_secret=webhook_secret))
 
 
 # --- WhatsApp Cloud API (Meta) ------------------------------------------------------------------------------
@@ -189,15 +139,7 @@ def _evolution(path_event: str | None, path_secret: str | None) -> Response[Gate
     tags=[openapi.GATEWAY_TAG],
 )
 def verify_meta() -> Response[str]:
-    query = router.current_event.query_string_parameters or {}
-    expected, given = secret(api_settings(), "meta_verify_token"), query.get("hub.verify_token")
-    if query.get("hub.mode") != "subscribe" or not proven(expected, lambda key: signatures.secret_matches(key, given)):
-        logger.info("meta webhook verification refused", extra={"configured": expected.configured})
-        raise Forbidden("hub.mode must be subscribe and hub.verify_token must equal META_VERIFY_TOKEN")
-    challenge = query.get("hub.challenge") or ""
-    if not challenge or len(challenge) > MAX_ID_CHARS or not challenge.isprintable():
-        raise BadRequest("hub.challenge must be a short printable value")
-    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=challenge)
+    return respond(webhooks.verify_meta(_request()))
 
 
 @_route(
@@ -210,11 +152,7 @@ def verify_meta() -> Response[str]:
     body=_DELIVERY,
 )
 def receive_meta() -> Response[GatewayAck]:
-    settings = api_settings()
-    body = raw_body(router, settings)
-    key = required_secret(settings, "meta_app_secret")
-    require_hub_signature(router.current_event.headers, body, key, "META_APP_SECRET")
-    return _applied("meta", meta.parse(decode_json(body)), settings)
+    return respond(webhooks.receive_meta(_request()))
 
 
 # --- go-whatsapp-web-multidevice ----------------------------------------------------------------------------
@@ -233,7 +171,7 @@ _GOWA = (
     (openapi.HUB_SIGNATURE, openapi.WEBHOOK_SECRET),
 )
 def receive_gowa() -> Response[GatewayAck]:
-    return _gowa(None)
+    return respond(webhooks.receive_gowa(_request()))
 
 
 @_route(
@@ -243,53 +181,8 @@ def receive_gowa() -> Response[GatewayAck]:
     (openapi.HUB_SIGNATURE, openapi.WEBHOOK_SECRET),
 )
 def receive_gowa_session(session: str) -> Response[GatewayAck]:
-    return _gowa(session)
+    return respond(webhooks.receive_gowa(_request(), session=session))
 
 
-def _gowa(session: str | None) -> Response[GatewayAck]:
-    settings = api_settings()
-    body = raw_body(router, settings)
-    require_gowa_sender(router.current_event.headers, body, settings)
-    return _applied("gowa", gowa.parse(decode_json(body), session=session), settings)
-
-
-# --- applying and answering ---------------------------------------------------------------------------------
-
-
-def _applied(gateway: str, events: list[GatewayEvent], settings: ApiSettings) -> Response[GatewayAck]:
-    db = database_for(settings)
-    outcomes = [apply_event(db, event, reply_groups=settings.ai_reply_groups) for event in events]
-    for outcome in outcomes:
-        _count(outcome)
-        _log(gateway, outcome)
-    results = [
-        EventResult(event=o.event, status=o.status, message_id=o.message_id, chat_id=o.chat_id, detail=o.detail)
-        for o in outcomes
-    ]
-    ack = GatewayAck(status=results[0].status if len(results) == 1 else "processed", results=results)
-    return Response(
-        status_code=200, content_type=content_types.APPLICATION_JSON, body=ack.model_dump(exclude_none=True)
-    )
-
-
-_METRIC_OF_STATUS: dict[str, MetricName] = {
-    "ignored": MetricName.IGNORED_WEBHOOK_EVENTS,
-    "rejected": MetricName.REJECTED_WEBHOOKS,
-}
-
-
-def _count(outcome: Outcome) -> None:
-    if outcome.ingested is not None:
-        count_ingest(outcome.ingested)
-    elif outcome.status in _METRIC_OF_STATUS:
-        metrics.add_metric(name=_METRIC_OF_STATUS[outcome.status].value, unit=MetricUnit.Count, value=1)
-
-
-def _log(gateway: str, outcome: Outcome) -> None:
-    # Never the content, a name or a phone number (WAHA's message ids hold the chat's number): what happened.
-    extra = {"gateway": gateway, "event": outcome.event, "status": outcome.status}
-    if outcome.ingested is not None:
-        extra |= {"echo": outcome.ingested.echo, "takeover": outcome.ingested.takeover}
-    if outcome.status == "ignored":
-        extra["reason"] = outcome.detail
-    logger.info("webhook event handled", extra=extra)
+def _request() -> WebhookRequest:
+    return webhook_request(router.current_event)

@@ -16,15 +16,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 
+from chatbatch.api.database import api_database
 from chatbatch.api.openapi import BEARER, HISTORY_TAG, responses
-from chatbatch.db import database_for
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.domain.paging import CURSOR_MAX_CHARS, CURSOR_PATTERN, MAX_ROW_ID, PageKey, decode_cursor
 from chatbatch.domain.room_search import MAX_SEARCH_CHARS, RoomSearch
 from chatbatch.errors import Unauthorized
 from chatbatch.services import api_tokens, history
 from chatbatch.services.api_tokens import Tenant
-from chatbatch.settings import api_settings
 
 router = APIGatewayHttpRouter()
 
@@ -90,7 +89,7 @@ def bearer_tenant(request: Request) -> Tenant:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("the Authorization header must be `Bearer <token>`")
-    return api_tokens.authenticate(database_for(api_settings()), token.strip())
+    return api_tokens.authenticate(api_database(), token.strip())
 
 
 def operator_tenant(tenant: Annotated[Tenant, Depends(bearer_tenant)]) -> Tenant:
@@ -145,7 +144,7 @@ def list_rooms(
     ] = None,
 ) -> RoomPage:
     page = history.list_rooms(
-        database_for(api_settings()),
+        api_database(),
         session_tok=tenant.session_tok,
         limit=limit,
         after=page_key(cursor),
@@ -161,7 +160,7 @@ def list_rooms(
     **SECURED,
 )
 def list_messages(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> MessagePage:
-    db, older = database_for(api_settings()), page_key(before)
+    db, older = api_database(), page_key(before)
     page = history.list_messages(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older)
     return MessagePage.model_validate(page, from_attributes=True)
 
@@ -173,4 +172,4 @@ def list_messages(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, bef
     **SECURED,
 )
 def mark_read(tenant: CurrentTenant, room_id: RoomId) -> Room:
-    return Room(**history.mark_room_read(database_for(api_settings()), session_tok=tenant.session_tok, room_id=room_id))
+    return Room(**history.mark_room_read(api_database(), session_tok=tenant.session_tok, room_id=room_id))

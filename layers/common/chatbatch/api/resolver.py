@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.metrics import MetricUnit
 
 from chatbatch.api import console, gateways, history, openapi, room_changes, ui, webhook
+from chatbatch.api.answers import error_answer, respond
 from chatbatch.errors import BadRequest, ChatbatchError, NotFound
-from chatbatch.observability import MetricName, logger, metrics
-from chatbatch.settings import ApiSettings, api_settings
-
-_WEBHOOK_PATH = re.compile(r"/webhook(?:/|$)")  # the flat route and the gateways' routes
+from chatbatch.settings import ApiSettings, get_settings
 
 
 def _json(status: int, body: dict) -> Response:
@@ -22,7 +17,7 @@ def _json(status: int, body: dict) -> Response:
 
 
 def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
-    settings = settings or api_settings()
+    settings = settings or get_settings(ApiSettings)
     cors = CORSConfig(allow_origin=settings.cors_allow_origin, max_age=600) if settings.cors_allow_origin else None
     app = openapi.Resolver(enable_validation=True, cors=cors)
     app.include_router(webhook.router)
@@ -44,13 +39,7 @@ def create_app(settings: ApiSettings | None = None) -> APIGatewayHttpResolver:
 
     @app.exception_handler(ChatbatchError)
     def handle_domain_error(exc: ChatbatchError) -> Response:
-        if exc.status_code >= 500:
-            logger.error("request failed", extra={"error": exc.code, "reason": exc.message})
-        else:
-            logger.info("request rejected", extra={"error": exc.code, "status": exc.status_code})
-            if _WEBHOOK_PATH.search(app.current_event.path):
-                metrics.add_metric(name=MetricName.REJECTED_WEBHOOKS.value, unit=MetricUnit.Count, value=1)
-        return _json(exc.status_code, exc.to_body())
+        return respond(error_answer(exc, app.current_event.path))
 
     @app.exception_handler(RequestValidationError)
     def handle_validation_error(exc: RequestValidationError) -> Response:

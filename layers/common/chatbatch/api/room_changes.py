@@ -11,11 +11,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
+from chatbatch.api.database import api_database
 from chatbatch.api.history import SECURED, CurrentTenant, Room, cursor_query
 from chatbatch.api.openapi import responses
-from chatbatch.db import database_for
 from chatbatch.services.room_changes import room_changes
-from chatbatch.settings import api_settings
 
 router = APIGatewayHttpRouter()
 
@@ -39,7 +38,7 @@ def list_room_changes(
     tenant: CurrentTenant,
     since: Annotated[str | None, cursor_query("cursor of the previous changes answer")] = None,
 ) -> RoomChangesAnswer:
-    changes = room_changes(database_for(api_settings()), session_tok=tenant.session_tok, since=since)
+    changes = room_changes(api_database(), session_tok=tenant.session_tok, since=since)
     return RoomChangesAnswer(
         items=[Room(**row) for row in changes.items], cursor=changes.cursor, complete=changes.complete
     )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
-from chatbatch.api import openapi
-from chatbatch.api.webhook_request import count_ingest, decode_json, raw_body, require_shared_secret
-from chatbatch.db import database_for
+from chatbatch.api import openapi, webhooks
+from chatbatch.api.answers import respond
+from chatbatch.api.database import api_database
+from chatbatch.api.webhook_request import webhook_request
+from chatbatch.api.webhooks import WebhookAck
 from chatbatch.domain import jids
 from chatbatch.domain.messages import (
     EARLIEST_YEAR,
@@ -22,21 +24,11 @@ from chatbatch.domain.messages import (
     UNIX_MILLISECONDS,
     UNIX_SECONDS,
     WHATSAPP_MAX_TEXT_CHARS,
-    parse_webhook,
 )
 from chatbatch.domain.text_forms import IDENTIFIER, STORABLE_TEXT
-from chatbatch.observability import logger
 from chatbatch.services.health import check_database
-from chatbatch.services.ingest import ingest_message
-from chatbatch.settings import api_settings
 
 router = APIGatewayHttpRouter()
-
-
-class WebhookAck(BaseModel):
-    status: Literal["accepted", "duplicate"]
-    message_id: str
-    chat_id: str
 
 
 class Health(BaseModel):
@@ -112,29 +104,7 @@ FLAT_MESSAGE = {
     ),
 )
 def receive_message() -> Response[WebhookAck]:
-    settings = api_settings()
-    require_shared_secret(router.current_event.headers, settings)
-    message = parse_webhook(decode_json(raw_body(router, settings)))
-    logger.set_correlation_id(message.message_id)
-    result = ingest_message(database_for(settings), message, reply_groups=settings.ai_reply_groups)
-    count_ingest(result)
-    logger.info(
-        "webhook message stored",
-        extra={
-            "status": result.status,
-            "from_me": message.from_me,
-            "message_type": message.message_type,
-            "is_group": message.is_group,
-            "chat_room_id": result.chat_room_id,
-            "echo": result.echo,
-            "takeover": result.takeover,
-        },
-    )
-    return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body=WebhookAck(status=result.status, message_id=result.message_id, chat_id=result.chat_id).model_dump(),
-    )
+    return respond(webhooks.receive_message(webhook_request(router.current_event)))
 
 
 @router.get(
@@ -154,5 +124,5 @@ def health() -> Health:
     tags=[openapi.GATEWAY_TAG],
 )
 def deep_health() -> Health:
-    check_database(database_for(api_settings()))
+    check_database(api_database())
     return Health(status="ok")

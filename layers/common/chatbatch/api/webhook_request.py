@@ -7,8 +7,8 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chatbatch import secrets
@@ -27,11 +27,20 @@ from chatbatch.services.ingest import IngestResult
 from chatbatch.settings import ApiSettings
 
 
-def raw_body(router: BaseRouter, settings: ApiSettings) -> bytes:
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What a webhook route reads of its request (API Gateway's HTTP API gives header names in lower case)."""
+
+    headers: Mapping[str, str]
+    body: str | None
+    is_base64_encoded: bool = False
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+def raw_body(request: WebhookRequest, settings: ApiSettings) -> bytes:
     """The request body's bytes as the gateway sent them (what signatures cover), within the size limit."""
-    event = router.current_event
-    raw = event.body or ""
-    if event.is_base64_encoded:
+    raw = request.body or ""
+    if request.is_base64_encoded:
         if len(raw) > settings.max_webhook_body_bytes * 4 // 3 + 4:
             raise _too_large(settings)
         try:
@@ -144,3 +153,13 @@ def count_ingest(result: IngestResult) -> None:
     metrics.add_metric(name=name.value, unit=MetricUnit.Count, value=1)
     if result.takeover:
         metrics.add_metric(name=MetricName.TAKEOVERS.value, unit=MetricUnit.Count, value=1)
+
+
+def webhook_request(event) -> WebhookRequest:
+    """The request of a Powertools event (``BaseProxyEvent``): what the resolver's webhook routes pass on."""
+    return WebhookRequest(
+        headers=event.headers,
+        body=event.body,
+        is_base64_encoded=bool(event.is_base64_encoded),
+        query=event.query_string_parameters or {},
+    )

@@ -10,6 +10,7 @@ from chatbatch.db import Cursor, Database
 from chatbatch.domain.messages import IncomingMessage
 from chatbatch.domain.sending import parse_part_reference
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, echoed_reply
+from chatbatch.observability import tracer
 from chatbatch.services.bot_messages import save_bot_message
 from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts, tenant_settings
 
@@ -24,6 +25,7 @@ class IngestResult:
     takeover: bool = False  # a human on the business side wrote: the bot stays silent in this chat for a while
 
 
+@tracer.capture_method
 def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) -> IngestResult:
     """One transaction: ai_chat_messages row + chat_rooms upsert + chat_messages row.
 

@@ -61,7 +61,7 @@ from chatbatch.domain.tenant_settings import (
     effective,
 )
 from chatbatch.errors import ChatbatchError, DatabaseUnavailable
-from chatbatch.observability import MetricName
+from chatbatch.observability import MetricName, tracer
 from chatbatch.services.bot_messages import save_bot_message
 from chatbatch.services.sweep import MetricsSink
 from chatbatch.store import ai_chat_messages, ai_jobs, chat_messages, chat_rooms, reply_parts, tenant_settings
@@ -187,6 +187,7 @@ def _unlimited() -> float:
     return math.inf
 
 
+@tracer.capture_method
 def reply_to_job(
     db: Database,
     job_id: int,
@@ -204,7 +205,7 @@ def reply_to_job(
     try:
         if plan.step is Step.GENERATE:
             _show_typing(gateway, plan, policy)
-            completion = llm.complete(plan.prompt, model=plan.model)
+            completion = _ask_llm(llm, plan)
             db.transaction(lambda cur: _save_reply(cur, job_id, completion))
         reason = db.transaction(lambda cur: _stop_before_sending(cur, job_id, plan, policy, gateway.max_text_chars))
         if reason:
@@ -284,6 +285,11 @@ def _record_nothing(outcome: ReplyOutcome, metrics: MetricsSink) -> None:
 
 
 _RECORDERS = {"done": _record_done, "skipped": _record_skipped, "retry": _record_failure, "failed": _record_failure}
+
+
+@tracer.capture_method
+def _ask_llm(llm: Llm, plan: _Plan) -> Completion:
+    return llm.complete(plan.prompt, model=plan.model)
 
 
 def fail_job(db: Database, job_id: int, *, error: str) -> bool:
@@ -440,6 +446,7 @@ def _send_parts(
     return db.transaction(lambda cur: _complete(cur, job_id, first_message_id=message_ids[1]))
 
 
+@tracer.capture_method
 def _send_part(
     db: Database,
     job_id: int,

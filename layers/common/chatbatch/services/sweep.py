@@ -24,7 +24,7 @@ from chatbatch.db import Cursor, Database
 from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import JobMessage
 from chatbatch.domain.tenant_settings import effective
-from chatbatch.observability import MetricName, logger
+from chatbatch.observability import MetricName, logger, tracer
 from chatbatch.store import ai_chat_messages, ai_jobs, tenant_settings
 from chatbatch.store.ai_jobs import CreatedJob, SentJob
 
@@ -135,6 +135,7 @@ def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxR
     return result
 
 
+@tracer.capture_method
 def sweep(
     db: Database, queue: JobQueue, policy: SweepPolicy, *, clock: Callable[[], float] = time.perf_counter
 ) -> SweepResult:
