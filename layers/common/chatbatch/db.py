@@ -1,10 +1,12 @@
 """Postgres access: one cached connection per process (a Lambda container) and explicit transactions.
 
 ``Database.transaction(work)`` is the unit of work: ``work(cursor)`` runs inside one transaction that is
-committed when it returns and rolled back when it raises. A connection that died between invocations
-(RDS failover, idle timeout) is replaced transparently: the failed transaction rolled back, so running it
-once more on a fresh connection is safe. A database that cannot be reached, or does not answer within the
-statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
+committed when it returns and rolled back when it raises. ``Database.statements(work)`` is for work whose every
+statement is a whole unit on its own (one data-modifying statement, or reads): each runs in its own implicit
+transaction, so no BEGIN and COMMIT round trips are paid around it (the webhook's ingest, services/ingest.py).
+A connection that died between invocations (RDS failover, idle timeout) is replaced transparently: the failed
+transaction rolled back, so running it once more on a fresh connection is safe. A database that cannot be
+reached, or does not answer within the statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
 """
 
 from __future__ import annotations
@@ -65,23 +67,34 @@ class Database:
         return self._conn
 
     def transaction(self, work: Callable[[Cursor], T]) -> T:
+        return self._retried(work, autocommit=False)
+
+    def statements(self, work: Callable[[Cursor], T]) -> T:
+        """Run ``work`` with each statement committed on its own (autocommit): for work whose statements are each
+        a whole unit (a statement that fails changes nothing), it saves psycopg2's BEGIN and the COMMIT round
+        trips. Work that must see its statements succeed or fail together takes ``transaction``."""
+        return self._retried(work, autocommit=True)
+
+    def _retried(self, work: Callable[[Cursor], T], *, autocommit: bool) -> T:
         reused = self._conn is not None and not self._conn.closed
         try:
-            return self._run(work)
+            return self._run(work, autocommit)
         except _ConnectionLost as lost:
             if not reused:
                 raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
         try:
-            return self._run(work)
+            return self._run(work, autocommit)
         except _ConnectionLost as lost:
             raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
 
-    def _run(self, work: Callable[[Cursor], T]) -> T:
+    def _run(self, work: Callable[[Cursor], T], autocommit: bool) -> T:
         conn = self.connection()
+        conn.autocommit = autocommit  # psycopg2 keeps this on the client: no round trip
         try:
             with conn.cursor(cursor_factory=self._cursor_factory) as cur:
                 result = work(cur)
-            conn.commit()
+            if not autocommit:
+                conn.commit()
             return result
         except psycopg2.errors.QueryCanceled as exc:  # statement_timeout: the database is too busy right now
             conn.rollback()

@@ -10,12 +10,31 @@ from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.domain.takeover import SentReply
 
+# One history message (named parameters: message_id, chat_id, user_token, sender_jid, sender_type, message_type,
+# content, status, reply_to, sent_by; its room ``{room}`` and time ``{at}`` are SQL expressions over ``{source}``).
+# A message id the tenant already has adds nothing.
+_INSERT = """
+    INSERT INTO chat_messages
+        (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
+         message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
+    SELECT %(message_id)s, {room}, %(chat_id)s, %(user_token)s, %(sender_jid)s, %(sender_type)s,
+           %(message_type)s, %(content)s, %(status)s, {at}, %(reply_to)s, %(sent_by)s
+      {source}
+    ON CONFLICT (user_token, message_id) DO NOTHING
+    RETURNING id
+"""
 
-def insert(
-    cur: Cursor,
+
+def insert_statement(*, room: str, at: str, source: str) -> str:
+    """The insert of one history message whose room and time come from ``source`` (a FROM clause), for a statement
+    that writes its room too (store/received_messages.py). A room expression that yields NULL fails the whole
+    statement (chat_room_id is NOT NULL): a message is never stored without its room."""
+    return _INSERT.format(room=room, at=at, source=source)
+
+
+def insert_params(
     *,
     message_id: str,
-    chat_room_id: int,
     chat_id: str,
     user_token: str,
     sender_jid: str,
@@ -23,35 +42,29 @@ def insert(
     message_type: str,
     content: str,
     status: str,
-    at: datetime,
     reply_to_message_id: str | None = None,
     sent_by: str | None = None,
-) -> int | None:
-    """Insert one history message; its id, or None when the tenant already has this message id.
-    ``sent_by``: the operator who sent it from the console (a staff reply)."""
+) -> dict:
+    return {
+        "message_id": message_id,
+        "chat_id": chat_id,
+        "user_token": user_token,
+        "sender_jid": sender_jid,
+        "sender_type": sender_type,
+        "message_type": message_type,
+        "content": content,
+        "status": status,
+        "reply_to": reply_to_message_id,
+        "sent_by": sent_by,
+    }
+
+
+def insert(cur: Cursor, *, chat_room_id: int, at: datetime, **message) -> int | None:
+    """Insert one history message (``insert_params`` names its fields); its id, or None when the tenant already has
+    this message id. ``sent_by``: the operator who sent it from the console (a staff reply)."""
     cur.execute(
-        """
-        INSERT INTO chat_messages
-            (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
-             message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (user_token, message_id) DO NOTHING
-        RETURNING id
-        """,
-        (
-            message_id,
-            chat_room_id,
-            chat_id,
-            user_token,
-            sender_jid,
-            sender_type,
-            message_type,
-            content,
-            status,
-            at,
-            reply_to_message_id,
-            sent_by,
-        ),
+        insert_statement(room="%(room)s", at="%(at)s", source=""),
+        {**insert_params(**message), "room": chat_room_id, "at": at},
     )
     row = cur.fetchone()
     return row[0] if row else None

@@ -1,0 +1,98 @@
+"""SQL that stores one received message in one statement: its row in ai_chat_messages (the dedupe), its room in
+chat_rooms and its row in chat_messages, each written by its table's own SQL (the modules of those tables).
+
+One data-modifying statement is one implicit transaction: the three rows are written together or not at all, in
+one round trip and without BEGIN/COMMIT (``Database.statements``). A retried message inserts nothing anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import psycopg2.errors
+
+from chatbatch.db import Cursor
+from chatbatch.domain.messages import IncomingMessage
+from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, tenant_settings
+
+_STORE = """
+    WITH stored AS ({stored}),
+         room AS ({room}),
+         history AS ({history})
+    SELECT (SELECT id FROM room) FROM stored
+"""
+
+
+@dataclass(frozen=True)
+class Received:
+    """What storing a message did. ``stored``: all three rows written (``room_id``: its room); ``duplicate``: the
+    session had the message already, nothing written; ``room_key_taken``: the room's key belongs to another session
+    (a legacy row), nothing written."""
+
+    outcome: Literal["stored", "duplicate", "room_key_taken"]
+    room_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Replying:
+    """Whether the message waits for the bot's reply, with the groups switch on and off; when the two differ (a
+    customer's group message), the tenant's own ``ai_reply_groups`` decides, else ``groups`` (the environment's)."""
+
+    with_groups: bool
+    without_groups: bool
+    groups: bool
+
+
+def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool) -> Received:
+    """Store ``msg`` with its room and its history row, in one statement. ``human``: a human on the business side
+    wrote it (its room's takeover clock restarts)."""
+    params = {
+        **ai_chat_messages.insert_params(msg),
+        **chat_rooms.upsert_params(
+            chat_id=msg.chat_id,
+            user_token=msg.session_tok,
+            contact_jid=msg.chat_jid,
+            contact_name=msg.contact_name,
+            is_group=msg.is_group,
+            content=msg.body,
+            sender_type=msg.sender_type,
+            unread_increment=0 if msg.from_me else 1,
+            human=human,
+        ),
+        **chat_messages.insert_params(
+            message_id=msg.message_id,
+            chat_id=msg.chat_id,
+            user_token=msg.session_tok,
+            sender_jid=msg.sender_jid,
+            sender_type=msg.sender_type,
+            message_type=msg.message_type,
+            content=msg.body,
+            status="sent" if msg.from_me else "received",
+            reply_to_message_id=msg.reply_to_message_id,
+        ),
+        "with_groups": replying.with_groups,
+        "without_groups": replying.without_groups,
+    }
+    needs_reply = "%(with_groups)s"
+    if replying.with_groups != replying.without_groups:
+        groups = tenant_settings.effective_sql("ai_reply_groups", tenant="%(session_tok)s", default="%(groups)s")
+        needs_reply = f"CASE WHEN {groups} THEN %(with_groups)s ELSE %(without_groups)s END"
+        params["groups"] = replying.groups
+    statement = _STORE.format(
+        stored=ai_chat_messages.insert_statement(needs_reply=needs_reply),
+        room=chat_rooms.upsert_statement(at="stored.message_timestamp", source="FROM stored"),
+        history=chat_messages.insert_statement(
+            room="(SELECT id FROM room)", at="stored.message_timestamp", source="FROM stored"
+        ),
+    )
+    try:
+        cur.execute(statement, params)
+    except psycopg2.errors.NotNullViolation as exc:
+        if exc.diag.table_name != "chat_messages" or exc.diag.column_name != "chat_room_id":
+            raise
+        # The room upsert moved nothing (another session's room has this key), so the history row had no room:
+        # the statement failed as a whole, nothing is written.
+        return Received("room_key_taken")
+    row = cur.fetchone()
+    return Received("duplicate") if row is None else Received("stored", row[0])
