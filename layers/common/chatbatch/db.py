@@ -11,7 +11,9 @@ reached, or does not answer within the statement timeout, raises ``DatabaseUnava
 
 from __future__ import annotations
 
+import re
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -191,3 +193,30 @@ def close_cached_databases() -> None:
     for database in cache.values():
         database.close()
     cache.clear()
+
+
+class PreparedStatement:
+    """A statement the database parses and plans once per connection (PREPARE), then runs by name (EXECUTE): for
+    a hot statement whose planning costs as much as running it (the webhook's ingest, store/received_messages.py).
+
+    ``sql`` takes named parameters (``%(name)s``). It is prepared on a connection's first run (one more round trip,
+    once per connection); a connection the Database replaces is a new one, prepared again.
+    Behind RDS Proxy a prepared statement pins the client's connection to one database connection (as the Lambda
+    container's own connection is anyway).
+    """
+
+    _PARAM = re.compile(r"%\((\w+)\)s")
+
+    def __init__(self, name: str, sql: str) -> None:
+        self.name = name
+        self._names = list(dict.fromkeys(self._PARAM.findall(sql)))
+        numbers = {param: f"${i}" for i, param in enumerate(self._names, start=1)}
+        self._prepare = f"PREPARE {name} AS {self._PARAM.sub(lambda m: numbers[m.group(1)], sql)}"
+        self._execute = f"EXECUTE {name} ({', '.join(f'%({param})s' for param in self._names)})"
+        self._prepared_on: weakref.WeakSet[psycopg2.extensions.connection] = weakref.WeakSet()
+
+    def execute(self, cur: Cursor, params: dict[str, Any]) -> None:
+        if cur.connection not in self._prepared_on:
+            cur.execute(self._prepare)
+            self._prepared_on.add(cur.connection)
+        cur.execute(self._execute, params)

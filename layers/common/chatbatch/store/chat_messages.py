@@ -10,15 +10,16 @@ from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.domain.takeover import SentReply
 
-# One history message (named parameters: message_id, chat_id, user_token, sender_jid, sender_type, message_type,
-# content, status, reply_to, sent_by; its room ``{room}`` and time ``{at}`` are SQL expressions over ``{source}``).
-# A message id the tenant already has adds nothing.
+# One history message (named parameters, cast so a prepared statement knows their types: message_id, chat_id,
+# user_token, sender_jid, sender_type, message_type, content, status, reply_to, sent_by; its room ``{room}`` and time
+# ``{at}`` are SQL expressions over ``{source}``). A message id the tenant already has adds nothing.
 _INSERT = """
     INSERT INTO chat_messages
         (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
          message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
-    SELECT %(message_id)s, {room}, %(chat_id)s, %(user_token)s, %(sender_jid)s, %(sender_type)s,
-           %(message_type)s, %(content)s, %(status)s, {at}, %(reply_to)s, %(sent_by)s
+    SELECT %(message_id)s::text, {room}, %(chat_id)s::text, %(user_token)s::text, %(sender_jid)s::text,
+           %(sender_type)s::text, %(message_type)s::text, %(content)s::text, %(status)s::text, {at},
+           %(reply_to)s::text, %(sent_by)s::text
       {source}
     ON CONFLICT (user_token, message_id) DO NOTHING
     RETURNING id
@@ -63,7 +64,7 @@ def insert(cur: Cursor, *, chat_room_id: int, at: datetime, **message) -> int | 
     """Insert one history message (``insert_params`` names its fields); its id, or None when the tenant already has
     this message id. ``sent_by``: the operator who sent it from the console (a staff reply)."""
     cur.execute(
-        insert_statement(room="%(room)s", at="%(at)s", source=""),
+        insert_statement(room="%(room)s::bigint", at="%(at)s::timestamptz", source=""),
         {**insert_params(**message), "room": chat_room_id, "at": at},
     )
     row = cur.fetchone()

@@ -7,18 +7,20 @@ from datetime import datetime
 
 from chatbatch.db import Cursor
 
-# The room's move for one message (named parameters: chat_id, user_token, contact_jid, contact_name, is_group,
-# content, sender_type, unread, human; and the message's time, ``{at}``, from ``{source}``). ``last_*`` follow the
-# newest message by its own time, so a late, older message (a gateway retry) never rewinds them; the contact name
-# follows the latest non-empty push name; ``human``: a human on the business side wrote it (the takeover clock
-# restarts). A room whose key belongs to another tenant is never moved: no row comes back then.
+# The room's move for one message (named parameters, cast so a prepared statement knows their types: chat_id,
+# user_token, contact_jid, contact_name, is_group, content, sender_type, unread, human; and the message's time,
+# ``{at}``, from ``{source}``). ``last_*`` follow the newest message by its own time, so a late, older message (a
+# gateway retry) never rewinds them; the contact name follows the latest non-empty push name; ``human``: a human
+# on the business side wrote it (the takeover clock restarts). A room whose key belongs to another tenant is never
+# moved: no row comes back then.
 _UPSERT = """
     INSERT INTO chat_rooms AS r
         (chat_id, user_token, contact_jid, contact_name, chat_type, is_group,
          last_message, last_sender, last_activity, unread_count, human_active_at)
-    SELECT %(chat_id)s, %(user_token)s, %(contact_jid)s, %(contact_name)s,
-           CASE WHEN %(is_group)s THEN 'group' ELSE 'individual' END, %(is_group)s,
-           %(content)s, %(sender_type)s, {at}, %(unread)s, CASE WHEN %(human)s THEN now() END
+    SELECT %(chat_id)s::text, %(user_token)s::text, %(contact_jid)s::text, %(contact_name)s::text,
+           CASE WHEN %(is_group)s::boolean THEN 'group' ELSE 'individual' END, %(is_group)s::boolean,
+           %(content)s::text, %(sender_type)s::text, {at}, %(unread)s::integer,
+           CASE WHEN %(human)s::boolean THEN now() END
       {source}
     ON CONFLICT (chat_id) DO UPDATE SET
         last_message    = CASE WHEN EXCLUDED.last_activity >= r.last_activity
@@ -69,7 +71,7 @@ def upsert_params(
 def upsert_for_message(cur: Cursor, *, at: datetime, **room) -> int | None:
     """Create the room on its first message, else move it forward (``upsert_params`` names the fields); the room
     id, or None when the room's key belongs to another tenant (nothing moved: the caller decides what that means)."""
-    cur.execute(upsert_statement(at="%(at)s", source=""), {**upsert_params(**room), "at": at})
+    cur.execute(upsert_statement(at="%(at)s::timestamptz", source=""), {**upsert_params(**room), "at": at})
     row = cur.fetchone()
     return row[0] if row else None
 

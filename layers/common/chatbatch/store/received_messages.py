@@ -12,7 +12,7 @@ from typing import Literal
 
 import psycopg2.errors
 
-from chatbatch.db import Cursor
+from chatbatch.db import Cursor, PreparedStatement
 from chatbatch.domain.messages import IncomingMessage
 from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, tenant_settings
 
@@ -22,6 +22,28 @@ _STORE = """
          history AS ({history})
     SELECT (SELECT id FROM room) FROM stored
 """
+
+
+def _statement(*, asks_tenant: bool) -> PreparedStatement:
+    needs_reply = "%(with_groups)s::boolean"
+    if asks_tenant:
+        groups = tenant_settings.effective_sql(
+            "ai_reply_groups", tenant="%(session_tok)s", default="%(groups)s::boolean"
+        )
+        needs_reply = f"CASE WHEN {groups} THEN %(with_groups)s::boolean ELSE %(without_groups)s::boolean END"
+    sql = _STORE.format(
+        stored=ai_chat_messages.insert_statement(needs_reply=needs_reply),
+        room=chat_rooms.upsert_statement(at="stored.message_timestamp", source="FROM stored"),
+        history=chat_messages.insert_statement(
+            room="(SELECT id FROM room)", at="stored.message_timestamp", source="FROM stored"
+        ),
+    )
+    return PreparedStatement(f"chatbatch_store_received{'_asking_tenant' if asks_tenant else ''}", sql)
+
+
+# Planning this statement costs as much as running it: each connection plans it once. A message whose reply depends
+# on the tenant's own groups switch (a customer's group message) reads it in the same statement.
+_STATEMENTS = {asks: _statement(asks_tenant=asks) for asks in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -74,20 +96,11 @@ def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool)
         "with_groups": replying.with_groups,
         "without_groups": replying.without_groups,
     }
-    needs_reply = "%(with_groups)s"
-    if replying.with_groups != replying.without_groups:
-        groups = tenant_settings.effective_sql("ai_reply_groups", tenant="%(session_tok)s", default="%(groups)s")
-        needs_reply = f"CASE WHEN {groups} THEN %(with_groups)s ELSE %(without_groups)s END"
+    asks_tenant = replying.with_groups != replying.without_groups
+    if asks_tenant:
         params["groups"] = replying.groups
-    statement = _STORE.format(
-        stored=ai_chat_messages.insert_statement(needs_reply=needs_reply),
-        room=chat_rooms.upsert_statement(at="stored.message_timestamp", source="FROM stored"),
-        history=chat_messages.insert_statement(
-            room="(SELECT id FROM room)", at="stored.message_timestamp", source="FROM stored"
-        ),
-    )
     try:
-        cur.execute(statement, params)
+        _STATEMENTS[asks_tenant].execute(cur, params)
     except psycopg2.errors.NotNullViolation as exc:
         if exc.diag.table_name != "chat_messages" or exc.diag.column_name != "chat_room_id":
             raise
