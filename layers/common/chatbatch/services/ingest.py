@@ -32,10 +32,13 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
 
     A ``from_me`` message is either the echo of a part of the bot's reply or of a staff reply (kept in
     ai_chat_messages only, so a retried echo stays a duplicate; the history has the message already) or a human
-    taking the chat over: one read of the echo candidates first, then that one statement.
+    taking the chat over: one read first (stored already? the echo candidates), then that one statement.
     """
     if msg.from_me:
-        echoed = db.statements(lambda cur: _echoed(cur, msg))
+        facts = db.statements(lambda cur: received_messages.from_business(cur, msg, within=ECHO_TEXT_WINDOW))
+        if facts.stored:
+            return IngestResult("duplicate", msg.message_id, msg.chat_id)
+        echoed = _echoed(msg, facts)
         if echoed is not None:
             return db.transaction(lambda cur: _store_echo(cur, msg, echoed))
     replying = received_messages.Replying(
@@ -57,18 +60,12 @@ class _Echo:
     of_staff: bool  # a staff reply sent from the console (else a part of the bot's reply)
 
 
-def _echoed(cur: Cursor, msg: IncomingMessage) -> _Echo | None:
+def _echoed(msg: IncomingMessage, facts: received_messages.FromBusiness) -> _Echo | None:
     """What this from_me message echoes: a part of the bot's reply, a staff reply, or nothing (a human wrote it)."""
-    parts, now = reply_parts.sent_parts(
-        cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
-    )
-    part = echoed_reply(msg.message_id, msg.body, now, parts)
+    part = echoed_reply(msg.message_id, msg.body, facts.now, facts.parts)
     if part is not None:
         return _Echo(part, of_staff=False)
-    replies, now = chat_messages.staff_replies(
-        cur, session_tok=msg.session_tok, chat_jid=msg.chat_jid, message_id=msg.message_id, within=ECHO_TEXT_WINDOW
-    )
-    reply = echoed_reply(msg.message_id, msg.body, now, replies)
+    reply = echoed_reply(msg.message_id, msg.body, facts.now, facts.staff_replies)
     return None if reply is None else _Echo(reply, of_staff=True)
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chatbatch.db import Cursor
-from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
-from chatbatch.domain.takeover import SentReply
 
 # One history message (named parameters, cast so a prepared statement knows their types: message_id, chat_id,
 # user_token, sender_jid, sender_type, message_type, content, status, reply_to, sent_by; its room ``{room}`` and time
@@ -186,33 +184,20 @@ def finish_staff_send(cur: Cursor, row_id: int, *, status: str, gateway_message_
     )
 
 
-def staff_replies(
-    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
-) -> tuple[list[SentReply], datetime]:
-    """Staff replies of this chat (sent from the console) that carry ``message_id`` or were sent ``within``
-    before now; and now. ``SentReply.job_id`` holds the history row's id (``record_staff_echo`` takes it)."""
-    cur.execute(
-        """
-        SELECT clock.now, m.id, m.content, m.message_id, m.message_timestamp, m.echo_message_id
-          FROM (SELECT now() AS now) AS clock
-          LEFT JOIN LATERAL (
-                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
-                 WHERE user_token = %(t)s AND message_id = %(mid)s AND sent_by IS NOT NULL
-                UNION
-                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
-                 WHERE chat_room_id = (SELECT id FROM chat_rooms WHERE chat_id = %(c)s AND user_token = %(t)s)
-                   AND message_timestamp >= clock.now - %(within)s AND sent_by IS NOT NULL
-          ) AS m ON true
-        """,
-        {"t": session_tok, "c": room_chat_id(session_tok, chat_jid), "mid": message_id, "within": within},
-    )
-    rows = cur.fetchall()
-    replies = [
-        SentReply(text=r[2], message_id=r[3], sending_at=r[4], job_id=r[1], echo_ids=(r[5],) if r[5] else ())
-        for r in rows
-        if r[1] is not None
-    ]
-    return replies, rows[0][0]
+# Staff replies of a chat (sent from the console) that carry the echo's id or were sent ``within`` before now, as
+# ``SentReply`` rows (its fields in order; ``job_id`` holds the history row's id, which ``record_staff_echo``
+# takes); named parameters: session_tok, chat_id, message_id, within.
+STAFF_ECHO_CANDIDATES = """
+    SELECT content, message_id, message_timestamp, id, 1, 1,
+           array_remove(ARRAY[echo_message_id], NULL), false, false
+      FROM (SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+             WHERE user_token = %(session_tok)s AND message_id = %(message_id)s AND sent_by IS NOT NULL
+            UNION
+            SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+             WHERE chat_room_id = (SELECT id FROM chat_rooms
+                                    WHERE chat_id = %(chat_id)s AND user_token = %(session_tok)s)
+               AND message_timestamp >= now() - %(within)s AND sent_by IS NOT NULL) AS staff
+"""
 
 
 def record_staff_echo(cur: Cursor, row_id: int, *, message_id: str) -> None:

@@ -8,13 +8,15 @@ one round trip and without BEGIN/COMMIT (``Database.statements``). A retried mes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 import psycopg2.errors
 
 from chatbatch.db import Cursor, PreparedStatement
 from chatbatch.domain.messages import IncomingMessage
-from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, tenant_settings
+from chatbatch.domain.takeover import SentReply
+from chatbatch.store import ai_chat_messages, chat_messages, chat_rooms, reply_parts, tenant_settings
 
 _STORE = """
     WITH stored AS ({stored}),
@@ -44,6 +46,50 @@ def _statement(*, asks_tenant: bool) -> PreparedStatement:
 # Planning this statement costs as much as running it: each connection plans it once. A message whose reply depends
 # on the tenant's own groups switch (a customer's group message) reads it in the same statement.
 _STATEMENTS = {asks: _statement(asks_tenant=asks) for asks in (False, True)}
+
+
+@dataclass(frozen=True)
+class FromBusiness:
+    """What decides how a ``from_me`` message is stored: whether it is stored already, the database's now, and the
+    reply parts and staff replies of its chat it may be the echo of."""
+
+    stored: bool
+    now: datetime
+    parts: list[SentReply]
+    staff_replies: list[SentReply]
+
+
+_FROM_BUSINESS = f"""
+    SELECT clock.now, clock.stored, c.*
+      FROM (SELECT now() AS now,
+                   EXISTS (SELECT 1 FROM ai_chat_messages
+                            WHERE session_tok = %(session_tok)s AND message_id = %(message_id)s) AS stored) AS clock
+      LEFT JOIN (SELECT 'part' AS kind, p.* FROM ({reply_parts.ECHO_CANDIDATES}) AS p
+                 UNION ALL
+                 SELECT 'staff', s.* FROM ({chat_messages.STAFF_ECHO_CANDIDATES}) AS s) AS c ON true
+"""
+
+
+def from_business(cur: Cursor, msg: IncomingMessage, *, within: timedelta) -> FromBusiness:
+    """One read for a ``from_me`` message: stored already? and what it may echo (parts or staff replies handed over
+    ``within`` before now, or carrying its id)."""
+    cur.execute(
+        _FROM_BUSINESS,
+        {
+            "session_tok": msg.session_tok,
+            "chat_jid": msg.chat_jid,
+            "chat_id": msg.chat_id,
+            "message_id": msg.message_id,
+            "within": within,
+            **reply_parts.echo_candidate_params(msg.message_id),
+        },
+    )
+    rows = cur.fetchall()
+    candidates: dict[str, list[SentReply]] = {"part": [], "staff": []}
+    for row in rows:
+        if row[2] is not None:
+            candidates[row[2]].append(SentReply(*row[3:9], tuple(row[9]), *row[10:]))
+    return FromBusiness(rows[0][1], rows[0][0], candidates["part"], candidates["staff"])
 
 
 @dataclass(frozen=True)

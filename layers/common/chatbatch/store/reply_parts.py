@@ -7,14 +7,13 @@ back to ``pending``. The rules are chatbatch/domain/sending.py; the webhook's ec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from psycopg2.extras import execute_values
 
 from chatbatch.db import Cursor
 from chatbatch.domain.jobs import JobStatus
 from chatbatch.domain.sending import PartStatus, ReplyPart, message_key
-from chatbatch.domain.takeover import SentReply
 
 _PART_COLUMNS = "job_id, position, text, status, sending_at, message_id, echo_ids"
 _FINISHED = tuple(status.value for status in JobStatus if status.terminal)
@@ -87,41 +86,20 @@ def mark_sent(cur: Cursor, job_id: int, position: int, *, message_id: str) -> da
 # Echo recognition (the webhook): the parts the bot handed to the gateway in one chat.
 
 
-def sent_parts(
-    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
-) -> tuple[list[SentReply], datetime]:
-    """Parts of this chat whose id is ``message_id``'s or that were handed over ``within`` before now; and now."""
-    # One round trip also when the chat has no part: the clock row always comes back, the parts joined to it.
-    cur.execute(
-        """
-        SELECT clock.now, p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
-               p.status = 'sent', j.status IN %(finished)s
-          FROM (SELECT now() AS now) AS clock
-          LEFT JOIN reply_parts AS p
-            ON p.session_tok = %(s)s AND p.chat_jid = %(c)s AND p.sending_at IS NOT NULL
-           AND (p.message_key = %(key)s OR p.sending_at >= clock.now - %(within)s)
-          LEFT JOIN ai_jobs AS j ON j.id = p.job_id
-         ORDER BY p.job_id, p.position
-        """,
-        {"s": session_tok, "c": chat_jid, "key": message_key(message_id), "within": within, "finished": _FINISHED},
-    )
-    rows = cur.fetchall()
-    parts = [
-        SentReply(
-            text=r[1],
-            message_id=r[2],
-            sending_at=r[3],
-            job_id=r[4],
-            position=r[5],
-            handovers=r[6],
-            echo_ids=tuple(r[7]),
-            recorded=r[8],
-            job_finished=r[9],
-        )
-        for r in rows
-        if r[4] is not None
-    ]
-    return parts, rows[0][0]
+# Parts of a chat whose id is the echo's or that were handed over ``within`` before now, as ``SentReply`` rows (its
+# fields in order); named parameters: session_tok, chat_jid, key (the echo's message key), within, finished.
+ECHO_CANDIDATES = """
+    SELECT p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
+           p.status = 'sent' AS recorded, COALESCE(j.status IN %(finished)s, false) AS job_finished
+      FROM reply_parts AS p
+      LEFT JOIN ai_jobs AS j ON j.id = p.job_id
+     WHERE p.session_tok = %(session_tok)s AND p.chat_jid = %(chat_jid)s AND p.sending_at IS NOT NULL
+       AND (p.message_key = %(key)s OR p.sending_at >= now() - %(within)s)
+"""
+
+
+def echo_candidate_params(message_id: str) -> dict:
+    return {"key": message_key(message_id), "finished": _FINISHED}
 
 
 def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
