@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from chatbatch.db import Cursor, Database
@@ -12,7 +11,7 @@ from chatbatch.domain.sending import parse_part_reference
 from chatbatch.domain.takeover import ECHO_TEXT_WINDOW, SentReply, echoed_reply
 from chatbatch.errors import ChatKeyTaken
 from chatbatch.services.bot_messages import save_bot_message
-from chatbatch.store import ai_chat_messages, chat_messages, received_messages, reply_parts
+from chatbatch.store import ai_chat_messages, received_messages, reply_parts
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,13 @@ def ingest_message(db: Database, msg: IncomingMessage, *, reply_groups: bool) ->
         if facts.stored:
             return IngestResult("duplicate", msg.message_id, msg.chat_id)
         echoed = _echoed(msg, facts)
+        if echoed is not None and echoed.joins_history:
+            return db.transaction(lambda cur: _store_unrecorded_part(cur, msg, echoed.reply))
         if echoed is not None:
-            return db.transaction(lambda cur: _store_echo(cur, msg, echoed))
+            stored = db.statements(
+                lambda cur: received_messages.store_echo(cur, msg, echoed.reply, of_staff=echoed.of_staff)
+            )
+            return IngestResult("accepted" if stored else "duplicate", msg.message_id, msg.chat_id, echo=stored)
     replying = received_messages.Replying(
         with_groups=msg.needs_reply(reply_groups=True),
         without_groups=msg.needs_reply(reply_groups=False),
@@ -59,6 +63,12 @@ class _Echo:
     reply: SentReply
     of_staff: bool  # a staff reply sent from the console (else a part of the bot's reply)
 
+    @property
+    def joins_history(self) -> bool:
+        """The worker gave the part's job up (or crashed past its last try) without recording the part: the echo
+        is the only proof the customer got it, so it joins the history with it, as the bot's."""
+        return not self.of_staff and not self.reply.recorded and self.reply.job_finished
+
 
 def _echoed(msg: IncomingMessage, facts: received_messages.FromBusiness) -> _Echo | None:
     """What this from_me message echoes: a part of the bot's reply, a staff reply, or nothing (a human wrote it)."""
@@ -69,33 +79,23 @@ def _echoed(msg: IncomingMessage, facts: received_messages.FromBusiness) -> _Ech
     return None if reply is None else _Echo(reply, of_staff=True)
 
 
-def _store_echo(cur: Cursor, msg: IncomingMessage, echo: _Echo) -> IngestResult:
+def _store_unrecorded_part(cur: Cursor, msg: IncomingMessage, part: SentReply) -> IngestResult:
     stored = ai_chat_messages.insert(cur, msg, needs_reply=False)
     if stored is None:
         return IngestResult("duplicate", msg.message_id, msg.chat_id)
     _, at = stored
-    if echo.of_staff:
-        chat_messages.record_staff_echo(cur, echo.reply.job_id, message_id=msg.message_id)
-    else:
-        _record_part_echo(cur, msg, echo.reply, at)
-    return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
-
-
-def _record_part_echo(cur: Cursor, msg: IncomingMessage, part: SentReply, at: datetime) -> None:
     reply_parts.record_echo(cur, part.job_id, part.position, message_id=msg.message_id)
-    if not part.recorded and part.job_finished:
-        # The worker gave the job up (or crashed past its last try) without recording this part: the echo is the
-        # only proof the customer got it, so it joins the history here, as the bot's.
-        reply_parts.mark_sent(cur, part.job_id, part.position, message_id=msg.message_id)
-        save_bot_message(
-            cur,
-            session_tok=msg.session_tok,
-            chat_jid=msg.chat_jid,
-            business_jid=msg.sender_jid,
-            message_id=msg.message_id,
-            text=part.text,
-            at=at,
-        )
+    reply_parts.mark_sent(cur, part.job_id, part.position, message_id=msg.message_id)
+    save_bot_message(
+        cur,
+        session_tok=msg.session_tok,
+        chat_jid=msg.chat_jid,
+        business_jid=msg.sender_jid,
+        message_id=msg.message_id,
+        text=part.text,
+        at=at,
+    )
+    return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
 
 
 def settle_part_by_reference(db: Database, *, session_tok: str, reference: str | None, message_id: str) -> bool:

@@ -200,8 +200,21 @@ STAFF_ECHO_CANDIDATES = """
 """
 
 
+# The echo of a staff reply arrived (named parameters: message_id, echo_row: the history row); the first one taken
+# counts. ``{guard}`` adds a condition (a statement that stores the echo too).
+_RECORD_STAFF_ECHO = """
+    UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %(message_id)s) WHERE id = %(echo_row)s{guard}
+"""
+
+
+def record_staff_echo_statement(*, guard: str = "") -> str:
+    return _RECORD_STAFF_ECHO.format(guard=guard)
+
+
+def record_staff_echo_params(row_id: int, *, message_id: str) -> dict:
+    return {"message_id": message_id, "echo_row": row_id}
+
+
 def record_staff_echo(cur: Cursor, row_id: int, *, message_id: str) -> None:
     """The gateway's echo of this staff reply arrived as ``message_id`` (the first one taken counts)."""
-    cur.execute(
-        "UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s", (message_id, row_id)
-    )
+    cur.execute(record_staff_echo_statement(), record_staff_echo_params(row_id, message_id=message_id))

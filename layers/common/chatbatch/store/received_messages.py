@@ -155,3 +155,26 @@ def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool)
         return Received("room_key_taken")
     row = cur.fetchone()
     return Received("duplicate") if row is None else Received("stored", row[0])
+
+
+_STORE_ECHO = """
+    WITH stored AS ({stored}),
+         echo AS ({record})
+    SELECT count(*) FROM stored
+"""
+
+
+def store_echo(cur: Cursor, msg: IncomingMessage, reply: SentReply, *, of_staff: bool) -> bool:
+    """Store ``msg``, the echo of ``reply`` (a staff reply, else a part of the bot's reply), in ai_chat_messages
+    only (the history has the message already) and record it as the reply's echo, in one statement; False when the
+    session had the message already (nothing written)."""
+    guard = " AND EXISTS (SELECT 1 FROM stored)"
+    if of_staff:
+        record = chat_messages.record_staff_echo_statement(guard=guard)
+        params = chat_messages.record_staff_echo_params(reply.job_id, message_id=msg.message_id)
+    else:
+        record = reply_parts.record_echo_statement(guard=guard)
+        params = reply_parts.record_echo_params(reply.job_id, reply.position, message_id=msg.message_id)
+    stored = ai_chat_messages.insert_statement(needs_reply="false")
+    cur.execute(_STORE_ECHO.format(stored=stored, record=record), {**ai_chat_messages.insert_params(msg), **params})
+    return cur.fetchone()[0] == 1

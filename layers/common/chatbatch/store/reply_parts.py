@@ -102,13 +102,28 @@ def echo_candidate_params(message_id: str) -> dict:
     return {"key": message_key(message_id), "finished": _FINISHED}
 
 
+# The echo of a part arrived (named parameters: message_id, echo_job, echo_position, echo_session: the part's
+# tenant, or NULL for any); ``{guard}`` adds a condition (a statement that stores the echo too).
+_RECORD_ECHO = """
+    UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(message_id)s)
+     WHERE job_id = %(echo_job)s AND position = %(echo_position)s AND NOT (%(message_id)s = ANY(echo_ids))
+       AND (%(echo_session)s::text IS NULL OR session_tok = %(echo_session)s){guard}
+"""
+
+
+def record_echo_statement(*, guard: str = "") -> str:
+    return _RECORD_ECHO.format(guard=guard)
+
+
+def record_echo_params(job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> dict:
+    return {"message_id": message_id, "echo_job": job_id, "echo_position": position, "echo_session": session_tok}
+
+
 def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
     """The gateway's echo of this part (of the tenant ``session_tok``, when given) arrived as ``message_id``.
     False when there is no such part or the echo was known already."""
     cur.execute(
-        "UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(mid)s)"
-        " WHERE job_id = %(job)s AND position = %(position)s AND NOT (%(mid)s = ANY(echo_ids))"
-        " AND (%(session)s::text IS NULL OR session_tok = %(session)s)",
-        {"mid": message_id, "job": job_id, "position": position, "session": session_tok},
+        record_echo_statement(),
+        record_echo_params(job_id, position, message_id=message_id, session_tok=session_tok),
     )
     return cur.rowcount == 1
