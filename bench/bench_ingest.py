@@ -178,19 +178,21 @@ class Timing:
 
 
 def run(ctx) -> None:
-    _measure_throughput(ctx)
+    added = _measure_throughput(ctx)
+    _measure_handler_parts(ctx, added)
     _measure_gateways(ctx)
     _count_sql(ctx.database_url)
     _measure_cold_start(ctx)
 
 
-def _measure_throughput(ctx) -> None:
+def _measure_throughput(ctx) -> list[float]:
+    """The handler against the floor; returns what the handler added per message at the lowest concurrency."""
     messages, chats = ctx.scale(2_000, 40), ctx.scale(200, 8)
     concurrencies = (2,) if ctx.quick else (1, 8)  # quick: a smoke run, one concurrent configuration
     _create_floor_table(ctx.database_url)
     rounds = ctx.scale(3, 1)
     load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
-    rows = []
+    rows, lowest = [], None
     for workers in concurrencies:
         handler_rates, floor_rates, handler, floor, added = [], [], [], [], []
         for _ in range(rounds):  # alternated, so a noisy neighbour hits both sides alike
@@ -220,6 +222,7 @@ def _measure_throughput(ctx) -> None:
                 percentile(added, 99) * 1e6,
             ]
         )
+        lowest = added if lowest is None else lowest
     print_table(
         f"Ingest: api lambda_handler in-process, {messages:,} webhooks over {chats} chats "
         f"(concurrency = processes; rates: median of {rounds} rounds) vs raw single-row INSERT+COMMIT "
@@ -241,6 +244,81 @@ def _measure_throughput(ctx) -> None:
         ],
         rows,
     )
+    return lowest
+
+
+def _measure_handler_parts(ctx, added: list[float]) -> None:
+    """What the handler adds per message, by part: each part timed in-process per call (as the api function runs
+    it: its log line at INFO, as deployed, written to /dev/null); the rest is the Powertools resolver, its request
+    validation middleware and the handler's decorators (logger, tracer, metrics)."""
+    import logging
+
+    from aws_lambda_powertools import Logger, Metrics
+    from chatbatch.api.webhook_request import count_ingest, decode_json
+    from chatbatch.domain.messages import parse_webhook
+    from chatbatch.services.ingest import IngestResult
+
+    samples = ctx.scale(5_000, 200)
+    workload = Workload("bench-parts", samples, 50)
+    bodies = [workload.request(i)[2] for i in range(samples)]
+    devnull = open(os.devnull, "w")
+    log = Logger(service="bench", level="INFO", logger_handler=logging.StreamHandler(devnull))
+    metrics = Metrics(namespace="bench")
+    result = IngestResult("accepted", "m", "c", 1)
+    stdout, sys.stdout = sys.stdout, devnull  # EMF metrics are printed
+
+    def metrics_of_one() -> None:
+        count_ingest(result)
+        metrics.flush_metrics()
+
+    try:
+        parts = {
+            "validation: JSON + the message's rules (parse_webhook)": [
+                lambda b=b: parse_webhook(decode_json(b)) for b in bodies
+            ],
+            "logging: the message's log line (INFO, JSON)": [
+                lambda: log.info(
+                    "webhook message stored",
+                    extra={"status": "accepted", "from_me": False, "message_type": "text", "is_group": False},
+                )
+            ]
+            * samples,
+            "metrics: MessagesReceived + the EMF flush": [metrics_of_one] * samples,
+        }
+        timed = {part: _each_call(calls) for part, calls in parts.items()}
+    finally:
+        sys.stdout = stdout
+        devnull.close()
+    rows = [[part, percentile(t, 50) * 1e6, percentile(t, 99) * 1e6] for part, t in timed.items()]
+    rest = percentile(added, 50) - sum(percentile(t, 50) for t in timed.values())
+    rows.append(
+        [
+            "the rest: Powertools resolver + request validation middleware + decorators (p50 by difference)",
+            rest * 1e6,
+            "n/a",
+        ]
+    )
+    rows.append(
+        [
+            "handler - db, measured in the run above (lowest concurrency)",
+            percentile(added, 50) * 1e6,
+            percentile(added, 99) * 1e6,
+        ]
+    )
+    print_table(
+        "Ingest: what the handler adds per message, by part (in-process, per call)",
+        ["part", "p50 µs", "p99 µs"],
+        rows,
+    )
+
+
+def _each_call(calls: list[Callable[[], object]]) -> list[float]:
+    seconds = []
+    for call in calls:
+        begun = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - begun)
+    return seconds
 
 
 def _measure_gateways(ctx) -> None:
@@ -389,6 +467,7 @@ def _handle_webhooks(share: Share, ready, results) -> None:
             WEBHOOK_SECRET=BENCH_SECRET,
             META_APP_SECRET=BENCH_SECRET,
             GOWA_WEBHOOK_SECRET=BENCH_SECRET,
+            POWERTOOLS_LOG_LEVEL="INFO",  # as template.yaml deploys it: each message's log line is written
         )
         sys.stdout = open(os.devnull, "w")  # the function's logs and EMF metrics: written, as in Lambda, unread
         warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health has none

@@ -49,6 +49,11 @@ def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_ur
         assert 0 < number(row["handler - db p50 µs"]) < number(row["handler p50 ms"]) * 1000
         assert number(row["handler - db p50 µs"]) <= number(row["handler - db p99 µs"])
 
+    # And what the handler adds is broken down into parts, each measured (the rest is what the run left over)
+    parts = table(found, "Ingest: what the handler adds per message, by part")
+    assert len(parts) == 5
+    assert all(number(row["p50 µs"]) > 0 for row in parts[:3])
+
     # And every gateway's route was measured against the flat one
     gateways = table(found, "Ingest per gateway")
     assert [row["gateway"] for row in gateways] == ["flat", "waha", "evolution", "meta", "gowa"]
