@@ -45,6 +45,7 @@ def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_ur
         handler, floor = number(row["handler msg/s"]), number(row["floor insert/s"])
         assert handler > 0 and floor > 0
         assert abs(number(row["handler/floor"]) - handler / floor) < 0.01
+        assert number(row["per-round ratio (median)"]) > 0
         # what the handler adds is part of its latency, never more
         assert 0 < number(row["handler - db p50 µs"]) < number(row["handler p50 ms"]) * 1000
         assert number(row["handler - db p50 µs"]) <= number(row["handler - db p99 µs"])
