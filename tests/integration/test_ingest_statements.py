@@ -3,6 +3,11 @@ a customer's message, its room and its history row are written by one statement;
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 from chatbatch.db import Database
 from chatbatch.domain.messages import parse_webhook
@@ -91,3 +96,33 @@ def test_the_echo_of_a_staff_reply_is_two_statements_and_its_retry_one(counted, 
         )
         assert cur.fetchone() == ("echo-1",)
     assert counts(pg, session_tok) == (2, 1, 2)  # the echo is not a second history message
+
+
+@pytest.mark.slow  # a Postgres cluster of its own
+def test_a_server_without_pg_stat_statements_says_the_count_was_skipped(capsys):
+    # Given a server that does not load pg_stat_statements (as a Postgres without the contrib module)
+    from chatbatch import migrate
+    from chatbatch_local.postgres import LocalPostgres
+
+    from bench.bench_ingest import _count_sql
+
+    tmp = tempfile.mkdtemp(prefix="chatbatch-test-pg-")
+    os.chmod(tmp, 0o755)
+    cluster = LocalPostgres(Path(tmp) / "data", durable=False, server_options=("shared_preload_libraries=''",))
+    try:
+        cluster.start()
+        migrate.apply_pending(dsn=cluster.dsn)
+
+        # When statements are to be counted, and when the benchmark counts them
+        with pytest.raises(Unavailable) as why:
+            StatementCounter(cluster.dsn)
+        _count_sql(cluster.dsn)
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    # Then the counter says why it cannot, and the benchmark prints "n/a" with that reason instead of a number
+    assert "pg_stat_statements is not loaded" in str(why.value)
+    out = capsys.readouterr().out
+    assert "| n/a " in out
+    assert "(statements not counted: pg_stat_statements is not loaded" in out
