@@ -5,43 +5,17 @@ from __future__ import annotations
 
 from bench import bench_ingest
 from bench.__main__ import BenchContext
-
-
-def tables(out: str) -> dict[str, list[dict[str, str]]]:
-    """Every printed table by its title (the ``## `` line), as rows of {header: cell}."""
-    found: dict[str, list[dict[str, str]]] = {}
-    title, headers = None, None
-    for line in out.splitlines():
-        if line.startswith("## "):
-            title, headers = line[3:], None
-            found[title] = []
-        elif line.startswith("|") and title is not None and not line.startswith("|-"):
-            cells = [cell.strip() for cell in line.strip("|").split("|")]
-            if headers is None:
-                headers = cells
-            else:
-                found[title].append(dict(zip(headers, cells)))
-    return found
-
-
-def table(found: dict[str, list[dict[str, str]]], prefix: str) -> list[dict[str, str]]:
-    (rows,) = [rows for title, rows in found.items() if title.startswith(prefix)]
-    assert rows, f"the table {prefix!r} has no rows"
-    return rows
-
-
-def number(cell: str) -> float:
-    return float(cell.replace(",", "").removesuffix("x"))
+from tests.support.bench import number, table
 
 
 def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_url, capsys):
     # When the benchmark runs its quick mode against the test database (it raises itself when a run stored the wrong
     # rows or imported boto3)
     bench_ingest.run(BenchContext(database_url=database_url, quick=True))
-    found = tables(capsys.readouterr().out)
+    out = capsys.readouterr().out
 
     # Then the handler and the floor were both measured, side by side, and their ratio is theirs
-    for row in table(found, "Ingest: api lambda_handler"):
+    for row in table(out, "Ingest: api lambda_handler"):
         handler, floor = number(row["handler msg/s"]), number(row["floor insert/s"])
         assert handler > 0 and floor > 0
         assert abs(number(row["handler/floor"]) - handler / floor) < 0.01
@@ -51,17 +25,17 @@ def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_ur
         assert number(row["handler - db p50 µs"]) <= number(row["handler - db p99 µs"])
 
     # And what the handler adds is broken down into parts, each measured (the rest is what the run left over)
-    parts = table(found, "Ingest: what the handler adds per message, by part")
+    parts = table(out, "Ingest: what the handler adds per message, by part")
     assert len(parts) == 5
     assert all(number(row["p50 µs"]) > 0 for row in parts[:3])
 
     # And every gateway's route was measured against the flat one
-    gateways = table(found, "Ingest per gateway")
+    gateways = table(out, "Ingest per gateway")
     assert [row["gateway"] for row in gateways] == ["flat", "waha", "evolution", "meta", "gowa"]
     assert all(number(row["msg/s"]) > 0 and number(row["p50 ms"]) > 0 for row in gateways)
 
     # And the database counted one statement per customer's message or retry, two for the business's own message
-    statements = {row["case"]: row for row in table(found, "Ingest: SQL per webhook message")}
+    statements = {row["case"]: row for row in table(out, "Ingest: SQL per webhook message")}
     assert {case: number(row["statements per message"]) for case, row in statements.items()} == {
         "a chat's first message": 1,
         "the chat's next message": 1,
@@ -72,4 +46,4 @@ def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_ur
     assert number(statements["a chat's first message"]["round trips per message"]) == 1
 
     # And the cold start was measured against its floor
-    assert all(number(row["median ms"]) > 0 for row in table(found, "Cold start"))
+    assert all(number(row["median ms"]) > 0 for row in table(out, "Cold start"))
