@@ -126,3 +126,35 @@ def test_a_server_without_pg_stat_statements_says_the_count_was_skipped(capsys):
     out = capsys.readouterr().out
     assert "| n/a " in out
     assert "(statements not counted: pg_stat_statements is not loaded" in out
+
+
+@pytest.mark.parametrize(("prepared", "held"), [(True, 1), (False, 0)])
+def test_behind_rds_proxy_the_ingest_statement_is_not_prepared_and_still_one(database_url, session_tok, prepared, held):
+    # Given a container whose settings allow prepared statements, or forbid them (DB_PREPARED_STATEMENTS=false:
+    # RDS Proxy pins a client that prepares one)
+    try:
+        counter = StatementCounter(database_url)
+    except Unavailable as why:
+        pytest.skip(str(why))
+    db = Database(counter.connect_params, prepared_statements=prepared)
+    try:
+        # When messages arrive
+        sent = [
+            counter.count(
+                lambda i=i: ingest_message(db, parse_webhook(message(session_tok, f"m{i}")), reply_groups=False)
+            )
+            for i in range(3)
+        ]
+        kept = db.statements(_prepared_count)
+    finally:
+        db.close()
+        counter.close()
+
+    # Then each is one statement either way, and the connection holds a prepared statement only when allowed
+    assert sent == [1, 1, 1]
+    assert kept == held
+
+
+def _prepared_count(cur) -> int:
+    cur.execute("SELECT count(*) FROM pg_prepared_statements")
+    return cur.fetchone()[0]

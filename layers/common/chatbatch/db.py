@@ -32,6 +32,9 @@ Cursor = psycopg2.extensions.cursor
 ConnectParams = Callable[[], dict[str, Any]]
 
 
+_UNPREPARED: weakref.WeakSet[psycopg2.extensions.connection] = weakref.WeakSet()  # connections that never prepare
+
+
 class Database:
     """A lazily opened, self-healing connection. Not shared between threads: use one per thread."""
 
@@ -41,6 +44,7 @@ class Database:
         *,
         cursor_factory: Any = None,
         refresh_credentials: Callable[[], None] | None = None,
+        prepared_statements: bool = True,
     ) -> None:
         self._connect_params = connect_params
         self._cursor_factory = cursor_factory
@@ -48,6 +52,7 @@ class Database:
         # container that must reconnect afterwards would otherwise keep offering the old one.
         self._refresh_credentials = refresh_credentials
         self._conn: psycopg2.extensions.connection | None = None
+        self._prepared_statements = prepared_statements  # False: a PreparedStatement runs as plain SQL (RDS Proxy)
 
     def _connect(self) -> psycopg2.extensions.connection:
         try:
@@ -61,6 +66,8 @@ class Database:
             except psycopg2.OperationalError as again:
                 raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(again)}") from again
         conn.set_session(autocommit=False)
+        if not self._prepared_statements:
+            _UNPREPARED.add(conn)
         return conn
 
     def connection(self) -> psycopg2.extensions.connection:
@@ -183,7 +190,11 @@ def database_for(settings: Any) -> Database:
     key = id(settings)
     if key not in cache:
         refresh = None if settings.database_url is not None else secrets.forget_cached_secrets
-        cache[key] = Database(connect_params_from_settings(settings), refresh_credentials=refresh)
+        cache[key] = Database(
+            connect_params_from_settings(settings),
+            refresh_credentials=refresh,
+            prepared_statements=settings.db_prepared_statements,
+        )
     return cache[key]
 
 
@@ -201,14 +212,15 @@ class PreparedStatement:
 
     ``sql`` takes named parameters (``%(name)s``). It is prepared on a connection's first run (one more round trip,
     once per connection); a connection the Database replaces is a new one, prepared again.
-    Behind RDS Proxy a prepared statement pins the client's connection to one database connection (as the Lambda
-    container's own connection is anyway).
+    On a connection of a Database made with ``prepared_statements=False`` (DB_PREPARED_STATEMENTS=false, for RDS
+    Proxy, where a prepared statement pins the client's connection to one database connection) it runs as plain SQL.
     """
 
     _PARAM = re.compile(r"%\((\w+)\)s")
 
     def __init__(self, name: str, sql: str) -> None:
         self.name = name
+        self._sql = sql
         self._names = list(dict.fromkeys(self._PARAM.findall(sql)))
         numbers = {param: f"${i}" for i, param in enumerate(self._names, start=1)}
         self._prepare = f"PREPARE {name} AS {self._PARAM.sub(lambda m: numbers[m.group(1)], sql)}"
@@ -216,6 +228,9 @@ class PreparedStatement:
         self._prepared_on: weakref.WeakSet[psycopg2.extensions.connection] = weakref.WeakSet()
 
     def execute(self, cur: Cursor, params: dict[str, Any]) -> None:
+        if cur.connection in _UNPREPARED:
+            cur.execute(self._sql, params)
+            return
         if cur.connection not in self._prepared_on:
             cur.execute(self._prepare)
             self._prepared_on.add(cur.connection)
