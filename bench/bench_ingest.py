@@ -7,8 +7,9 @@
 2. Per gateway: the same messages in each real gateway's format through its route (WAHA, Evolution API, the Cloud
    API and GOWA signed as they sign), next to the flat route, in the same run, rounds interleaved; and what the
    gateway's own work costs per message in-process: proving the sender and parsing its JSON into the message.
-3. SQL per message: statements the webhook use case sends per message (a counting cursor), and round trips
-   including the BEGIN and COMMIT psycopg2 sends around them.
+3. SQL per message: statements the webhook use case sends per message as the database counts them
+   (pg_stat_statements: BEGIN and COMMIT count too; bench/statement_counts.py), and the round trips the client makes.
+   What the handler adds per message: its latency minus the time spent in the database, at p50 and p99.
 4. Cold start: the import time of functions/api/app.py in fresh interpreters (median) against the floor
    ``import aws_lambda_powertools, psycopg2, pydantic``; boto3/botocore must not be on that path.
 """
@@ -173,28 +174,27 @@ class Timing:
     started: float  # time.monotonic(): one clock for every process on the machine
     finished: float
     latencies: list[float]
+    database: list[float] | None = None  # per message: seconds spent in the database (the handler's share is the rest)
 
 
 def run(ctx) -> None:
-    _measure_throughput(ctx)
+    added = _measure_throughput(ctx)
+    _measure_handler_parts(ctx, added)
     _measure_gateways(ctx)
-    print_table(
-        "Ingest: SQL per webhook (use case the handler calls; round trips include BEGIN and COMMIT)",
-        ["case", "SQL statements", "transactions", "round trips"],
-        _count_sql(ctx.database_url),
-    )
+    _count_sql(ctx.database_url)
     _measure_cold_start(ctx)
 
 
-def _measure_throughput(ctx) -> None:
+def _measure_throughput(ctx) -> list[float]:
+    """The handler against the floor; returns what the handler added per message at the lowest concurrency."""
     messages, chats = ctx.scale(2_000, 40), ctx.scale(200, 8)
     concurrencies = (2,) if ctx.quick else (1, 8)  # quick: a smoke run, one concurrent configuration
     _create_floor_table(ctx.database_url)
     rounds = ctx.scale(3, 1)
     load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
-    rows = []
+    rows, lowest = [], None
     for workers in concurrencies:
-        handler_rates, floor_rates, handler, floor = [], [], [], []
+        handler_rates, floor_rates, handler, floor, added = [], [], [], [], []
         for _ in range(rounds):  # alternated, so a noisy neighbour hits both sides alike
             workload = Workload(f"bench-{uuid.uuid4().hex[:10]}", messages, chats)
             handled = _in_processes(_handle_webhooks, ctx.database_url, workload, workers)
@@ -204,6 +204,7 @@ def _measure_throughput(ctx) -> None:
             floor_rates.append(_rate(inserted, messages))
             handler += _all(handled)
             floor += _all(inserted)
+            added += _handler_share(handled)
         handler_rate, floor_rate = median(handler_rates), median(floor_rates)
         rows.append(
             [
@@ -213,16 +214,22 @@ def _measure_throughput(ctx) -> None:
                 handler_rate,
                 floor_rate,
                 ratio(handler_rate, floor_rate),
+                # each round's handler and floor ran back to back: a neighbour's burst hits one pair, not the median
+                f"{median([h / f for h, f in zip(handler_rates, floor_rates)]):.2f}x",
                 _ms(percentile(handler, 50)),
                 _ms(percentile(handler, 99)),
                 _ms(percentile(floor, 50)),
                 _ms(percentile(floor, 99)),
+                percentile(added, 50) * 1e6,
+                percentile(added, 99) * 1e6,
             ]
         )
+        lowest = added if lowest is None else lowest
     print_table(
         f"Ingest: api lambda_handler in-process, {messages:,} webhooks over {chats} chats "
         f"(concurrency = processes; rates: median of {rounds} rounds) vs raw single-row INSERT+COMMIT "
-        f"(1-min load average before: {load_before:.1f})",
+        f"(1-min load average before: {load_before:.1f}); handler - db: what the handler adds per message, its "
+        "latency minus its time in the database",
         [
             "concurrency",
             "messages",
@@ -230,13 +237,91 @@ def _measure_throughput(ctx) -> None:
             "handler msg/s",
             "floor insert/s",
             "handler/floor",
+            "per-round ratio (median)",
             "handler p50 ms",
             "handler p99 ms",
             "floor p50 ms",
             "floor p99 ms",
+            "handler - db p50 µs",
+            "handler - db p99 µs",
         ],
         rows,
     )
+    return lowest
+
+
+def _measure_handler_parts(ctx, added: list[float]) -> None:
+    """What the handler adds per message, by part: each part timed in-process per call (as the api function runs
+    it: its log line at INFO, as deployed, written to /dev/null); the rest is the Powertools resolver, its request
+    validation middleware and the handler's decorators (logger, tracer, metrics)."""
+    import logging
+
+    from aws_lambda_powertools import Logger, Metrics
+    from chatbatch.api.webhook_request import count_ingest, decode_json
+    from chatbatch.domain.messages import parse_webhook
+    from chatbatch.services.ingest import IngestResult
+
+    samples = ctx.scale(5_000, 200)
+    workload = Workload("bench-parts", samples, 50)
+    bodies = [workload.request(i)[2] for i in range(samples)]
+    devnull = open(os.devnull, "w")
+    log = Logger(service="bench", level="INFO", logger_handler=logging.StreamHandler(devnull))
+    metrics = Metrics(namespace="bench")
+    result = IngestResult("accepted", "m", "c", 1)
+    stdout, sys.stdout = sys.stdout, devnull  # EMF metrics are printed
+
+    def metrics_of_one() -> None:
+        count_ingest(result)
+        metrics.flush_metrics()
+
+    try:
+        parts = {
+            "validation: JSON + the message's rules (parse_webhook)": [
+                lambda b=b: parse_webhook(decode_json(b)) for b in bodies
+            ],
+            "logging: the message's log line (INFO, JSON)": [
+                lambda: log.info(
+                    "webhook message stored",
+                    extra={"status": "accepted", "from_me": False, "message_type": "text", "is_group": False},
+                )
+            ]
+            * samples,
+            "metrics: MessagesReceived + the EMF flush": [metrics_of_one] * samples,
+        }
+        timed = {part: _each_call(calls) for part, calls in parts.items()}
+    finally:
+        sys.stdout = stdout
+        devnull.close()
+    rows = [[part, percentile(t, 50) * 1e6, percentile(t, 99) * 1e6] for part, t in timed.items()]
+    rest = percentile(added, 50) - sum(percentile(t, 50) for t in timed.values())
+    rows.append(
+        [
+            "the rest: Powertools resolver + request validation middleware + decorators (p50 by difference)",
+            rest * 1e6,
+            "n/a",
+        ]
+    )
+    rows.append(
+        [
+            "handler - db, measured in the run above (lowest concurrency)",
+            percentile(added, 50) * 1e6,
+            percentile(added, 99) * 1e6,
+        ]
+    )
+    print_table(
+        "Ingest: what the handler adds per message, by part (in-process, per call)",
+        ["part", "p50 µs", "p99 µs"],
+        rows,
+    )
+
+
+def _each_call(calls: list[Callable[[], object]]) -> list[float]:
+    seconds = []
+    for call in calls:
+        begun = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - begun)
+    return seconds
 
 
 def _measure_gateways(ctx) -> None:
@@ -385,6 +470,7 @@ def _handle_webhooks(share: Share, ready, results) -> None:
             WEBHOOK_SECRET=BENCH_SECRET,
             META_APP_SECRET=BENCH_SECRET,
             GOWA_WEBHOOK_SECRET=BENCH_SECRET,
+            POWERTOOLS_LOG_LEVEL="INFO",  # as template.yaml deploys it: each message's log line is written
         )
         sys.stdout = open(os.devnull, "w")  # the function's logs and EMF metrics: written, as in Lambda, unread
         warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)  # /health/deep has none
@@ -404,7 +490,9 @@ def _handle_webhooks(share: Share, ready, results) -> None:
             if response["statusCode"] != 200 or json.loads(response["body"])["status"] != "accepted":
                 raise RuntimeError(f"webhook not accepted: {response}")
 
-        results.put(_timed(events, handle, ready))
+        spent: list[float] = []
+        _clock_the_database(spent)
+        results.put(_timed(events, handle, ready, spent))
     except BaseException as exc:  # reported to the parent, which fails the run
         results.put(f"{type(exc).__name__}: {exc}")
         raise
@@ -428,15 +516,35 @@ def _insert_and_commit(share: Share, ready, results) -> None:
         raise
 
 
-def _timed(items: list, call: Callable[[object], None], ready) -> Timing:
+def _timed(items: list, call: Callable[[object], None], ready, database: list[float] | None = None) -> Timing:
+    """``call`` on every item, each timed; ``database``: seconds each call spent in the database (the caller's
+    clock adds to its last element)."""
     ready.wait(timeout=300)
     latencies = []
     started = time.monotonic()
     for item in items:
+        if database is not None:
+            database.append(0.0)
         begun = time.perf_counter()
         call(item)
         latencies.append(time.perf_counter() - begun)
-    return Timing(started, time.monotonic(), latencies)
+    return Timing(started, time.monotonic(), latencies, database)
+
+
+def _clock_the_database(spent: list[float]) -> None:
+    """Add the time every unit of work spends in the database (its statements and commit) to ``spent[-1]``."""
+    from chatbatch.db import Database
+
+    run = Database._run
+
+    def timed_run(self, work, autocommit):
+        begun = time.perf_counter()
+        try:
+            return run(self, work, autocommit)
+        finally:
+            spent[-1] += time.perf_counter() - begun
+
+    Database._run = timed_run
 
 
 def _rate(timings: list[Timing], messages: int) -> float:
@@ -445,6 +553,11 @@ def _rate(timings: list[Timing], messages: int) -> float:
 
 def _all(timings: list[Timing]) -> list[float]:
     return [latency for t in timings for latency in t.latencies]
+
+
+def _handler_share(timings: list[Timing]) -> list[float]:
+    """Per message: the handler's latency minus its time in the database (validation, logging, metrics, resolver)."""
+    return [latency - db for t in timings for latency, db in zip(t.latencies, t.database or ())]
 
 
 def _ms(seconds: float) -> float:
@@ -506,25 +619,71 @@ class _CountingConnection(psycopg2.extensions.connection):
         super().rollback()
 
 
-def _count_sql(database_url: str) -> list[list[object]]:
+def _count_sql(database_url: str) -> None:
+    """Statements per message by case, as pg_stat_statements counts them, on a warm container's connection."""
     from chatbatch.db import Database
     from chatbatch.domain.messages import parse_webhook
     from chatbatch.services.ingest import ingest_message
 
-    workload = Workload(f"bench-sql-{uuid.uuid4().hex[:10]}", messages=2, chats=1)
-    db = Database(
-        lambda: {"dsn": database_url, "connection_factory": _CountingConnection, "cursor_factory": _CountingCursor}
-    )
-    db.connection()
+    from bench.statement_counts import StatementCounter, Unavailable
+
+    try:
+        counter: StatementCounter | None = StatementCounter(database_url)
+        note = None
+    except Unavailable as why:
+        counter, note = None, str(why)
+
+    def params() -> dict:
+        own = counter.connect_params() if counter else {"dsn": database_url}
+        return {**own, "connection_factory": _CountingConnection, "cursor_factory": _CountingCursor}
+
+    per_case = 10
+    workload = Workload(f"bench-sql-{uuid.uuid4().hex[:10]}", messages=2 * per_case, chats=per_case)
+    own = [_own_message(workload, i) for i in range(per_case)]
+    cases = [  # (case, payloads, the issue's bound: statements per message)
+        ("a chat's first message", [workload.payload(i) for i in range(per_case)], "≤ 2"),
+        ("the chat's next message", [workload.payload(per_case + i) for i in range(per_case)], "≤ 2"),
+        ("a retry of that (duplicate)", [workload.payload(per_case + i) for i in range(per_case)], "1"),
+        ("the business's own message (takeover)", own, "≤ 2"),
+        ("a retry of the business's (duplicate)", own, "1"),
+    ]
+    db = Database(params)
+    ingest_message(db, parse_webhook(_own_message(workload, -1) | {"from_me": False}), reply_groups=False)  # warm
     rows = []
-    for case, index in (("first message of a chat", 0), ("next message of the chat", 1), ("retried (duplicate)", 1)):
+    for case, payloads, bound in cases:
         _CountingCursor.statements = _CountingConnection.transactions = 0
-        ingest_message(db, parse_webhook(workload.payload(index)), reply_groups=False)
-        statements, transactions = _CountingCursor.statements, _CountingConnection.transactions
+
+        def ingest_all(payloads=payloads) -> None:
+            for payload in payloads:
+                ingest_message(db, parse_webhook(payload), reply_groups=False)
+
+        counted = counter.count(ingest_all) / len(payloads) if counter else "n/a"
         # psycopg2 opens each transaction with its own BEGIN round trip; COMMIT is one more.
-        rows.append([case, statements, transactions, statements + 2 * transactions])
+        trips = (_CountingCursor.statements + 2 * _CountingConnection.transactions) / len(payloads)
+        rows.append([case, counted, bound, trips])
     db.close()
-    return rows
+    if counter:
+        counter.close()
+    print_table(
+        f"Ingest: SQL per webhook message (use case the handler calls, a warm container, {per_case} messages per case;"
+        " statements as pg_stat_statements counts them, BEGIN and COMMIT included; round trips the client makes)",
+        ["case", "statements per message", "bound", "round trips per message"],
+        rows,
+    )
+    if note:
+        print(f"(statements not counted: {note})")
+
+
+def _own_message(workload: Workload, index: int) -> dict:
+    """A message the business's own number sent in chat ``index`` (a human on the business side)."""
+    contact = workload.payload(index)
+    return contact | {
+        "message_id": f"{workload.run_id}-own-{index}",
+        "from": contact["to"],
+        "to": contact["from"],
+        "body": f"a human answers chat {index}",
+        "from_me": True,
+    }
 
 
 # --- cold start --------------------------------------------------------------------------------------------

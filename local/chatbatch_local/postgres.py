@@ -40,6 +40,17 @@ def find_bindir() -> Path:
     )
 
 
+def _library_dirs(bindir: Path) -> list[Path]:
+    """Where the server of ``bindir`` loads modules from: Debian's /usr/lib/postgresql/N/lib, else pg_config's."""
+    dirs = [bindir.parent / "lib"]
+    pg_config = bindir / "pg_config"
+    if pg_config.exists():
+        out = subprocess.run([str(pg_config), "--pkglibdir"], capture_output=True, text=True, check=False)
+        if out.stdout.strip():
+            dirs.append(Path(out.stdout.strip()))
+    return dirs
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,6 +126,8 @@ class LocalPostgres:
                 f"delete {self.data_dir / PORT_FILE} to let the cluster choose a new port (copied DSNs change then)"
             )
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+        if self.has_statement_statistics():  # the bench and the tests count the statements ingest sends
+            options += " -c shared_preload_libraries=pg_stat_statements"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         options += "".join(f" -c {option}" for option in self.server_options)
@@ -134,6 +147,10 @@ class LocalPostgres:
         self.started_here = True
         self._ensure_database()
         return self
+
+    def has_statement_statistics(self) -> bool:
+        """The server has the pg_stat_statements module (Debian's postgresql package ships it in contrib)."""
+        return any((lib / "pg_stat_statements.so").exists() for lib in _library_dirs(self.bindir))
 
     def _kept_port(self) -> int:
         """The cluster's port, chosen once when it is first started and kept in its data folder: a DSN copied

@@ -264,3 +264,8 @@ def test_the_rds_proxy_is_on_by_default_in_prod_only(environment, proxy):
     given = dict(pair.split("=", 1) for pair in config["parameter_overrides"].split())
     enabled = given.get("EnableRdsProxy", "auto")
     assert (enabled == "true" or (enabled == "auto" and given["Environment"] == "prod")) is proxy
+
+
+def test_behind_the_rds_proxy_no_statement_is_prepared():
+    # A prepared statement pins the client's proxy connection to one database connection (multiplexing lost).
+    assert global_env()["DB_PREPARED_STATEMENTS"] == {"Fn::If": ["UseProxy", "false", "true"]}

@@ -1,23 +1,49 @@
-"""`make bench --only ingest` keeps working: its quick mode runs every measurement on tiny workloads."""
+"""`make bench --only ingest` keeps working: its quick mode runs every measurement on tiny workloads, and what it
+prints are measurements (numbers in range), not just headings."""
 
 from __future__ import annotations
 
 from bench import bench_ingest
 from bench.__main__ import BenchContext
+from tests.support.bench import number, table
 
 
-def test_the_ingest_benchmark_runs_and_checks_what_it_stored(database_url, capsys):
-    # When the benchmark runs its quick mode against the test database
+def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_url, capsys):
+    # When the benchmark runs its quick mode against the test database (it raises itself when a run stored the wrong
+    # rows or imported boto3)
     bench_ingest.run(BenchContext(database_url=database_url, quick=True))
-
-    # Then it printed its three tables (it raises itself when a run stored the wrong rows or imported boto3)
     out = capsys.readouterr().out
-    for title in (
-        "## Ingest: api lambda_handler",
-        "## Ingest per gateway",
-        "## Ingest: SQL per webhook",
-        "## Cold start",
-    ):
-        assert title in out
-    gateway_rows = [line for line in out.splitlines() if line.startswith("| ") and "/webhook" in line]
-    assert [row.split("|")[1].strip() for row in gateway_rows] == ["flat", "waha", "evolution", "meta", "gowa"]
+
+    # Then the handler and the floor were both measured, side by side, and their ratio is theirs
+    for row in table(out, "Ingest: api lambda_handler"):
+        handler, floor = number(row["handler msg/s"]), number(row["floor insert/s"])
+        assert handler > 0 and floor > 0
+        assert abs(number(row["handler/floor"]) - handler / floor) < 0.01
+        assert number(row["per-round ratio (median)"]) > 0
+        # what the handler adds is part of its latency, never more
+        assert 0 < number(row["handler - db p50 µs"]) < number(row["handler p50 ms"]) * 1000
+        assert number(row["handler - db p50 µs"]) <= number(row["handler - db p99 µs"])
+
+    # And what the handler adds is broken down into parts, each measured (the rest is what the run left over)
+    parts = table(out, "Ingest: what the handler adds per message, by part")
+    assert len(parts) == 5
+    assert all(number(row["p50 µs"]) > 0 for row in parts[:3])
+
+    # And every gateway's route was measured against the flat one
+    gateways = table(out, "Ingest per gateway")
+    assert [row["gateway"] for row in gateways] == ["flat", "waha", "evolution", "meta", "gowa"]
+    assert all(number(row["msg/s"]) > 0 and number(row["p50 ms"]) > 0 for row in gateways)
+
+    # And the database counted one statement per customer's message or retry, two for the business's own message
+    statements = {row["case"]: row for row in table(out, "Ingest: SQL per webhook message")}
+    assert {case: number(row["statements per message"]) for case, row in statements.items()} == {
+        "a chat's first message": 1,
+        "the chat's next message": 1,
+        "a retry of that (duplicate)": 1,
+        "the business's own message (takeover)": 2,
+        "a retry of the business's (duplicate)": 1,
+    }
+    assert number(statements["a chat's first message"]["round trips per message"]) == 1
+
+    # And the cold start was measured against its floor
+    assert all(number(row["median ms"]) > 0 for row in table(out, "Cold start"))

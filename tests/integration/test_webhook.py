@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
+from chatbatch.db import Database
+from chatbatch.domain.messages import parse_webhook
+from chatbatch.services.ingest import ingest_message
 
 from tests.support import invoke, load_event, webhook_event
 from tests.support.foundation import BUSINESS, CONTACT, counts, message, room
@@ -264,3 +267,32 @@ def test_a_timestamp_in_the_future_is_taken_as_now_so_it_cannot_pin_the_room(api
             "SELECT bool_and(message_timestamp <= now()) FROM chat_messages WHERE user_token = %s", (session_tok,)
         )
         assert cur.fetchone() == (True,)
+
+
+@pytest.mark.parametrize(
+    ("environment", "own", "pending"), [(False, True, True), (True, False, False), (True, None, True)]
+)
+def test_a_group_message_waits_for_a_reply_by_the_tenants_own_groups_switch(
+    database_url, pg, session_tok, environment, own, pending
+):
+    # Given the environment's AI_REPLY_GROUPS and the tenant's own switch (None: it set none)
+    with pg.cursor() as cur:
+        cur.execute("INSERT INTO tenant_settings (session_tok, ai_reply_groups) VALUES (%s, %s)", (session_tok, own))
+    group = "120363025246125486@g.us"
+    payload = message(session_tok, "g1", **{"from": group, "participant": "628777@s.whatsapp.net"})
+
+    # When a customer's group message arrives (and a business's own message in the group)
+    db = Database(lambda: {"dsn": database_url})
+    try:
+        ingest_message(db, parse_webhook(payload), reply_groups=environment)
+        own_message = message(session_tok, "g2", **{"from": BUSINESS, "to": group, "from_me": True})
+        ingest_message(db, parse_webhook(own_message), reply_groups=environment)
+    finally:
+        db.close()
+
+    # Then only the customer's one waits for the bot, and only when the tenant's switch (else the environment's) is on
+    with pg.cursor() as cur:
+        cur.execute(
+            "SELECT message_id, needs_reply FROM ai_chat_messages WHERE session_tok = %s ORDER BY id", (session_tok,)
+        )
+        assert cur.fetchall() == [("g1", pending), ("g2", False)]

@@ -1,15 +1,19 @@
 """Postgres access: one cached connection per process (a Lambda container) and explicit transactions.
 
 ``Database.transaction(work)`` is the unit of work: ``work(cursor)`` runs inside one transaction that is
-committed when it returns and rolled back when it raises. A connection that died between invocations
-(RDS failover, idle timeout) is replaced transparently: the failed transaction rolled back, so running it
-once more on a fresh connection is safe. A database that cannot be reached, or does not answer within the
-statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
+committed when it returns and rolled back when it raises. ``Database.statements(work)`` is for work whose every
+statement is a whole unit on its own (one data-modifying statement, or reads): each runs in its own implicit
+transaction, so no BEGIN and COMMIT round trips are paid around it (the webhook's ingest, services/ingest.py).
+A connection that died between invocations (RDS failover, idle timeout) is replaced transparently: the failed
+transaction rolled back, so running it once more on a fresh connection is safe. A database that cannot be
+reached, or does not answer within the statement timeout, raises ``DatabaseUnavailable`` (the transaction rolled back).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +33,9 @@ Cursor = psycopg2.extensions.cursor
 ConnectParams = Callable[[], dict[str, Any]]
 
 
+_UNPREPARED: weakref.WeakSet[psycopg2.extensions.connection] = weakref.WeakSet()  # connections that never prepare
+
+
 class Database:
     """A lazily opened, self-healing connection. Not shared between threads: use one per thread."""
 
@@ -37,6 +44,7 @@ class Database:
         connect_params: ConnectParams,
         *,
         refresh_credentials: Callable[[], None] | None = None,
+        prepared_statements: bool = True,
     ) -> None:
         # psycopg2.connect's keyword arguments (a bench may add its own cursor_factory there to count statements).
         self._connect_params = connect_params
@@ -44,6 +52,7 @@ class Database:
         # container that must reconnect afterwards would otherwise keep offering the old one.
         self._refresh_credentials = refresh_credentials
         self._conn: psycopg2.extensions.connection | None = None
+        self._prepared_statements = prepared_statements  # False: a PreparedStatement runs as plain SQL (RDS Proxy)
 
     def _connect(self) -> psycopg2.extensions.connection:
         try:
@@ -57,6 +66,8 @@ class Database:
             except psycopg2.OperationalError as again:
                 raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(again)}") from again
         conn.set_session(autocommit=False)
+        if not self._prepared_statements:
+            _UNPREPARED.add(conn)
         return conn
 
     def connection(self) -> psycopg2.extensions.connection:
@@ -65,23 +76,34 @@ class Database:
         return self._conn
 
     def transaction(self, work: Callable[[Cursor], T]) -> T:
+        return self._retried(work, autocommit=False)
+
+    def statements(self, work: Callable[[Cursor], T]) -> T:
+        """Run ``work`` with each statement committed on its own (autocommit): for work whose statements are each
+        a whole unit (a statement that fails changes nothing), it saves psycopg2's BEGIN and the COMMIT round
+        trips. Work that must see its statements succeed or fail together takes ``transaction``."""
+        return self._retried(work, autocommit=True)
+
+    def _retried(self, work: Callable[[Cursor], T], *, autocommit: bool) -> T:
         reused = self._conn is not None and not self._conn.closed
         try:
-            return self._run(work)
+            return self._run(work, autocommit)
         except _ConnectionLost as lost:
             if not reused:
                 raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
         try:
-            return self._run(work)
+            return self._run(work, autocommit)
         except _ConnectionLost as lost:
             raise DatabaseUnavailable(f"lost the database connection: {lost}") from lost.__cause__
 
-    def _run(self, work: Callable[[Cursor], T]) -> T:
+    def _run(self, work: Callable[[Cursor], T], autocommit: bool) -> T:
         conn = self.connection()
+        conn.autocommit = autocommit  # psycopg2 keeps this on the client: no round trip
         try:
             with conn.cursor() as cur:
                 result = work(cur)
-            conn.commit()
+            if not autocommit:
+                conn.commit()
             return result
         except psycopg2.errors.QueryCanceled as exc:  # statement_timeout: the database is too busy right now
             conn.rollback()
@@ -176,7 +198,11 @@ def database_for(settings: Any) -> Database:
     key = id(settings)
     if key not in cache:
         refresh = None if settings.database_url is not None else secrets.forget_cached_secrets
-        cache[key] = Database(connect_params_from_settings(settings), refresh_credentials=refresh)
+        cache[key] = Database(
+            connect_params_from_settings(settings),
+            refresh_credentials=refresh,
+            prepared_statements=settings.db_prepared_statements,
+        )
     return cache[key]
 
 
@@ -186,3 +212,34 @@ def close_cached_databases() -> None:
     for database in cache.values():
         database.close()
     cache.clear()
+
+
+class PreparedStatement:
+    """A statement the database parses and plans once per connection (PREPARE), then runs by name (EXECUTE): for
+    a hot statement whose planning costs as much as running it (the webhook's ingest, store/received_messages.py).
+
+    ``sql`` takes named parameters (``%(name)s``). It is prepared on a connection's first run (one more round trip,
+    once per connection); a connection the Database replaces is a new one, prepared again.
+    On a connection of a Database made with ``prepared_statements=False`` (DB_PREPARED_STATEMENTS=false, for RDS
+    Proxy, where a prepared statement pins the client's connection to one database connection) it runs as plain SQL.
+    """
+
+    _PARAM = re.compile(r"%\((\w+)\)s")
+
+    def __init__(self, name: str, sql: str) -> None:
+        self.name = name
+        self._sql = sql
+        self._names = list(dict.fromkeys(self._PARAM.findall(sql)))
+        numbers = {param: f"${i}" for i, param in enumerate(self._names, start=1)}
+        self._prepare = f"PREPARE {name} AS {self._PARAM.sub(lambda m: numbers[m.group(1)], sql)}"
+        self._execute = f"EXECUTE {name} ({', '.join(f'%({param})s' for param in self._names)})"
+        self._prepared_on: weakref.WeakSet[psycopg2.extensions.connection] = weakref.WeakSet()
+
+    def execute(self, cur: Cursor, params: dict[str, Any]) -> None:
+        if cur.connection in _UNPREPARED:
+            cur.execute(self._sql, params)
+            return
+        if cur.connection not in self._prepared_on:
+            cur.execute(self._prepare)
+            self._prepared_on.add(cur.connection)
+        cur.execute(self._execute, params)

@@ -76,6 +76,17 @@ class InvalidFields(ChatbatchError):
     code = "invalid_fields"
 
 
+class ChatKeyTaken(InvalidFields):
+    """422: the chat's room key (``<session token>_<JID>``) belongs to another session token (a legacy row): the
+    message is not stored, and that other tenant's room is never moved."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(
+            f"chat {chat_id!r} belongs to another session token",
+            details=[{"field": "session_token", "problem": "another session owns a chat with this key"}],
+        )
+
+
 class GatewayUnavailable(ChatbatchError):
     """502: the WhatsApp gateway did not take a staff reply; nothing was sent, the operator may try again."""
 

@@ -52,6 +52,9 @@ class CommonSettings(BaseModel):
     db_name: str | None = None
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=60)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0)
+    # The webhook's ingest statement is prepared once per connection (its planning cost as much as running it).
+    # Behind RDS Proxy set false: a prepared statement pins the client's proxy connection to one database connection.
+    db_prepared_statements: bool = True
     # In AWS (DB_SECRET_ARN): TLS that checks the server's certificate AND name; the RDS CA bundle is shipped.
     db_ssl_mode: Literal["verify-full", "verify-ca", "require"] = "verify-full"
     db_ssl_root_cert: str | None = None  # a PEM file of CAs; unset: chatbatch/certs/rds-ca-bundle.pem

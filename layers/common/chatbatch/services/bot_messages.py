@@ -12,6 +12,7 @@ from datetime import datetime
 
 from chatbatch.db import Cursor
 from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
+from chatbatch.errors import ChatKeyTaken
 from chatbatch.services import receipts
 from chatbatch.store import chat_messages, chat_rooms
 
@@ -33,6 +34,8 @@ def save_bot_message(
         at=at,
         unread_increment=0,
     )
+    if room_id is None:
+        raise ChatKeyTaken(room_chat_id)
     chat_messages.insert(
         cur,
         message_id=message_id,

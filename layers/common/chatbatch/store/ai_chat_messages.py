@@ -11,34 +11,48 @@ from chatbatch.domain.debounce import Bubble, DebounceRule, PendingChat
 from chatbatch.domain.messages import IncomingMessage
 from chatbatch.domain.prompt import ChatLine
 
+# One received message (named parameters: session_tok, from, to, chat_jid, participant, body, push_name,
+# message_id, message_type, from_me, is_group, timestamp; whether it waits for a reply is the SQL ``{needs_reply}``).
+# Stored once per (session, message id): a retry inserts nothing and returns no row. Its time is the gateway's, but
+# never later than its arrival (a clock in the future cannot pin the room).
+_INSERT = """
+    INSERT INTO ai_chat_messages
+        (session_tok, "from", "to", chat_jid, participant, body, push_name, message_id,
+         message_type, from_me, is_group, needs_reply, message_timestamp)
+    VALUES (%(session_tok)s, %(from)s, %(to)s, %(chat_jid)s, %(participant)s, %(body)s, %(push_name)s,
+            %(message_id)s, %(message_type)s, %(from_me)s, %(is_group)s, {needs_reply},
+            LEAST(COALESCE(%(timestamp)s, now()), now()))
+    ON CONFLICT (session_tok, message_id) DO NOTHING
+    RETURNING id, message_timestamp
+"""
 
-def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int, object] | None:
-    """Insert the message; ``(id, arrival time)``, or None when (session, message id) is already stored."""
-    cur.execute(
-        """
-        INSERT INTO ai_chat_messages
-            (session_tok, "from", "to", chat_jid, participant, body, push_name, message_id,
-             message_type, from_me, is_group, needs_reply, message_timestamp)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, LEAST(COALESCE(%s, now()), now()))
-        ON CONFLICT (session_tok, message_id) DO NOTHING
-        RETURNING id, message_timestamp
-        """,
-        (
-            msg.session_tok,
-            msg.from_jid,
-            msg.to_jid,
-            msg.chat_jid,
-            msg.participant,
-            msg.body,
-            msg.push_name,
-            msg.message_id,
-            msg.message_type,
-            msg.from_me,
-            msg.is_group,
-            needs_reply,
-            msg.message_timestamp,
-        ),
-    )
+
+def insert_statement(*, needs_reply: str) -> str:
+    """The insert of one received message, for a statement that goes on with what it stored
+    (store/received_messages.py); ``needs_reply`` is an SQL expression."""
+    return _INSERT.format(needs_reply=needs_reply)
+
+
+def insert_params(msg: IncomingMessage) -> dict:
+    return {
+        "session_tok": msg.session_tok,
+        "from": msg.from_jid,
+        "to": msg.to_jid,
+        "chat_jid": msg.chat_jid,
+        "participant": msg.participant,
+        "body": msg.body,
+        "push_name": msg.push_name,
+        "message_id": msg.message_id,
+        "message_type": msg.message_type,
+        "from_me": msg.from_me,
+        "is_group": msg.is_group,
+        "timestamp": msg.message_timestamp,
+    }
+
+
+def insert(cur: Cursor, msg: IncomingMessage, *, needs_reply: bool) -> tuple[int, datetime] | None:
+    """Insert the message; ``(id, its time)``, or None when (session, message id) is already stored."""
+    cur.execute(insert_statement(needs_reply="%(needs_reply)s"), {**insert_params(msg), "needs_reply": needs_reply})
     row = cur.fetchone()
     return (row[0], row[1]) if row else None
 

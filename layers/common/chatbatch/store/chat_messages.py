@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chatbatch.db import Cursor
-from chatbatch.domain.messages import chat_id as room_chat_id
 from chatbatch.domain.prompt import ChatLine
-from chatbatch.domain.takeover import SentReply
+
+# One history message (named parameters, cast so a prepared statement knows their types: message_id, chat_id,
+# user_token, sender_jid, sender_type, message_type, content, status, reply_to, sent_by; its room ``{room}`` and time
+# ``{at}`` are SQL expressions over ``{source}``). A message id the tenant already has adds nothing.
+_INSERT = """
+    INSERT INTO chat_messages
+        (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
+         message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
+    SELECT %(message_id)s::text, {room}, %(chat_id)s::text, %(user_token)s::text, %(sender_jid)s::text,
+           %(sender_type)s::text, %(message_type)s::text, %(content)s::text, %(status)s::text, {at},
+           %(reply_to)s::text, %(sent_by)s::text
+      {source}
+    ON CONFLICT (user_token, message_id) DO NOTHING
+    RETURNING id
+"""
 
 
-def insert(
-    cur: Cursor,
+def insert_statement(*, room: str, at: str, source: str) -> str:
+    """The insert of one history message whose room and time come from ``source`` (a FROM clause), for a statement
+    that writes its room too (store/received_messages.py). A room expression that yields NULL fails the whole
+    statement (chat_room_id is NOT NULL): a message is never stored without its room."""
+    return _INSERT.format(room=room, at=at, source=source)
+
+
+def insert_params(
     *,
     message_id: str,
-    chat_room_id: int,
     chat_id: str,
     user_token: str,
     sender_jid: str,
@@ -23,35 +41,29 @@ def insert(
     message_type: str,
     content: str,
     status: str,
-    at: datetime,
     reply_to_message_id: str | None = None,
     sent_by: str | None = None,
-) -> int | None:
-    """Insert one history message; its id, or None when the tenant already has this message id.
-    ``sent_by``: the operator who sent it from the console (a staff reply)."""
+) -> dict:
+    return {
+        "message_id": message_id,
+        "chat_id": chat_id,
+        "user_token": user_token,
+        "sender_jid": sender_jid,
+        "sender_type": sender_type,
+        "message_type": message_type,
+        "content": content,
+        "status": status,
+        "reply_to": reply_to_message_id,
+        "sent_by": sent_by,
+    }
+
+
+def insert(cur: Cursor, *, chat_room_id: int, at: datetime, **message) -> int | None:
+    """Insert one history message (``insert_params`` names its fields); its id, or None when the tenant already has
+    this message id. ``sent_by``: the operator who sent it from the console (a staff reply)."""
     cur.execute(
-        """
-        INSERT INTO chat_messages
-            (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,
-             message_type, content, status, message_timestamp, reply_to_message_id, sent_by)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        ON CONFLICT (user_token, message_id) DO NOTHING
-        RETURNING id
-        """,
-        (
-            message_id,
-            chat_room_id,
-            chat_id,
-            user_token,
-            sender_jid,
-            sender_type,
-            message_type,
-            content,
-            status,
-            at,
-            reply_to_message_id,
-            sent_by,
-        ),
+        insert_statement(room="%(room)s::bigint", at="%(at)s::timestamptz", source=""),
+        {**insert_params(**message), "room": chat_room_id, "at": at},
     )
     row = cur.fetchone()
     return row[0] if row else None
@@ -176,37 +188,37 @@ def finish_staff_send(cur: Cursor, row_id: int, *, status: str, gateway_message_
     )
 
 
-def staff_replies(
-    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
-) -> tuple[list[SentReply], datetime]:
-    """Staff replies of this chat (sent from the console) that carry ``message_id`` or were sent ``within``
-    before now; and now. ``SentReply.job_id`` holds the history row's id (``record_staff_echo`` takes it)."""
-    cur.execute(
-        """
-        SELECT clock.now, m.id, m.content, m.message_id, m.message_timestamp, m.echo_message_id
-          FROM (SELECT now() AS now) AS clock
-          LEFT JOIN LATERAL (
-                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
-                 WHERE user_token = %(t)s AND message_id = %(mid)s AND sent_by IS NOT NULL
-                UNION
-                SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
-                 WHERE chat_room_id = (SELECT id FROM chat_rooms WHERE chat_id = %(c)s AND user_token = %(t)s)
-                   AND message_timestamp >= clock.now - %(within)s AND sent_by IS NOT NULL
-          ) AS m ON true
-        """,
-        {"t": session_tok, "c": room_chat_id(session_tok, chat_jid), "mid": message_id, "within": within},
-    )
-    rows = cur.fetchall()
-    replies = [
-        SentReply(text=r[2], message_id=r[3], sending_at=r[4], job_id=r[1], echo_ids=(r[5],) if r[5] else ())
-        for r in rows
-        if r[1] is not None
-    ]
-    return replies, rows[0][0]
+# Staff replies of a chat (sent from the console) that carry the echo's id or were sent ``within`` before now, as
+# ``SentReply`` rows (its fields in order; ``job_id`` holds the history row's id, which ``record_staff_echo``
+# takes); named parameters: session_tok, chat_id, message_id, within.
+STAFF_ECHO_CANDIDATES = """
+    SELECT content, message_id, message_timestamp, id, 1, 1,
+           array_remove(ARRAY[echo_message_id], NULL), false, false
+      FROM (SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+             WHERE user_token = %(session_tok)s AND message_id = %(message_id)s AND sent_by IS NOT NULL
+            UNION
+            SELECT id, content, message_id, message_timestamp, echo_message_id FROM chat_messages
+             WHERE chat_room_id = (SELECT id FROM chat_rooms
+                                    WHERE chat_id = %(chat_id)s AND user_token = %(session_tok)s)
+               AND message_timestamp >= now() - %(within)s AND sent_by IS NOT NULL) AS staff
+"""
+
+
+# The echo of a staff reply arrived (named parameters: message_id, echo_row: the history row); the first one taken
+# counts. ``{guard}`` adds a condition (a statement that stores the echo too).
+_RECORD_STAFF_ECHO = """
+    UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %(message_id)s) WHERE id = %(echo_row)s{guard}
+"""
+
+
+def record_staff_echo_statement(*, guard: str = "") -> str:
+    return _RECORD_STAFF_ECHO.format(guard=guard)
+
+
+def record_staff_echo_params(row_id: int, *, message_id: str) -> dict:
+    return {"message_id": message_id, "echo_row": row_id}
 
 
 def record_staff_echo(cur: Cursor, row_id: int, *, message_id: str) -> None:
     """The gateway's echo of this staff reply arrived as ``message_id`` (the first one taken counts)."""
-    cur.execute(
-        "UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %s) WHERE id = %s", (message_id, row_id)
-    )
+    cur.execute(record_staff_echo_statement(), record_staff_echo_params(row_id, message_id=message_id))

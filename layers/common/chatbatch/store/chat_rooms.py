@@ -6,11 +6,44 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chatbatch.db import Cursor
-from chatbatch.errors import InvalidFields
+
+# The room's move for one message (named parameters, cast so a prepared statement knows their types: chat_id,
+# user_token, contact_jid, contact_name, is_group, content, sender_type, unread, human; and the message's time,
+# ``{at}``, from ``{source}``). ``last_*`` follow the newest message by its own time, so a late, older message (a
+# gateway retry) never rewinds them; the contact name follows the latest non-empty push name; ``human``: a human
+# on the business side wrote it (the takeover clock restarts). A room whose key belongs to another tenant is never
+# moved: no row comes back then.
+_UPSERT = """
+    INSERT INTO chat_rooms AS r
+        (chat_id, user_token, contact_jid, contact_name, chat_type, is_group,
+         last_message, last_sender, last_activity, unread_count, human_active_at)
+    SELECT %(chat_id)s::text, %(user_token)s::text, %(contact_jid)s::text, %(contact_name)s::text,
+           CASE WHEN %(is_group)s::boolean THEN 'group' ELSE 'individual' END, %(is_group)s::boolean,
+           %(content)s::text, %(sender_type)s::text, {at}, %(unread)s::integer,
+           CASE WHEN %(human)s::boolean THEN now() END
+      {source}
+    ON CONFLICT (chat_id) DO UPDATE SET
+        last_message    = CASE WHEN EXCLUDED.last_activity >= r.last_activity
+                               THEN EXCLUDED.last_message ELSE r.last_message END,
+        last_sender     = CASE WHEN EXCLUDED.last_activity >= r.last_activity
+                               THEN EXCLUDED.last_sender ELSE r.last_sender END,
+        last_activity   = GREATEST(r.last_activity, EXCLUDED.last_activity),
+        contact_name    = COALESCE(EXCLUDED.contact_name, r.contact_name),
+        unread_count    = r.unread_count + EXCLUDED.unread_count,
+        human_active_at = COALESCE(EXCLUDED.human_active_at, r.human_active_at),
+        updated_at      = now()
+    WHERE r.user_token = EXCLUDED.user_token  -- a room is only ever moved by its own tenant
+    RETURNING id
+"""
 
 
-def upsert_for_message(
-    cur: Cursor,
+def upsert_statement(*, at: str, source: str) -> str:
+    """The room upsert of one message whose time is the SQL expression ``at`` over ``source`` (a FROM clause), for
+    a statement that writes the message too (store/received_messages.py)."""
+    return _UPSERT.format(at=at, source=source)
+
+
+def upsert_params(
     *,
     chat_id: str,
     user_token: str,
@@ -19,53 +52,28 @@ def upsert_for_message(
     is_group: bool,
     content: str,
     sender_type: str,
-    at: datetime,
     unread_increment: int,
-) -> int:
-    """Create the room on its first message, else move it forward; returns the room id.
+    human: bool = False,
+) -> dict:
+    return {
+        "chat_id": chat_id,
+        "user_token": user_token,
+        "contact_jid": contact_jid,
+        "contact_name": contact_name,
+        "is_group": is_group,
+        "content": content,
+        "sender_type": sender_type,
+        "unread": unread_increment,
+        "human": human,
+    }
 
-    ``last_*`` follow the newest message by its own time, so a late, older message (a gateway retry)
-    never rewinds them. The contact name follows the latest non-empty push name of the contact.
-    """
-    cur.execute(
-        """
-        INSERT INTO chat_rooms AS r
-            (chat_id, user_token, contact_jid, contact_name, chat_type, is_group,
-             last_message, last_sender, last_activity, unread_count)
-        VALUES (%(chat_id)s, %(user_token)s, %(contact_jid)s, %(contact_name)s,
-                CASE WHEN %(is_group)s THEN 'group' ELSE 'individual' END, %(is_group)s,
-                %(content)s, %(sender_type)s, %(at)s, %(unread)s)
-        ON CONFLICT (chat_id) DO UPDATE SET
-            last_message  = CASE WHEN EXCLUDED.last_activity >= r.last_activity
-                                 THEN EXCLUDED.last_message ELSE r.last_message END,
-            last_sender   = CASE WHEN EXCLUDED.last_activity >= r.last_activity
-                                 THEN EXCLUDED.last_sender ELSE r.last_sender END,
-            last_activity = GREATEST(r.last_activity, EXCLUDED.last_activity),
-            contact_name  = COALESCE(EXCLUDED.contact_name, r.contact_name),
-            unread_count  = r.unread_count + EXCLUDED.unread_count,
-            updated_at    = now()
-        WHERE r.user_token = EXCLUDED.user_token  -- a room is only ever moved by its own tenant
-        RETURNING id
-        """,
-        {
-            "chat_id": chat_id,
-            "user_token": user_token,
-            "contact_jid": contact_jid,
-            "contact_name": contact_name,
-            "is_group": is_group,
-            "content": content,
-            "sender_type": sender_type,
-            "at": at,
-            "unread": unread_increment,
-        },
-    )
+
+def upsert_for_message(cur: Cursor, *, at: datetime, **room) -> int | None:
+    """Create the room on its first message, else move it forward (``upsert_params`` names the fields); the room
+    id, or None when the room's key belongs to another tenant (nothing moved: the caller decides what that means)."""
+    cur.execute(upsert_statement(at="%(at)s::timestamptz", source=""), {**upsert_params(**room), "at": at})
     row = cur.fetchone()
-    if row is None:
-        raise InvalidFields(
-            f"chat {chat_id!r} belongs to another session token",
-            details=[{"field": "session_token", "problem": "another session owns a chat with this key"}],
-        )
-    return row[0]
+    return row[0] if row else None
 
 
 def mark_human_active(cur: Cursor, room_id: int) -> None:

@@ -7,14 +7,13 @@ back to ``pending``. The rules are chatbatch/domain/sending.py; the webhook's ec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from psycopg2.extras import execute_values
 
 from chatbatch.db import Cursor, transaction_time
 from chatbatch.domain.jobs import JobStatus
 from chatbatch.domain.sending import PartStatus, ReplyPart, message_key
-from chatbatch.domain.takeover import SentReply
 
 _PART_COLUMNS = "job_id, position, text, status, sending_at, message_id, echo_ids"
 _FINISHED = tuple(status.value for status in JobStatus if status.terminal)
@@ -87,57 +86,44 @@ def mark_sent(cur: Cursor, job_id: int, position: int, *, message_id: str) -> da
 # Echo recognition (the webhook): the parts the bot handed to the gateway in one chat.
 
 
-def sent_parts(
-    cur: Cursor, *, session_tok: str, chat_jid: str, message_id: str, within: timedelta
-) -> tuple[list[SentReply], datetime]:
-    """Parts of this chat whose id is ``message_id``'s or that were handed over ``within`` before now; and now."""
-    # One round trip also when the chat has no part: the clock row always comes back, the parts joined to it.
-    cur.execute(
-        """
-        SELECT clock.now, p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
-               p.status = %(sent)s, j.status IN %(finished)s
-          FROM (SELECT now() AS now) AS clock
-          LEFT JOIN reply_parts AS p
-            ON p.session_tok = %(s)s AND p.chat_jid = %(c)s AND p.sending_at IS NOT NULL
-           AND (p.message_key = %(key)s OR p.sending_at >= clock.now - %(within)s)
-          LEFT JOIN ai_jobs AS j ON j.id = p.job_id
-         ORDER BY p.job_id, p.position
-        """,
-        {
-            **_PART_STATUSES,
-            "s": session_tok,
-            "c": chat_jid,
-            "key": message_key(message_id),
-            "within": within,
-            "finished": _FINISHED,
-        },
-    )
-    rows = cur.fetchall()
-    parts = [
-        SentReply(
-            text=r[1],
-            message_id=r[2],
-            sending_at=r[3],
-            job_id=r[4],
-            position=r[5],
-            handovers=r[6],
-            echo_ids=tuple(r[7]),
-            recorded=r[8],
-            job_finished=r[9],
-        )
-        for r in rows
-        if r[4] is not None
-    ]
-    return parts, rows[0][0]
+# Parts of a chat whose id is the echo's or that were handed over ``within`` before now, as ``SentReply`` rows (its
+# fields in order); named parameters: session_tok, chat_jid, key (the echo's message key), within, finished.
+ECHO_CANDIDATES = """
+    SELECT p.text, p.message_id, p.sending_at, p.job_id, p.position, p.handovers, p.echo_ids,
+           p.status = %(sent)s AS recorded, COALESCE(j.status IN %(finished)s, false) AS job_finished
+      FROM reply_parts AS p
+      LEFT JOIN ai_jobs AS j ON j.id = p.job_id
+     WHERE p.session_tok = %(session_tok)s AND p.chat_jid = %(chat_jid)s AND p.sending_at IS NOT NULL
+       AND (p.message_key = %(key)s OR p.sending_at >= now() - %(within)s)
+"""
+
+
+def echo_candidate_params(message_id: str) -> dict:
+    return {**_PART_STATUSES, "key": message_key(message_id), "finished": _FINISHED}
+
+
+# The echo of a part arrived (named parameters: message_id, echo_job, echo_position, echo_session: the part's
+# tenant, or NULL for any); ``{guard}`` adds a condition (a statement that stores the echo too).
+_RECORD_ECHO = """
+    UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(message_id)s)
+     WHERE job_id = %(echo_job)s AND position = %(echo_position)s AND NOT (%(message_id)s = ANY(echo_ids))
+       AND (%(echo_session)s::text IS NULL OR session_tok = %(echo_session)s){guard}
+"""
+
+
+def record_echo_statement(*, guard: str = "") -> str:
+    return _RECORD_ECHO.format(guard=guard)
+
+
+def record_echo_params(job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> dict:
+    return {"message_id": message_id, "echo_job": job_id, "echo_position": position, "echo_session": session_tok}
 
 
 def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
     """The gateway's echo of this part (of the tenant ``session_tok``, when given) arrived as ``message_id``.
     False when there is no such part or the echo was known already."""
     cur.execute(
-        "UPDATE reply_parts SET echo_ids = array_append(echo_ids, %(mid)s)"
-        " WHERE job_id = %(job)s AND position = %(position)s AND NOT (%(mid)s = ANY(echo_ids))"
-        " AND (%(session)s::text IS NULL OR session_tok = %(session)s)",
-        {"mid": message_id, "job": job_id, "position": position, "session": session_tok},
+        record_echo_statement(),
+        record_echo_params(job_id, position, message_id=message_id, session_tok=session_tok),
     )
     return cur.rowcount == 1

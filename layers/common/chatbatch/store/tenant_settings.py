@@ -48,6 +48,14 @@ def get(cur: Cursor, session_tok: str) -> StoredSettings:
     return StoredSettings(dict(zip(FIELDS, row[: len(FIELDS)])), row[-2], row[-1])
 
 
+def effective_sql(field: str, *, tenant: str, default: str) -> str:
+    """SQL for the tenant's own value of ``field`` (``tenant``: the SQL of its session token), else ``default``
+    (the SQL of the environment's value): one primary-key lookup inside the caller's statement."""
+    if field not in FIELDS:
+        raise ValueError(f"no tenant setting {field!r}")
+    return f"COALESCE((SELECT {field} FROM tenant_settings WHERE session_tok = {tenant}), {default})"
+
+
 def overrides_of(cur: Cursor, session_toks: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The stored settings of several tenants (those that have some), by session token."""
     cur.execute(
