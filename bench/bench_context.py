@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 
 import psycopg2
-from chatbatch.domain.messages import chat_id as room_chat_id
+from chatbatch.domain.chats import Chat
 from chatbatch.store import chat_messages
 
 from bench.report import median, percentile, print_table, ratio
@@ -24,7 +24,7 @@ CONTEXT = 20 + 3  # the default HISTORY_CONTEXT_MESSAGES and a burst of three
 
 def add_chat(cur, tenant: str, jid: str, messages: int) -> str:
     """A room of ``messages`` messages, one a minute, contact and ai turns alternating; its chat id."""
-    chat = room_chat_id(tenant, jid)
+    chat = Chat(tenant, jid).room_key
     cur.execute(
         """
         INSERT INTO chat_rooms (chat_id, user_token, contact_jid, chat_type, last_activity)

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from chatbatch.db import Database, transaction_time
-from chatbatch.domain.messages import chat_id
+from chatbatch.domain.chats import Chat
 from chatbatch.domain.prompt import ChatLine
 from chatbatch.store import chat_messages
 
@@ -53,7 +53,7 @@ def post_bubble(api_url: str, secret: str, text: str) -> str:
 def room_history(db: Database) -> list[ChatLine]:
     return db.transaction(
         lambda cur: chat_messages.recent(
-            cur, chat_id=chat_id(SESSION, CONTACT), user_token=SESSION, limit=50, arrived_by=transaction_time(cur)
+            cur, chat_id=Chat(SESSION, CONTACT).room_key, user_token=SESSION, limit=50, arrived_by=transaction_time(cur)
         )
     )
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nreplies to this burst: {len(replies)}")
     for reply in replies:
         print(f"  ← {reply.content!r}")
-    print(f"\nroom {chat_id(SESSION, CONTACT)} (last {len(lines)} messages, oldest first):")
+    print(f"\nroom {Chat(SESSION, CONTACT).room_key} (last {len(lines)} messages, oldest first):")
     for line in lines:
         print(f"  {line.sender_type:>7}: {line.as_text().replace(chr(10), ' / ')}")
     if not replies:

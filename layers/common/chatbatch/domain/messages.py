@@ -11,10 +11,10 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chatbatch.domain import jids
+from chatbatch.domain.chats import Chat
 from chatbatch.errors import InvalidFields
 
 SenderType = Literal["contact", "user", "ai"]
-GROUP_SUFFIX = "@" + jids.GROUP_SERVER
 MAX_ID_CHARS = 256
 MAX_JID_CHARS = 256
 MAX_NAME_CHARS = 256
@@ -181,8 +181,13 @@ class IncomingMessage:
     reply_to_message_id: str | None = None  # the message this one quotes (a reply), as the gateway names it
 
     @property
+    def chat(self) -> Chat:
+        return Chat(self.session_tok, self.chat_jid)
+
+    @property
     def chat_id(self) -> str:
-        return chat_id(self.session_tok, self.chat_jid)
+        """The room's key (:class:`chatbatch.domain.chats.Chat`)."""
+        return self.chat.room_key
 
     @property
     def sender_type(self) -> SenderType:
@@ -203,12 +208,6 @@ class IncomingMessage:
 
     def needs_reply(self, *, reply_groups: bool) -> bool:
         return not self.from_me and (reply_groups or not self.is_group)
-
-
-def chat_id(session_tok: str, chat_jid: str) -> str:
-    """A room's key, chat_rooms.chat_id: ``<session_tok>_<remote jid>``, the form an existing UI reads (no
-    address contains ``_``, so the key names one tenant's chat)."""
-    return f"{session_tok}_{chat_jid}"
 
 
 def parse_webhook(document: Any) -> IncomingMessage:

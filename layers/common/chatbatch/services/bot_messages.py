@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chatbatch.db import Cursor
-from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
+from chatbatch.domain.chats import Chat
 from chatbatch.errors import ChatKeyTaken
 from chatbatch.services import receipts
 from chatbatch.store import chat_messages, chat_rooms
@@ -21,14 +21,15 @@ def save_bot_message(
     cur: Cursor, *, session_tok: str, chat_jid: str, business_jid: str, message_id: str, text: str, at: datetime
 ) -> None:
     receipts.storing_message(cur, session_tok=session_tok, message_id=message_id)
-    room_chat_id = chat_id(session_tok, chat_jid)
+    chat = Chat(session_tok, chat_jid)
+    room_chat_id = chat.room_key
     room_id = chat_rooms.upsert_for_message(
         cur,
         chat_id=room_chat_id,
         user_token=session_tok,
         contact_jid=chat_jid,
         contact_name=None,
-        is_group=chat_jid.endswith(GROUP_SUFFIX),
+        is_group=chat.is_group,
         content=text,
         sender_type="ai",
         at=at,

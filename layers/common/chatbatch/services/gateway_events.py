@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatbatch.db import Database
+from chatbatch.domain.chats import Chat
 from chatbatch.domain.inbound.events import (
     GatewayEvent,
     Ignored,
@@ -22,7 +23,7 @@ from chatbatch.domain.inbound.events import (
     Revocation,
     event_name,
 )
-from chatbatch.domain.messages import IncomingMessage, chat_id
+from chatbatch.domain.messages import IncomingMessage
 from chatbatch.services import receipts
 from chatbatch.services.ingest import IngestResult, ingest_message, settle_part_by_reference
 from chatbatch.store import chat_messages, message_reactions
@@ -57,7 +58,7 @@ def apply_event(db: Database, event: GatewayEvent, *, reply_groups: bool) -> Out
         status = "updated" if settled and outcome == "unchanged" else outcome
         return Outcome(name, status, event.message_ids[0], detail=event.status.value)
     if isinstance(event, Reaction):
-        room = chat_id(event.session_tok, event.chat_jid)
+        room = Chat(event.session_tok, event.chat_jid).room_key
         kept = db.transaction(lambda cur: message_reactions.record(cur, event, chat_id=room))
         return _changed(name, kept, event.message_id, room)
     if isinstance(event, Revocation):

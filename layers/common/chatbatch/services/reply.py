@@ -40,9 +40,9 @@ from chatbatch.adapters.llm import Completion, Llm, worst_case_seconds
 from chatbatch.db import Cursor, Database
 from chatbatch.domain.bot_control import AWAY_ALREADY_SENT, away_decision, reason_bot_is_off
 from chatbatch.domain.business_hours import BusinessHours
+from chatbatch.domain.chats import Chat
 from chatbatch.domain.cost_guards import is_over_budget, reason_over_budget
 from chatbatch.domain.jobs import JobStateConflict, JobStatus, Step, next_step
-from chatbatch.domain.messages import GROUP_SUFFIX, chat_id
 from chatbatch.domain.prompt import Prompt, build_prompt
 from chatbatch.domain.reply_split import split_reply
 from chatbatch.domain.sending import (
@@ -330,7 +330,7 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease, asks_llm=True)
     history = chat_messages.recent(
         cur,
-        chat_id=chat_id(job.session_tok, job.chat_jid),
+        chat_id=Chat(job.session_tok, job.chat_jid).room_key,
         user_token=job.session_tok,
         limit=policy.history_limit + len(burst.lines),
         arrived_by=burst.arrived_at,
@@ -356,7 +356,7 @@ def _away_message(cur: Cursor, job: ai_jobs.JobRow, policy: ReplyPolicy) -> str 
     hours = policy.hours()
     if hours is None:
         return None
-    room_chat_id = chat_id(job.session_tok, job.chat_jid)
+    room_chat_id = Chat(job.session_tok, job.chat_jid).room_key
     state = chat_rooms.bot_state(cur, chat_id=room_chat_id, user_token=job.session_tok)
     decision = away_decision(hours, policy.away_message, now=state.now, away_sent_for=state.away_sent_for)
     if decision.closed_since is None and decision.silent is None:
@@ -378,9 +378,10 @@ def _away_message(cur: Cursor, job: ai_jobs.JobRow, policy: ReplyPolicy) -> str 
 
 def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
     policy = _tenant_policy(cur, session_tok, policy)
-    state = chat_rooms.bot_state(cur, chat_id=chat_id(session_tok, chat_jid), user_token=session_tok)
+    chat = Chat(session_tok, chat_jid)
+    state = chat_rooms.bot_state(cur, chat_id=chat.room_key, user_token=session_tok)
     return reason_bot_is_off(bot_enabled=policy.bot_enabled, paused=state.bot_paused) or reason_to_stay_silent(
-        is_group=chat_jid.endswith(GROUP_SUFFIX),
+        is_group=chat.is_group,
         reply_groups=policy.reply_groups,
         human_active_at=state.human_active_at,
         now=state.now,
