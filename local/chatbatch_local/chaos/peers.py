@@ -4,6 +4,7 @@ webhook delivery that retries as WAHA's does; and a TCP proxy in front of the lo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
@@ -163,10 +164,8 @@ class CuttableProxy:
         self.reachable.clear()
         with self.lock:
             for sock in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.open.clear()
 
     def mend(self) -> None:
@@ -205,10 +204,8 @@ class CuttableProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
             with self.lock:
                 self.open.discard(source)
                 self.open.discard(sink)
