@@ -18,6 +18,13 @@ import random
 from dataclasses import dataclass, field
 
 WORKER_KILL_POINTS = ("between commit and send", "during the LLM call", "during the gateway call", "after accepted")
+# How the tables name what was injected.
+SHORT = {
+    "between commit and send": "kill worker@commit>send",
+    "during the LLM call": "kill worker@llm",
+    "during the gateway call": "kill worker@gateway",
+    "after accepted": "kill worker@accepted",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +56,8 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("kill-worker", worker_kills=dict.fromkeys(WORKER_KILL_POINTS, 2)),
-    Scenario("kill-api", api_kills=4),
+    Scenario("kill-worker", worker_kills=dict.fromkeys(WORKER_KILL_POINTS, 3)),
+    Scenario("kill-api", api_kills=5),
     Scenario("kill-sweeper", sweeper_kills=4),
     Scenario("postgres-stop", postgres_stops=2),
     Scenario("sqs-unreachable", sqs_cuts=2),
@@ -58,8 +65,8 @@ SCENARIOS = (
     Scenario("gateway-faults", gateway_503_rate=0.15, gateway_hang_rate=0.1),
     Scenario(
         "all-together",
-        worker_kills=dict.fromkeys(WORKER_KILL_POINTS, 1),
-        api_kills=2,
+        worker_kills=dict.fromkeys(WORKER_KILL_POINTS, 2),
+        api_kills=3,
         sweeper_kills=2,
         postgres_stops=1,
         sqs_cuts=1,
@@ -69,8 +76,13 @@ SCENARIOS = (
         gateway_hang_rate=0.05,
     ),
 )
-# The fast one `make test` runs: the worker killed on the first send, after the hand-over was committed.
-SMALL = Scenario("kill-between-commit-and-send", worker_kills={"between commit and send": 1}, kill_chance=1.0)
+# The fast one `make test` runs: the worker killed on the first send, after its hand-over was committed and before
+# the gateway took it; then on the next send the gateway took (and echoed), before the worker read the answer.
+SMALL = Scenario(
+    "kill-between-commit-and-send",
+    worker_kills={"between commit and send": 1, "after accepted": 1},
+    kill_chance=1.0,
+)
 
 
 def by_name(names: list[str]) -> list[Scenario]:

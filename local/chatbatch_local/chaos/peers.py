@@ -86,6 +86,8 @@ class ChaosLlm:
         self.hang_seconds = 30.0
         self.on_call: Callable[[], None] | None = None
         self.calls = 0
+        self.errors = 0  # 500s answered
+        self.hangs = 0  # calls held past the worker's timeout
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
         self.url = ""
@@ -98,8 +100,12 @@ class ChaosLlm:
         if hook is not None:
             hook()
         if roll < self.error_rate:
+            with self.lock:
+                self.errors += 1
             return 500, {"error": {"message": "chaos: internal error", "type": "server_error"}}
         if roll < self.error_rate + self.hang_rate:
+            with self.lock:
+                self.hangs += 1
             time.sleep(self.hang_seconds)
         newest = next((m["content"] for m in reversed(request["messages"]) if m["role"] == "user"), "")
         text = f"Balasan {uuid.uuid4().hex[:10]}: kami cek dulu ya ({newest[:40]})"

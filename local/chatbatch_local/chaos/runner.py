@@ -68,7 +68,8 @@ class ChaosStack:
     def __init__(self, rng: random.Random, workdir: Path) -> None:
         self.rng = rng
         self.workdir = workdir
-        self.postgres = LocalPostgres(workdir / "pgdata", durable=False)
+        # Durable (fsync, synchronous commit), as RDS is: a stopped Postgres must keep every commit it acknowledged.
+        self.postgres = LocalPostgres(workdir / "pgdata")
         self.moto = None
         self.proxy: CuttableProxy | None = None
         self.llm = ChaosLlm(rng)
@@ -79,6 +80,7 @@ class ChaosStack:
         self.gateway_server = None
         self.dev: subprocess.Popen | None = None
         self.stack_file = workdir / "stack.json"
+        self.killed: dict[str, int] = {}  # function → the pid killed last
         self.log = workdir / "chatbatch-dev.log"
         self.sqs_endpoint = ""
         self.queue_url = ""
@@ -147,12 +149,16 @@ class ChaosStack:
         return None
 
     def kill(self, function: str) -> bool:
-        """SIGKILL the function's current process (``make dev`` starts a new one)."""
-        pid = self.pid(function)
-        if pid is None:
+        """SIGKILL the function's current process (``make dev`` starts a new one); one killed just before is
+        waited for to be replaced first (up to 10 s), so that every kill hits a live process."""
+        deadline = time.monotonic() + 10
+        while (pid := self.pid(function)) in (None, self.killed.get(function)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if pid is None or pid == self.killed.get(function):
             return False
         with suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+            self.killed[function] = pid
             return True
         return False
 
@@ -230,10 +236,11 @@ class Injector:
 
     def _kill_worker(self, point: str) -> None:
         if self.stack.kill("worker"):
-            self._count(f"worker killed {point}")
+            self._count(faults.SHORT[point])
 
     def arm(self) -> None:
         s, llm, gateway = self.scenario, self.stack.llm, self.stack.gateway
+        self.llm_before = (llm.errors, llm.hangs)
         llm.error_rate, llm.hang_rate = s.llm_error_rate, s.llm_hang_rate
 
         def on_llm_call() -> None:
@@ -249,10 +256,10 @@ class Injector:
                 return 200  # taken (and echoed) while its sender is gone
             roll = self.rng.random()
             if roll < s.gateway_503_rate:
-                self._count("gateway 503")
+                self._count("gw 503")
                 return 503
             if roll < s.gateway_503_rate + s.gateway_hang_rate:
-                self._count("gateway timeout after accepting")
+                self._count("gw timeout")
                 return HANG
             return 200
 
@@ -266,6 +273,11 @@ class Injector:
 
     def disarm(self) -> None:
         llm, gateway = self.stack.llm, self.stack.gateway
+        with llm.lock:
+            errors, hangs = llm.errors - self.llm_before[0], llm.hangs - self.llm_before[1]
+        for what, n in (("llm 500", errors), ("llm hang", hangs)):
+            if n:
+                self.injected[what] = n
         llm.error_rate = llm.hang_rate = 0.0
         llm.on_call = None
         gateway.send_behaviour = None
@@ -283,14 +295,14 @@ class Injector:
 
     def fire(self, what: str) -> None:
         if what == "kill api" and self.stack.kill("api"):
-            self._count("api killed")
+            self._count("kill api")
         elif what == "kill sweeper" and self.stack.kill("sweeper"):
-            self._count("sweeper killed")
+            self._count("kill sweeper")
         elif what == "stop postgres":
-            self._count("postgres stopped")
+            self._count("stop pg")
             self.stack.stop_postgres(POSTGRES_DOWN_SECONDS)
         elif what == "cut sqs":
-            self._count("sqs unreachable")
+            self._count("cut sqs")
             self.stack.cut_sqs(SQS_DOWN_SECONDS)
 
 
@@ -335,6 +347,21 @@ def quiet(stack: ChaosStack, tenant: str, trace: list[Bubble]) -> bool:
         return False
 
 
+def wait_for_quiet(stack: ChaosStack, tenant: str, trace: list[Bubble], *, timeout: float) -> bool:
+    """Poll until ``quiet`` holds twice a second apart (nothing in flight between), or ``timeout``: False."""
+    deadline = time.monotonic() + timeout
+    calm_since = None
+    while time.monotonic() < deadline:
+        if quiet(stack, tenant, trace):
+            calm_since = calm_since or time.monotonic()
+            if time.monotonic() - calm_since >= 1.0:
+                return True
+        else:
+            calm_since = None
+        time.sleep(0.5)
+    return False
+
+
 def run_scenario(
     stack: ChaosStack, scenario: Scenario, trace: list[Bubble], rng: random.Random, quiet_timeout: float
 ) -> report.Figures:
@@ -351,20 +378,10 @@ def run_scenario(
     try:
         replay(stack, tenant, trace, started)
         timed.join()
+        # The faults stay armed until every job has finished: retries meet them too.
+        figures.quiet = wait_for_quiet(stack, tenant, trace, timeout=quiet_timeout)
     finally:
         injector.disarm()
-    deadline = time.monotonic() + quiet_timeout
-    calm_since = None
-    while time.monotonic() < deadline:
-        if quiet(stack, tenant, trace):
-            calm_since = calm_since or time.monotonic()
-            if time.monotonic() - calm_since >= 1.0:  # still quiet a second later: nothing in flight
-                break
-        else:
-            calm_since = None
-        time.sleep(0.5)
-    else:
-        figures.quiet = False
     figures.seconds = time.monotonic() - started
     figures.injected.update(injector.injected)
     with psycopg2.connect(stack.postgres.dsn) as conn, conn.cursor() as cur:
@@ -425,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet-timeout", type=float, default=240.0, help="seconds to wait for quiet per scenario")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Postgres data)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: everything started is stopped
     results = run(
         seed=args.seed,
         chats=args.chats,
