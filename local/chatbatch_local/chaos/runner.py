@@ -52,7 +52,7 @@ SETTINGS = {
     "WORKER_JOB_LEASE_SECONDS": "20",
     "GATEWAY_ECHO_WAIT_SECONDS": "5",
     "WORKER_MAX_RECEIVES": "5",
-    "JOB_STUCK_AFTER_SECONDS": "45",
+    "JOB_STUCK_AFTER_SECONDS": "20",  # as short as the run: a job behind a busy worker is not lost
     "JOB_LOST_AFTER_SECONDS": "3600",
     "DB_CONNECT_TIMEOUT_SECONDS": "2",
     "DB_STATEMENT_TIMEOUT_MS": "5000",
