@@ -1,5 +1,6 @@
 """`make dev` starts a function's process again when it dies, as Lambda starts a new container: SIGKILL the api's
-process and the next webhook is still accepted; SIGKILL the worker's and the next job is still answered."""
+process and the next webhook is still accepted; SIGKILL the worker's and the sweeper's and the next burst still
+becomes a job and is answered."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _answered(pg, session_tok: str, message_id: str) -> bool:
     return row is not None and row[0] == "done"
 
 
-def test_a_killed_api_or_worker_process_is_started_again_and_serves_the_next_request(
+def test_a_killed_api_worker_or_sweeper_process_is_started_again_and_serves_the_next_request(
     database_url, tmp_path, pg, session_tok
 ):
     with dev_stack_with_peers(database_url, tmp_path, DEBOUNCE_SECONDS="0.3", MAX_WAIT_SECONDS="2") as (stack, _, _):
@@ -49,7 +50,8 @@ def test_a_killed_api_or_worker_process_is_started_again_and_serves_the_next_req
         assert stack.request("GET", "/health")[0] == 200
 
         killed_worker = _kill(stack_file, "worker")
+        killed_sweeper = _kill(stack_file, "sweeper")
         assert stack.post_message(session_tok, "m3", "Halo lagi")["status"] == "accepted"
         wait_for(lambda: _answered(pg, session_tok, "m3"), timeout=90, what="the burst after the worker's kill")
-        assert _pids(stack_file)["worker"] != killed_worker
+        assert _pids(stack_file)["worker"] != killed_worker and _pids(stack_file)["sweeper"] != killed_sweeper
         assert "starting a new one" in stack.log.read_text()
