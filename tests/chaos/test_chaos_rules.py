@@ -46,3 +46,15 @@ def test_scenarios_are_named_and_unknown_names_are_refused():
     assert [s.name for s in faults.by_name(["kill-worker", "all-together"])] == ["kill-worker", "all-together"]
     with pytest.raises(ValueError, match="unknown scenario"):
         faults.by_name(["kill-everything"])
+
+
+def test_a_scenario_passes_only_without_losses_duplicates_beyond_its_design_takeovers_or_history_gaps():
+    from chatbatch_local.chaos.report import Figures
+
+    assert Figures("s", "none").ok
+    assert not Figures("s", "none", duplicate_sends=1).ok
+    assert Figures("echo-late", "late echoes", duplicate_sends=9, expected_duplicates=18).ok
+    assert not Figures("echo-never", "no echoes", duplicate_sends=19, expected_duplicates=18).ok
+    for failure in ("lost_bubbles", "lost_bursts", "takeover_skips", "history_gaps"):
+        assert not Figures("s", "none", **{failure: 1}).ok
+    assert not Figures("s", "none", quiet=False).ok

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import socket
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from chatbatch_local.chaos.trace import Bubble
-from chatbatch_local.fake_gateway import BUSINESS_NUMBER, HttpWebhook, SentText
+from chatbatch_local.fake_gateway import BUSINESS_NUMBER, HttpWebhook, SentText, webhook_payload
 
 WEBHOOK_RETRY_SECONDS = 120.0  # how long the gateway keeps retrying one webhook delivery (WAHA: retries.attempts)
 
@@ -42,10 +43,25 @@ class RetryingWebhook(HttpWebhook):
             time.sleep(delay)
             delay = min(2.0, delay * 1.5)
 
-    def __call__(self, sent: SentText) -> None:
-        from chatbatch_local.fake_gateway import webhook_payload
+    def __init__(self, api_url: str, *, secret: str) -> None:
+        super().__init__(api_url, secret=secret)
+        self._held = threading.local()
 
-        self.post(sent.kind, webhook_payload(sent))
+    def hold_next_echo(self, seconds: float) -> None:
+        """The echo of the send this thread of the gateway is handling goes out ``seconds`` later (inf: never)."""
+        self._held.seconds = seconds
+
+    def __call__(self, sent: SentText) -> None:
+        seconds, self._held.seconds = getattr(self._held, "seconds", None), None
+        payload = webhook_payload(sent)
+        if seconds is None:
+            self.post(sent.kind, payload)
+        elif not math.isinf(seconds):
+            threading.Thread(target=self._post_later, args=(seconds, sent.kind, payload), daemon=True).start()
+
+    def _post_later(self, seconds: float, kind: str, payload: dict) -> None:
+        time.sleep(seconds)
+        self.post(kind, payload)
 
 
 def waha_bubble(session: str, bubble: Bubble) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -261,6 +262,15 @@ class Injector:
             if roll < s.gateway_503_rate + s.gateway_hang_rate:
                 self._count("gw timeout")
                 return HANG
+            roll -= s.gateway_503_rate + s.gateway_hang_rate
+            if roll < s.echo_never_rate:
+                self._count("echo never")
+                self.stack.webhook.hold_next_echo(math.inf)
+                return HANG
+            if roll < s.echo_never_rate + s.echo_late_rate:
+                self._count("echo late")
+                self.stack.webhook.hold_next_echo(s.echo_late_seconds)
+                return HANG
             return 200
 
         def on_accepted(_sent) -> None:
@@ -384,6 +394,7 @@ def run_scenario(
         injector.disarm()
     figures.seconds = time.monotonic() - started
     figures.injected.update(injector.injected)
+    figures.expected_duplicates = sum(figures.injected[fault] for fault in faults.EXTRA_COPY_FAULTS)
     with psycopg2.connect(stack.postgres.dsn) as conn, conn.cursor() as cur:
         with stack.gateway.lock:
             sent = list(stack.gateway.sent)
@@ -437,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scenarios",
         default=",".join(s.name for s in faults.SCENARIOS),
-        help=f"comma-separated, in order (default: all; also {faults.SMALL.name})",
+        help="comma-separated, in order (default: all but these: "
+        + ", ".join(s.name for s in (faults.SMALL, *faults.WITHOUT_ECHO))
+        + ")",
     )
     parser.add_argument("--quiet-timeout", type=float, default=240.0, help="seconds to wait for quiet per scenario")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Postgres data)")
