@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv dev test test-fast bench clean demo sam build deploy lint format clean-dev checkov checkov-venv
+.PHONY: venv dev test test-fast chaos bench clean demo sam build deploy lint format clean-dev checkov checkov-venv
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ test: venv
 ## make test-fast: the suite without the tests marked slow (make dev stacks, browsers, fuzzers, benchmarks)
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+## make chaos: a seeded bursty trace through make dev under injected faults, a table per scenario (docs/reliability.md)
+chaos: venv
+	$(PY) -m chatbatch_local.chaos $(CHAOS_ARGS)
 
 ## make bench: benchmarks, printed as tables
 bench: venv

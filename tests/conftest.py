@@ -41,6 +41,7 @@ SLOW = (
     "tests/history/test_openapi_fuzz.py",  # schemathesis in-process, ~30 s
     "tests/integration/test_bench_ingest.py",  # benchmark smoke run, ~30 s
     "tests/integration/test_clean_dev.py",  # a Postgres cluster of its own
+    "tests/integration/test_dev_restarts.py",  # make dev, its processes killed
     "tests/integration/test_dev_stack.py",  # make dev
     "tests/sweeper/test_bench_quick.py",  # benchmark smoke run
     "tests/sweeper/test_dev_side_by_side.py",  # two make dev stacks

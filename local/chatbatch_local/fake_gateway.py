@@ -92,6 +92,9 @@ class FakeGateway:
     presence_hold_seconds: float | None = None  # Evolution holds sendPresence open for its delay (capped here)
     echo: Callable[[SentText], None] | None = None
     echo_before_answer: bool = True
+    # Asked per send when the script is empty (a status, HANG or DROP; default 200): a fault injector's dice.
+    send_behaviour: Callable[[], int | str] | None = None
+    on_accepted: Callable[[SentText], None] | None = None  # after the send was taken (and echoed), before answering
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def sends(self) -> list[Recorded]:
@@ -514,7 +517,9 @@ def serve(fake: FakeGateway, *, port: int = 0) -> ThreadingHTTPServer:
             with fake.lock:
                 fake.requests.append(record)
                 script = fake.send_script if action == "send" else fake.presence_script
-                behaviour = script.pop(0) if script else 200
+                behaviour = script.pop(0) if script else None
+            if behaviour is None:
+                behaviour = fake.send_behaviour() if action == "send" and fake.send_behaviour else 200
             if isinstance(behaviour, int) and behaviour != 200:
                 record.status = behaviour
                 return self._answer(behaviour, {"error": f"scripted {behaviour}"})
@@ -527,6 +532,8 @@ def serve(fake: FakeGateway, *, port: int = 0) -> ThreadingHTTPServer:
                 fake.sent.append(sent)
             if fake.echo is not None and fake.echo_before_answer:
                 fake.echo(sent)
+            if fake.on_accepted is not None:
+                fake.on_accepted(sent)
             if behaviour == HANG:
                 time.sleep(fake.hang_seconds)
             if behaviour == DROP:

@@ -3,7 +3,8 @@
 Postgres (DATABASE_URL, else a persistent local cluster in .dev/pgdata), migrations, the api function
 behind a local HTTP server on PORT that hands it real API Gateway v2 events, a local SQS (moto), the sweeper
 function invoked back to back (its own loop sweeps every SWEEP_INTERVAL_SECONDS) and the worker polling the
-queue (chatbatch_local.worker_poller); sweeper and worker each in a process of its own. Ctrl-C stops what it
+queue (chatbatch_local.worker_poller); api, sweeper and worker each in a process of its own, started again when
+it dies, as Lambda starts a new container (the stack file names each one's current pid). Ctrl-C stops what it
 started.
 """
 
@@ -17,13 +18,16 @@ import signal
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 from chatbatch.errors import ConfigurationError
 
+from chatbatch_local.function_host import RemoteFunction
 from chatbatch_local.http_server import make_server
-from chatbatch_local.lambda_runtime import REPO_ROOT, load_function
-from chatbatch_local.postgres import LocalPostgres
+from chatbatch_local.lambda_runtime import REPO_ROOT
+from chatbatch_local.postgres import LocalPostgres, free_port
+from chatbatch_local.processes import run_module_until
 from chatbatch_local.sqs import start_local_sqs
 from chatbatch_local.sweeper import sweeper_loop
 from chatbatch_local.worker_poller import poll_worker_queue
@@ -97,9 +101,19 @@ def run_dev(
         apply_migrations(database_url)
         start_queues(stack)
 
-        api = load_function("api")
+        secret = os.environ["WEBHOOK_SECRET"]
+        functions: dict[str, int] = {}
+        written = threading.Lock()
+
+        def started(name: str, pid: int) -> None:  # each function's current process, for whoever wants to kill one
+            with written:
+                functions[name] = pid
+                if STACK_FILE.exists():
+                    write_stack_file(port, database_url, secret, functions)
+
+        api_port = free_port()
         try:
-            server = make_server(api.lambda_handler, port=port, function_name="api")
+            server = make_server(RemoteFunction(api_port), port=port, function_name="api")
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
@@ -108,14 +122,21 @@ def run_dev(
         stack.callback(server.shutdown)
         threading.Thread(target=server.serve_forever, name="api", daemon=True).start()
 
-        for service in [sweeper_loop, poll_worker_queue, *(extra_services or [])]:
-            thread = threading.Thread(target=service, args=(stop,), name=service.__name__, daemon=True)
+        def api_function(stop: threading.Event) -> None:
+            host = ["api", "--port", str(api_port)]
+            run_module_until("chatbatch_local.function_host", stop, name="api", args=host, on_start=started)
+
+        services = [api_function, *(extra_services or [])]
+        services += [partial(sweeper_loop, on_start=started), partial(poll_worker_queue, on_start=started)]
+        for service in services:
+            name = getattr(service, "__name__", None) or service.func.__name__
+            thread = threading.Thread(target=service, args=(stop,), name=name, daemon=True)
             thread.start()
             stack.callback(thread.join, 10)
         stack.callback(stop.set)
 
-        secret = os.environ["WEBHOOK_SECRET"]
-        write_stack_file(port, database_url, secret)
+        with written:
+            write_stack_file(port, database_url, secret, functions)
         stack.callback(remove_stack_file)
         print(f"api: http://127.0.0.1:{port}  (webhook secret: {secret})", flush=True)
         print(
@@ -138,9 +159,11 @@ def run_dev(
     return 0
 
 
-def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
+def write_stack_file(port: int, database_url: str, webhook_secret: str, functions: dict[str, int]) -> None:
+    """Where the stack is; ``functions``: each function's current process id (a restart writes it again)."""
     STACK_FILE.parent.mkdir(parents=True, exist_ok=True)
-    STACK_FILE.write_text(
+    written = STACK_FILE.with_name(f"{STACK_FILE.name}.{os.getpid()}.tmp")
+    written.write_text(
         json.dumps(
             {
                 "api_url": f"http://127.0.0.1:{port}",
@@ -150,10 +173,12 @@ def write_stack_file(port: int, database_url: str, webhook_secret: str) -> None:
                 "dlq_url": os.environ.get("DLQ_URL"),
                 "sqs_endpoint_url": os.environ.get("SQS_ENDPOINT_URL"),
                 "pid": os.getpid(),
+                "functions": dict(functions),
             },
             indent=2,
         )
     )
+    written.replace(STACK_FILE)  # whole or not at all: a reader never sees half a file
 
 
 def running_stack() -> dict | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chatbatch_local.lambda_runtime import REPO_ROOT, LambdaContext, load_function
-from chatbatch_local.processes import main_until_signal, run_module_until
+from chatbatch_local.processes import Started, main_until_signal, run_module_until
 
 INVOCATION_SECONDS = 70.0  # the template's SweeperFunction Timeout
 
@@ -46,9 +46,9 @@ def invoke_until(stop: threading.Event) -> None:
             stop.wait(1.0)
 
 
-def sweeper_loop(stop: threading.Event) -> None:
+def sweeper_loop(stop: threading.Event, on_start: Started | None = None) -> None:
     """A ``run_dev`` service: the sweeper process (same environment) until ``stop``."""
-    run_module_until("chatbatch_local.sweeper", stop, name="sweeper")
+    run_module_until("chatbatch_local.sweeper", stop, name="sweeper", on_start=on_start)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 
 from chatbatch_local.lambda_runtime import LambdaContext, load_function
-from chatbatch_local.processes import main_until_signal, run_module_until
+from chatbatch_local.processes import Started, main_until_signal, run_module_until
 
 RETRY_AFTER_SECONDS = 2  # after a hiccup of the local queue itself
 MAX_MESSAGES = 1  # the worker's SQS BatchSize in template.yaml
@@ -93,9 +93,9 @@ def poll_until(stop: threading.Event) -> None:
             stop.wait(RETRY_AFTER_SECONDS)
 
 
-def poll_worker_queue(stop: threading.Event) -> None:
+def poll_worker_queue(stop: threading.Event, on_start: Started | None = None) -> None:
     """A ``run_dev`` service: the worker's process until ``stop``."""
-    run_module_until("chatbatch_local.worker_poller", stop, name="worker")
+    run_module_until("chatbatch_local.worker_poller", stop, name="worker", on_start=on_start)
 
 
 if __name__ == "__main__":
