@@ -10,8 +10,7 @@
 3. SQL per message: statements the webhook use case sends per message as the database counts them
    (pg_stat_statements: BEGIN and COMMIT count too; bench/statement_counts.py), and the round trips the client makes.
    What the handler adds per message: its latency minus the time spent in the database, at p50 and p99.
-4. Cold start: the import time of functions/api/app.py in fresh interpreters (median) against the floor
-   ``import aws_lambda_powertools, psycopg2, pydantic``; boto3/botocore must not be on that path.
+(The api function's cold start is its own part: bench/bench_coldstart.py.)
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import hmac
 import json
 import multiprocessing
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -39,7 +37,6 @@ from bench.report import median, percentile, print_table, ratio
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_SECRET = "bench-webhook-secret"
 FLOOR_TABLE = "bench_ingest_floor"
-HEAVY_MODULES = ("boto3", "botocore", "openai")  # must stay off the api function's import path
 GATEWAYS = ("flat", "waha", "evolution", "meta", "gowa")
 ROUTES = {"flat": "/webhook", "waha": "/webhook/waha", "evolution": "/webhook/evolution", "meta": "/webhook/meta"}
 ROUTES["gowa"] = "/webhook/gowa"
@@ -182,7 +179,6 @@ def run(ctx) -> None:
     _measure_handler_parts(ctx, added)
     _measure_gateways(ctx)
     _count_sql(ctx.database_url)
-    _measure_cold_start(ctx)
 
 
 def _measure_throughput(ctx) -> list[float]:
@@ -252,8 +248,8 @@ def _measure_throughput(ctx) -> list[float]:
 
 def _measure_handler_parts(ctx, added: list[float]) -> None:
     """What the handler adds per message, by part: each part timed in-process per call (as the api function runs
-    it: its log line at INFO, as deployed, written to /dev/null); the rest is the Powertools resolver, its request
-    validation middleware and the handler's decorators (logger, tracer, metrics)."""
+    it: its log line at INFO, as deployed, written to /dev/null); the rest is the api's front (routing, the request and
+    its answer), proving the sender and the handler's decorators (logger, tracer, metrics)."""
     import logging
 
     from aws_lambda_powertools import Logger, Metrics
@@ -296,7 +292,7 @@ def _measure_handler_parts(ctx, added: list[float]) -> None:
     rest = percentile(added, 50) - sum(percentile(t, 50) for t in timed.values())
     rows.append(
         [
-            "the rest: Powertools resolver + request validation middleware + decorators (p50 by difference)",
+            "the rest: the front (routing, request, answer), the sender's proof, the decorators (p50 by difference)",
             rest * 1e6,
             "n/a",
         ]
@@ -408,31 +404,6 @@ def _per_call(calls: list[Callable[[], object]]) -> float:
             call()
         best = min(best, (time.perf_counter() - started) / len(calls))
     return best
-
-
-def _measure_cold_start(ctx) -> None:
-    samples = ctx.scale(7, 1)
-    floor, tracer, api = (
-        _cold_start(setup, code, samples, warm_up=not ctx.quick)
-        for setup, code in (("", _FLOOR_IMPORT), ("", _TRACER_IMPORT), (_API_SETUP, _API_IMPORT))
-    )
-    print_table(
-        f"Cold start: import time in a fresh interpreter (median of {samples}; modules loaded of {HEAVY_MODULES})",
-        ["import", "median ms", "vs floor", "heavy modules loaded"],
-        [
-            [label, _ms(seconds), ratio(seconds, floor[0]), ", ".join(heavy) or "none"]
-            for label, (seconds, heavy) in (
-                ("floor: import aws_lambda_powertools, psycopg2, pydantic", floor),
-                ("floor + Powertools Tracer() (X-Ray SDK)", tracer),
-                ("functions/api/app.py", api),
-            )
-        ],
-    )
-    # Powertools imports botocore itself, and its Tracer's X-Ray SDK imports botocore.session: that much is the
-    # price of the floor and of tracing. Anything beyond it (boto3, an LLM client) is ours and must stay lazy.
-    ours = sorted(set(api[1]) - set(tracer[1]))
-    if ours or "boto3" in api[1]:
-        raise AssertionError(f"the api function's import path loads {', '.join(ours or ['boto3'])}: keep it lazy")
 
 
 # --- throughput and latency -------------------------------------------------------------------------------
@@ -684,43 +655,3 @@ def _own_message(workload: Workload, index: int) -> dict:
         "body": f"a human answers chat {index}",
         "from_me": True,
     }
-
-
-# --- cold start --------------------------------------------------------------------------------------------
-
-_FLOOR_IMPORT = "import aws_lambda_powertools, psycopg2, pydantic"
-_TRACER_IMPORT = _FLOOR_IMPORT + "; from aws_lambda_powertools import Tracer; Tracer()"
-_API_SETUP = "from chatbatch_local.lambda_runtime import load_function"  # local tooling: stdlib only
-_API_IMPORT = "load_function('api')"
-_PROBE = """
-import json, sys, time
-{setup}
-started = time.perf_counter()
-{code}
-elapsed = time.perf_counter() - started
-print(json.dumps({{"seconds": elapsed, "heavy": [m for m in {heavy!r} if m in sys.modules]}}))
-"""
-
-
-def _cold_start(setup: str, code: str, samples: int, *, warm_up: bool) -> tuple[float, list[str]]:
-    """Median seconds ``code`` takes to import in fresh interpreters, and the heavy modules it loaded."""
-    if warm_up:
-        _import_time(setup, code)  # fills the bytecode caches, as a deployed package has them; not a sample
-    runs = [_import_time(setup, code) for _ in range(samples)]
-    return median([seconds for seconds, _ in runs]), sorted({m for _, heavy in runs for m in heavy})
-
-
-def _import_time(setup: str, code: str) -> tuple[float, list[str]]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.setdefault("POWERTOOLS_SERVICE_NAME", "chatbatch-bench")
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(setup=setup, code=code, heavy=HEAVY_MODULES)],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["seconds"], result["heavy"]

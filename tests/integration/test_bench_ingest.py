@@ -44,6 +44,3 @@ def test_the_ingest_benchmark_measures_rates_overhead_and_statements(database_ur
         "a retry of the business's (duplicate)": 1,
     }
     assert number(statements["a chat's first message"]["round trips per message"]) == 1
-
-    # And the cold start was measured against its floor
-    assert all(number(row["median ms"]) > 0 for row in table(out, "Cold start"))
