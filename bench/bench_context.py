@@ -68,7 +68,7 @@ def run(ctx) -> None:
                 for size in (small, large) if n % 2 == 0 else (large, small):  # interleaved, alternating order
                     started = time.perf_counter()
                     lines = chat_messages.recent(
-                        cur, chat_id=chats[size], user_token=tenants[size], limit=CONTEXT, arrived_by=arrived_by
+                        cur, chat_id=chats[size], tenant=tenants[size], limit=CONTEXT, arrived_by=arrived_by
                     )
                     times[size].append((time.perf_counter() - started) * 1000)
                     assert len(lines) == CONTEXT and lines[-1].content == f"message {size}", lines[-1]

@@ -144,9 +144,9 @@ def _view_plan(conn, table: str, index: str, tenant: str, room: int, key: PageKe
     with conn.cursor() as cur:
         explain = ExplainingCursor(cur, analyze=True)
         if table == "chat_rooms":
-            views.rooms_page(explain, user_token=tenant, after=key, size=PAGE + 1)
+            views.rooms_page(explain, tenant=tenant, after=key, size=PAGE + 1)
         else:
-            views.messages_page(explain, user_token=tenant, room_id=room, before=key, size=PAGE + 1)
+            views.messages_page(explain, tenant=tenant, room_id=room, before=key, size=PAGE + 1)
     scan = index_scan(explain.plan, index)
     if scan is None:
         return f"NOT the index: {explain.plan['Node Type']}", "", explain.execution_ms

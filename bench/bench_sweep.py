@@ -70,14 +70,14 @@ TICK_BUDGET_SECONDS = 3.0
 SQS_ROUND_TRIP_SECONDS = 0.02  # a stand-in for SendMessageBatch's round trip inside a region: assumed, not measured
 
 
-def add_tenant_settings(db: Database, session_toks: list[str]) -> None:
+def add_tenant_settings(db: Database, tenants: list[str]) -> None:
     """Own windows for these tenants (the defaults' values, so the work is the same as with none)."""
 
     def work(cur) -> None:
-        for tok in session_toks:
-            tenant_settings.lock(cur, tok)
+        for tenant in tenants:
+            tenant_settings.lock(cur, tenant)
             values = {"debounce_seconds": 3, "max_wait_seconds": 30, "max_batch_messages": 50}
-            tenant_settings.update(cur, tok, values, changed_by="bench")
+            tenant_settings.update(cur, tenant, values, changed_by="bench")
 
     db.transaction(work)
 
@@ -133,7 +133,7 @@ def settle(conn) -> None:
         cur.execute("VACUUM ANALYZE ai_chat_messages, ai_jobs")
 
 
-def add_chats(conn, tok: str, chats: int, *, bubbles: int, quiet_seconds: float, first: int = 1) -> None:
+def add_chats(conn, tenant: str, chats: int, *, bubbles: int, quiet_seconds: float, first: int = 1) -> None:
     """``chats`` chats of tenant ``tok``, ``bubbles`` each a second apart, the newest ``quiet_seconds`` old."""
     with conn.cursor() as cur:
         cur.execute(
@@ -145,16 +145,16 @@ def add_chats(conn, tok: str, chats: int, *, bubbles: int, quiet_seconds: float,
                  LATERAL (SELECT '6288' || c || '@s.whatsapp.net' AS jid,
                                  now() - make_interval(secs => %(quiet)s + %(bubbles)s - b) AS t) AS x
             """,
-            {"tok": tok, "first": first, "last": first + chats - 1, "bubbles": bubbles, "quiet": quiet_seconds},
+            {"tok": tenant, "first": first, "last": first + chats - 1, "bubbles": bubbles, "quiet": quiet_seconds},
         )
 
 
 def add_ready_chats(conn, db: Database, chats: int) -> str:
     """``chats`` chats of one new tenant (with its own settings), 3 bubbles each, quiet for 10 s: all ready."""
-    tok = f"ready-{uuid.uuid4().hex[:8]}"
-    add_tenant_settings(db, [tok])
-    add_chats(conn, tok, chats, bubbles=3, quiet_seconds=10)
-    return tok
+    tenant = f"ready-{uuid.uuid4().hex[:8]}"
+    add_tenant_settings(db, [tenant])
+    add_chats(conn, tenant, chats, bubbles=3, quiet_seconds=10)
+    return tenant
 
 
 def answered(conn) -> None:
@@ -368,25 +368,25 @@ def measure_tick(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
     rows = []
 
     def tick_workload() -> str:
-        tok = f"tick-{uuid.uuid4().hex[:8]}"
-        add_chats(conn, tok, ready, bubbles=3, quiet_seconds=10)
+        tenant = f"tick-{uuid.uuid4().hex[:8]}"
+        add_chats(conn, tenant, ready, bubbles=3, quiet_seconds=10)
         # Still typing whatever the tick takes: their bubbles stamped two minutes ahead, so no window closes.
-        add_chats(conn, tok, typing, bubbles=2, quiet_seconds=-120, first=ready + 1)
+        add_chats(conn, tenant, typing, bubbles=2, quiet_seconds=-120, first=ready + 1)
         settle(conn)
-        return tok
+        return tenant
 
-    def clear(tok: str) -> None:  # the typists' bubbles out of the way of the next case
+    def clear(tenant: str) -> None:  # the typists' bubbles out of the way of the next case
         answered(conn)
         with conn.cursor() as cur:
             cur.execute(
-                "UPDATE ai_chat_messages SET is_batched = true WHERE session_tok = %s AND NOT is_batched", (tok,)
+                "UPDATE ai_chat_messages SET is_batched = true WHERE session_tok = %s AND NOT is_batched", (tenant,)
             )
 
     for delay, lanes in cases:
         with sqs_peer(delay) as queue_url:
             queue = SqsJobQueue(queue_url, region="us-east-1", endpoint_url=queue_url.rsplit("/", 2)[0], lanes=lanes)
             queue.send([])  # nothing: no client yet
-            tok = tick_workload()
+            tenant = tick_workload()
             _CountingCursor.statements = 0
             with _TimedOutbox() as outbox:
                 started = time.perf_counter()
@@ -406,9 +406,9 @@ def measure_tick(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
                     "yes" if seconds <= TICK_BUDGET_SECONDS else "NO",
                 ]
             )
-            clear(tok)
+            clear(tenant)
     if baseline is not None:
-        tok = tick_workload()
+        tenant = tick_workload()
         [(ms, jobs)] = baseline.sweeps(1)
         assert jobs == ready, f"baseline sent {jobs}"
         seconds = ms / 1000
@@ -425,7 +425,7 @@ def measure_tick(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
                 "yes" if seconds <= TICK_BUDGET_SECONDS else "NO",
             ]
         )
-        clear(tok)
+        clear(tenant)
     print_table(
         f"One tick: {ready:,} ready chats (3 bubbles each) among {3 * ready + 2 * typing:,} pending bubbles "
         f"on {history:,} history rows; local SQS endpoint in its own process; budget: one debounce window "
@@ -462,7 +462,7 @@ def measure_precision(ctx, url: str) -> None:
         debounce_seconds=window,
         sweep_interval_seconds=interval,
     )
-    tok = f"precision-{uuid.uuid4().hex[:8]}"
+    tenant = f"precision-{uuid.uuid4().hex[:8]}"
     stop = threading.Event()
     deadline = time.monotonic() + spread + 2 * window + 10
 
@@ -486,7 +486,7 @@ def measure_precision(ctx, url: str) -> None:
                 db,
                 parse_webhook(
                     {
-                        "session_token": tok,
+                        "session_token": tenant,
                         "message_id": f"{n}-{b}",
                         "body": "Halo",
                         "from": f"6287{n:06d}@s.whatsapp.net",
@@ -511,7 +511,7 @@ def measure_precision(ctx, url: str) -> None:
                 cur.execute(
                     "SELECT count(*) FROM ai_chat_messages WHERE session_tok = %s AND NOT is_batched "
                     "UNION ALL SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NULL",
-                    (tok, tok),
+                    (tenant, tenant),
                 )
                 if all(n == 0 for (n,) in cur.fetchall()):
                     break
@@ -523,7 +523,7 @@ def measure_precision(ctx, url: str) -> None:
             cur.execute(
                 "SELECT extract(epoch FROM enqueued_at - last_message_at) * 1000 - %s, chat_jid "
                 "FROM ai_jobs WHERE session_tok = %s AND enqueued_at IS NOT NULL",
-                (window * 1000, tok),
+                (window * 1000, tenant),
             )
             found = cur.fetchall()
     finally:

@@ -123,7 +123,7 @@ def _buffers_read(conn, tenant: str, cursor: str) -> int:
     """Pages the poll's query touches: a measure the shared machine's noise cannot move."""
     with conn.cursor(cursor_factory=_Explained) as cur:
         explained = views.rooms_changed_since(
-            cur, user_token=tenant, since=changes_window_start(cursor), size=MAX_CHANGED_ROOMS + 1
+            cur, tenant=tenant, since=changes_window_start(cursor), size=MAX_CHANGED_ROOMS + 1
         )
     plan = explained[0]["QUERY PLAN"][0]["Plan"]
     return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]

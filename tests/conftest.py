@@ -127,7 +127,7 @@ def db(database_url):
 
 
 @pytest.fixture
-def session_tok() -> str:
+def tenant() -> str:
     """Unique tenant per test: tests never see each other's rows."""
     return f"sess-{uuid.uuid4().hex[:12]}"
 

@@ -98,7 +98,9 @@ command_group("token", "API tokens of the chat-history API (one session token ea
 
 
 def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("session_tok", help="the session token (tenant) whose chat history the token may read")
+    parser.add_argument(
+        "tenant", metavar="session_tok", help="the session token (tenant) whose chat history the token may read"
+    )
     parser.add_argument(
         "--label",
         "--name",
@@ -118,11 +120,11 @@ def _token_create_arguments(parser: argparse.ArgumentParser) -> None:
 @command("token create", "create an API token; it is printed once, as the last line", _token_create_arguments)
 def _token_create(args: argparse.Namespace) -> int:
     with _database() as db:
-        issued = api_tokens.create_token(db, args.session_tok, label=args.label, scope=Scope(args.scope))
+        issued = api_tokens.create_token(db, args.tenant, label=args.label, scope=Scope(args.scope))
     label = f" ({issued.record.label})" if issued.record.label else ""
     print(
         f"API token {issued.record.id}{label} with the {issued.record.scope} scope for session "
-        f"{issued.record.session_tok}; "
+        f"{issued.record.tenant}; "
         "it is shown only this once (only its hash is stored):"
     )
     print(issued.token)
@@ -137,18 +139,20 @@ def _token_create(args: argparse.Namespace) -> int:
 def _token_revoke(args: argparse.Namespace) -> int:
     with _database() as db:
         record = api_tokens.revoke_token(db, args.token_or_id)
-    print(f"API token {record.id} of session {record.session_tok} revoked at {record.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+    print(f"API token {record.id} of session {record.tenant} revoked at {record.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
     return 0
 
 
 @command(
-    "token list", "list a session's API tokens (never the tokens themselves)", lambda p: p.add_argument("session_tok")
+    "token list",
+    "list a session's API tokens (never the tokens themselves)",
+    lambda p: p.add_argument("tenant", metavar="session_tok"),
 )
 def _token_list(args: argparse.Namespace) -> int:
     with _database() as db:
-        records = api_tokens.list_tokens(db, args.session_tok)
+        records = api_tokens.list_tokens(db, args.tenant)
     if not records:
-        print(f"session {args.session_tok} has no API tokens")
+        print(f"session {args.tenant} has no API tokens")
     for r in records:
         state = f"revoked {r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "active"
         used = f"last used {r.last_used_at:%Y-%m-%d %H:%M}" if r.last_used_at else "never used"

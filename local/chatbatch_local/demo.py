@@ -53,7 +53,7 @@ def post_bubble(api_url: str, secret: str, text: str) -> str:
 def room_history(db: Database) -> list[ChatLine]:
     return db.transaction(
         lambda cur: chat_messages.recent(
-            cur, chat_id=Chat(SESSION, CONTACT).room_key, user_token=SESSION, limit=50, arrived_by=transaction_time(cur)
+            cur, chat_id=Chat(SESSION, CONTACT).room_key, tenant=SESSION, limit=50, arrived_by=transaction_time(cur)
         )
     )
 

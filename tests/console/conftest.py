@@ -15,10 +15,10 @@ from tests.support.worker import CONTACT, gateway_answer, http_peer, post_messag
 
 
 @pytest.fixture
-def tokens(db, session_tok) -> dict[str, str]:
+def tokens(db, tenant) -> dict[str, str]:
     """A token of each scope for the test's tenant, named after its scope ("Ani (operate)", ...)."""
     return {
-        scope.value: api_tokens.create_token(db, session_tok, label=f"Ani ({scope.value})", scope=scope).token
+        scope.value: api_tokens.create_token(db, tenant, label=f"Ani ({scope.value})", scope=scope).token
         for scope in Scope
     }
 
@@ -48,14 +48,14 @@ def call(api_function, method: str, path: str, token: str | None, body: object =
     return response["statusCode"], json.loads(response.get("body") or "null")
 
 
-def room_of(pg, session_tok: str, chat: str = CONTACT) -> int:
+def room_of(pg, tenant: str, chat: str = CONTACT) -> int:
     with pg.cursor() as cur:
-        cur.execute("SELECT id FROM chat_rooms WHERE chat_id = %s", (f"{session_tok}_{chat}",))
+        cur.execute("SELECT id FROM chat_rooms WHERE chat_id = %s", (f"{tenant}_{chat}",))
         return cur.fetchone()[0]
 
 
 @pytest.fixture
-def room(api, pg, session_tok) -> int:
+def room(api, pg, tenant) -> int:
     """A room of the test's tenant: a customer wrote once (through the real webhook)."""
-    post_message(api, session_tok, "Halo, masih buka?")
-    return room_of(pg, session_tok)
+    post_message(api, tenant, "Halo, masih buka?")
+    return room_of(pg, tenant)

@@ -23,10 +23,10 @@ def with_ids(name: str, *, token: str, room_id: int, job_id: int) -> dict:
     return event
 
 
-def test_every_console_sample_answers_with_a_real_token(api, tokens, pg, db, database_url, session_tok):
-    post_message(api, session_tok, "Halo")
-    room_id = room_of(pg, session_tok)
-    job_id = batch_pending(database_url, session_tok)
+def test_every_console_sample_answers_with_a_real_token(api, tokens, pg, db, database_url, tenant):
+    post_message(api, tenant, "Halo")
+    room_id = room_of(pg, tenant)
+    job_id = batch_pending(database_url, tenant)
     fail_job(db, job_id, error="LLM down")
     answers = {}
 

@@ -13,18 +13,18 @@ from tests.support.worker import CONTACT, POLICY, FakeGateway, FakeLlm, batch_pe
 
 
 def test_a_staff_reply_goes_through_the_gateway_is_saved_as_staff_and_starts_the_takeover(
-    api, tokens, room, pg, session_tok, gateway_server
+    api, tokens, room, pg, tenant, gateway_server
 ):
     status, message = call(api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": " Masih, kak! \n"})
 
     assert status == 200
     [sent] = gateway_server.requests
-    assert sent["json"] == {"session_token": session_tok, "to": CONTACT, "text": "Masih, kak!"}
+    assert sent["json"] == {"session_token": tenant, "to": CONTACT, "text": "Masih, kak!"}
     assert sent["headers"]["Authorization"] == "Bearer gw-test-token"
     assert message["sender_type"] == "user" and message["sent_by"] == "Ani (operate)"
     assert message["status"] == "sent" and message["message_id"] == "3EB0000001"  # the gateway's id
     assert message["sender_jid"] == "6280000000000@s.whatsapp.net"  # the business number the customer wrote to
-    assert history(pg, session_tok)[-1] == ("user", "3EB0000001", "Masih, kak!")
+    assert history(pg, tenant)[-1] == ("user", "3EB0000001", "Masih, kak!")
     with pg.cursor() as cur:
         cur.execute("SELECT last_sender, last_message, human_active_at FROM chat_rooms WHERE id = %s", (room,))
         last_sender, last_message, human_active_at = cur.fetchone()
@@ -32,17 +32,17 @@ def test_a_staff_reply_goes_through_the_gateway_is_saved_as_staff_and_starts_the
 
 
 @pytest.mark.parametrize("echo_id", ["3EB0000001", "another-id-the-gateway-echoes-with"])
-def test_the_gateways_echo_of_a_staff_reply_is_stored_once(api, tokens, room, pg, session_tok, echo_id):
+def test_the_gateways_echo_of_a_staff_reply_is_stored_once(api, tokens, room, pg, tenant, echo_id):
     call(api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": "Masih, kak!"})
 
     # the gateway echoes it as a from_me message: by the id it answered with, or (some gateways) another id
-    post_message(api, session_tok, "Masih, kak!", from_me=True, message_id=echo_id)
+    post_message(api, tenant, "Masih, kak!", from_me=True, message_id=echo_id)
 
-    assert [h for h in history(pg, session_tok) if h[0] == "user"] == [("user", "3EB0000001", "Masih, kak!")]
+    assert [h for h in history(pg, tenant) if h[0] == "user"] == [("user", "3EB0000001", "Masih, kak!")]
 
 
 def test_a_gateway_that_refuses_is_a_502_and_the_message_stays_failed_in_the_history(
-    api, tokens, room, pg, session_tok, gateway_server
+    api, tokens, room, pg, tenant, gateway_server
 ):
     gateway_server.script = [500, 500]
 
@@ -86,8 +86,8 @@ def test_a_read_token_may_read_but_not_act_and_is_told_which_scope_it_lacks(api,
     assert gateway_server.requests == []
 
 
-def test_another_tenants_room_or_job_is_a_404(api, tokens, room, db, database_url, session_tok):
-    job_id = batch_pending(database_url, session_tok)
+def test_another_tenants_room_or_job_is_a_404(api, tokens, room, db, database_url, tenant):
+    job_id = batch_pending(database_url, tenant)
     other = api_tokens.create_token(db, "sess-other-console", scope=Scope.ADMIN).token
 
     for method, path, body in [
@@ -101,11 +101,11 @@ def test_another_tenants_room_or_job_is_a_404(api, tokens, room, db, database_ur
 
 
 def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_once(
-    api, tokens, room, pg, database_url, session_tok, db
+    api, tokens, room, pg, database_url, tenant, db
 ):
     # Given a burst whose job failed for good
-    post_message(api, session_tok, "Saya mau pesan")
-    failed = batch_pending(database_url, session_tok)
+    post_message(api, tenant, "Saya mau pesan")
+    failed = batch_pending(database_url, tenant)
     assert fail_job(db, failed, error="gave up after 5 receives: LLM down")
 
     status, jobs = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])
@@ -133,7 +133,7 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
     assert reply_to_job(db, retry["id"], llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "done"
     assert reply_to_job(db, failed, llm=FakeLlm(), gateway=gateway, policy=POLICY).result == "nothing"
     assert len(gateway.sent) == 1
-    assert [h[2] for h in history(pg, session_tok) if h[0] == "ai"] == ["re: Halo, masih buka?\nSaya mau pesan"]
+    assert [h[2] for h in history(pg, tenant) if h[0] == "ai"] == ["re: Halo, masih buka?\nSaya mau pesan"]
     items = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[1]["items"]
     assert [(j["id"], j["status"], j["retried_by"]) for j in items] == [
         (retry["id"], "done", None),
@@ -141,10 +141,8 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
     ]
 
 
-def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(
-    api, tokens, room, pg, database_url, session_tok, db
-):
-    failed = batch_pending(database_url, session_tok)
+def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(api, tokens, room, pg, database_url, tenant, db):
+    failed = batch_pending(database_url, tenant)
     _, first = call(api, "GET", "/chat-rooms/changes", tokens["read"])
 
     fail_job(db, failed, error="boom")
@@ -153,10 +151,10 @@ def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(
     assert [r["id"] for r in changes["items"]] == [room]
 
 
-def test_rooms_are_searched_by_name_or_number(api, tokens, pg, session_tok):
-    post_message(api, session_tok, "Halo", chat="6281111111111@s.whatsapp.net", push_name="Budi Santoso")
-    post_message(api, session_tok, "Halo", chat="6282222222222@s.whatsapp.net", push_name="Citra")
-    post_message(api, session_tok, "Halo", chat="6283333333333@s.whatsapp.net", push_name="100%_real")
+def test_rooms_are_searched_by_name_or_number(api, tokens, pg, tenant):
+    post_message(api, tenant, "Halo", chat="6281111111111@s.whatsapp.net", push_name="Budi Santoso")
+    post_message(api, tenant, "Halo", chat="6282222222222@s.whatsapp.net", push_name="Citra")
+    post_message(api, tenant, "Halo", chat="6283333333333@s.whatsapp.net", push_name="100%_real")
 
     def names(q: str) -> list[str]:
         return [r["contact_name"] for r in call(api, "GET", "/chat-rooms", tokens["read"], q=q)[1]["items"]]

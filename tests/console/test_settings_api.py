@@ -22,7 +22,7 @@ def test_a_tenant_without_settings_sees_the_environments_defaults(api, tokens, m
     assert body["overridden"] == [] and body["updated_by"] is None
 
 
-def test_patch_changes_only_the_fields_given_and_logs_who_when_old_and_new(api, tokens, pg, session_tok):
+def test_patch_changes_only_the_fields_given_and_logs_who_when_old_and_new(api, tokens, pg, tenant):
     first = call(api, "PATCH", "/settings", tokens["admin"], {"system_prompt": "Kamu asisten Toko Budi."})
     status, body = call(
         api,

@@ -29,8 +29,8 @@ def running(database_url, tmp_path_factory):
 class Tenant:
     def __init__(self, stack, peers, name: str, **settings) -> None:
         self.stack, (self.llm, self.gateway) = stack, peers
-        self.session_tok = f"{name}-{uuid.uuid4().hex[:8]}"
-        self.admin = {"Authorization": f"Bearer {stack.create_token(self.session_tok, scope='admin', name='Owner')}"}
+        self.name = f"{name}-{uuid.uuid4().hex[:8]}"
+        self.admin = {"Authorization": f"Bearer {stack.create_token(self.name, scope='admin', name='Owner')}"}
         if settings:
             self.patch(**settings)
 
@@ -41,14 +41,14 @@ class Tenant:
 
     def burst(self, *texts: str, chat: str = CONTACT) -> None:
         for text in texts:
-            self.stack.post_message(self.session_tok, uuid.uuid4().hex, text, **{"from": chat})
+            self.stack.post_message(self.name, uuid.uuid4().hex, text, **{"from": chat})
 
     def sent(self, chat: str = CONTACT) -> list[str]:
         """What the gateway sent to this tenant's chat."""
         return [
             r["json"]["text"]
             for r in list(self.gateway.requests)
-            if r["json"]["session_token"] == self.session_tok and r["json"]["to"] == chat
+            if r["json"]["session_token"] == self.name and r["json"]["to"] == chat
         ]
 
     def jobs(self, pg) -> list[dict]:
@@ -57,7 +57,7 @@ class Tenant:
                 "SELECT id, chat_jid, status, batch_size, error, "
                 "extract(epoch FROM created_at - last_message_at) AS waited FROM ai_jobs "
                 "WHERE session_tok = %s ORDER BY id",
-                (self.session_tok,),
+                (self.name,),
             )
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -103,7 +103,7 @@ def test_the_bot_switched_off_stays_silent_and_the_next_burst_after_switching_on
     # one reply, to the new burst (the bubbles sent while the bot was off are the prompt's history before it)
     assert reply.startswith("[Prompt of a switched-off shop.]") and reply.endswith("Halo lagi")
     assert tenant.asked_llm("Prompt of a switched-off shop.") == 1
-    assert [m for m in stored_texts(pg, tenant.session_tok) if m in ("Halo?", "Ada orang?")] == ["Halo?", "Ada orang?"]
+    assert [m for m in stored_texts(pg, tenant.name) if m in ("Halo?", "Ada orang?")] == ["Halo?", "Ada orang?"]
 
 
 def test_outside_business_hours_one_away_message_per_chat_and_no_llm_call(stack, peers, pg):
@@ -137,7 +137,7 @@ def test_outside_business_hours_one_away_message_per_chat_and_no_llm_call(stack,
     assert tenant.asked_llm("Prompt of a closed shop.") == 0
 
 
-def stored_texts(pg, session_tok: str) -> list[str]:
+def stored_texts(pg, tenant: str) -> list[str]:
     with pg.cursor() as cur:
-        cur.execute("SELECT content FROM chat_messages WHERE user_token = %s ORDER BY id", (session_tok,))
+        cur.execute("SELECT content FROM chat_messages WHERE user_token = %s ORDER BY id", (tenant,))
         return [row[0] for row in cur.fetchall()]

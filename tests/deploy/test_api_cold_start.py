@@ -79,9 +79,9 @@ def test_the_import_reads_no_settings_and_loads_no_resolver(lambda_env):
     assert after["import"] == {"modules": [], "settings": []}
 
 
-def test_a_webhook_is_answered_without_the_resolver_and_the_first_other_request_builds_it(lambda_env, session_tok):
+def test_a_webhook_is_answered_without_the_resolver_and_the_first_other_request_builds_it(lambda_env, tenant):
     message = {
-        "session_token": session_tok,
+        "session_token": tenant,
         "message_id": f"m-{uuid.uuid4().hex}",
         "from": "6281@c.us",
         "to": "6280@c.us",
@@ -114,8 +114,8 @@ def test_the_front_answers_a_webhook_exactly_as_the_resolver(sample, api_functio
     assert ours == resolvers
 
 
-def test_a_stored_message_is_answered_alike_on_both_paths(api_function, session_tok):
-    message = {"session_token": session_tok, "message_id": "m-1", "from": "6281@c.us", "to": "6280@c.us"}
+def test_a_stored_message_is_answered_alike_on_both_paths(api_function, tenant):
+    message = {"session_token": tenant, "message_id": "m-1", "from": "6281@c.us", "to": "6280@c.us"}
     ours, resolvers = answers_of_both_paths(webhook_event(message))
 
     assert json.loads(ours["body"]) | {"status": "duplicate"} == json.loads(resolvers["body"])

@@ -42,14 +42,14 @@ def assert_refused(api_function, pg, tenant, event, *, status=401) -> dict:
 # --- the Cloud API (Meta) --------------------------------------------------------------------------------------
 
 
-def test_a_delivery_signed_with_the_app_secret_is_accepted(api_function, pg, session_tok):
-    body = body_of(META_TEXT, session_tok)
+def test_a_delivery_signed_with_the_app_secret_is_accepted(api_function, pg, tenant):
+    body = body_of(META_TEXT, tenant)
     status, answer = invoke(
         api_function,
         post("/webhook/meta", raw=body, headers={"x-hub-signature-256": hub_signature(META_APP_SECRET, body)}),
     )
     assert (status, answer["status"]) == (200, "accepted")
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert counts(pg, tenant) == (1, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -67,19 +67,19 @@ def test_a_delivery_signed_with_the_app_secret_is_accepted(api_function, pg, ses
     ],
     ids=["missing", "empty", "empty-hex", "zeros", "sha1", "other-secret", "no-prefix", "re-serialised"],
 )
-def test_a_missing_wrong_or_re_serialised_signature_is_401_and_writes_nothing(api_function, pg, session_tok, signature):
-    body = body_of(META_TEXT, session_tok)
+def test_a_missing_wrong_or_re_serialised_signature_is_401_and_writes_nothing(api_function, pg, tenant, signature):
+    body = body_of(META_TEXT, tenant)
     value = signature(body) if callable(signature) else signature
     headers = {} if value is None else {"x-hub-signature-256": value}
 
-    answer = assert_refused(api_function, pg, session_tok, post("/webhook/meta", raw=body, headers=headers))
+    answer = assert_refused(api_function, pg, tenant, post("/webhook/meta", raw=body, headers=headers))
 
     assert "X-Hub-Signature-256" in answer["message"] and META_APP_SECRET not in answer["message"]
 
 
-def test_the_signature_is_checked_before_the_body_is_parsed(api_function, pg, session_tok):
+def test_the_signature_is_checked_before_the_body_is_parsed(api_function, pg, tenant):
     # Not JSON at all: without a valid signature that is never looked at (401, not 400)
-    assert_refused(api_function, pg, session_tok, post("/webhook/meta", raw=b"{not json", headers={}))
+    assert_refused(api_function, pg, tenant, post("/webhook/meta", raw=b"{not json", headers={}))
 
 
 def test_the_forged_sample_is_refused(api_function):
@@ -87,10 +87,10 @@ def test_the_forged_sample_is_refused(api_function):
 
 
 def test_without_an_app_secret_the_route_names_the_missing_setting(
-    api_function, pg, session_tok, monkeypatch, reset_settings
+    api_function, pg, tenant, monkeypatch, reset_settings
 ):
     monkeypatch.delenv("META_APP_SECRET")
-    body = body_of(META_TEXT, session_tok)
+    body = body_of(META_TEXT, tenant)
 
     status, answer = invoke(
         api_function,
@@ -99,7 +99,7 @@ def test_without_an_app_secret_the_route_names_the_missing_setting(
 
     assert (status, answer["error"]) == (500, "configuration_error")
     assert "META_APP_SECRET" in answer["message"]
-    assert counts(pg, session_tok) == (0, 0, 0)
+    assert counts(pg, tenant) == (0, 0, 0)
 
 
 def verification(query: str) -> dict:
@@ -147,8 +147,8 @@ def waha_hmac_key(monkeypatch, reset_settings):
     monkeypatch.setenv("WAHA_HMAC_KEY", WAHA_HMAC_KEY)
 
 
-def test_waha_with_an_hmac_key_accepts_its_sha512_hmac(api_function, pg, session_tok, waha_hmac_key):
-    body = body_of(WAHA_TEXT, session_tok)
+def test_waha_with_an_hmac_key_accepts_its_sha512_hmac(api_function, pg, tenant, waha_hmac_key):
+    body = body_of(WAHA_TEXT, tenant)
     headers = {"x-webhook-hmac": waha_hmac(WAHA_HMAC_KEY, body), "x-webhook-hmac-algorithm": "sha512"}
 
     status, answer = invoke(api_function, post("/webhook/waha", raw=body, headers=headers))
@@ -170,14 +170,14 @@ def test_waha_with_an_hmac_key_accepts_its_sha512_hmac(api_function, pg, session
     ],
     ids=["missing", "shared-secret-only", "other-key", "other-algorithm", "re-serialised"],
 )
-def test_waha_with_an_hmac_key_refuses_anything_else(api_function, pg, session_tok, waha_hmac_key, headers):
-    body = body_of(WAHA_TEXT, session_tok)
-    assert_refused(api_function, pg, session_tok, post("/webhook/waha", raw=body, headers=headers(body)))
+def test_waha_with_an_hmac_key_refuses_anything_else(api_function, pg, tenant, waha_hmac_key, headers):
+    body = body_of(WAHA_TEXT, tenant)
+    assert_refused(api_function, pg, tenant, post("/webhook/waha", raw=body, headers=headers(body)))
 
 
-def test_waha_without_an_hmac_key_takes_the_shared_secret_header(api_function, pg, session_tok):
-    body = body_of(WAHA_TEXT, session_tok)
-    assert_refused(api_function, pg, session_tok, post("/webhook/waha", raw=body, headers={"x-webhook-secret": "no"}))
+def test_waha_without_an_hmac_key_takes_the_shared_secret_header(api_function, pg, tenant):
+    body = body_of(WAHA_TEXT, tenant)
+    assert_refused(api_function, pg, tenant, post("/webhook/waha", raw=body, headers={"x-webhook-secret": "no"}))
     status, _ = invoke(api_function, post("/webhook/waha", raw=body, headers={"x-webhook-secret": SECRET}))
     assert status == 200
 
@@ -185,25 +185,25 @@ def test_waha_without_an_hmac_key_takes_the_shared_secret_header(api_function, p
 # --- GOWA ----------------------------------------------------------------------------------------------------
 
 
-def test_gowa_with_a_webhook_secret_takes_only_its_signature(api_function, pg, session_tok):
-    body = body_of(GOWA_TEXT, session_tok)
+def test_gowa_with_a_webhook_secret_takes_only_its_signature(api_function, pg, tenant):
+    body = body_of(GOWA_TEXT, tenant)
     for headers in (
         {},
         {"x-webhook-secret": SECRET},
         {"x-hub-signature-256": hub_signature("secret", body)},  # GOWA's default secret
     ):
-        assert_refused(api_function, pg, session_tok, post("/webhook/gowa", raw=body, headers=headers))
+        assert_refused(api_function, pg, tenant, post("/webhook/gowa", raw=body, headers=headers))
     signed = {"x-hub-signature-256": hub_signature(GOWA_SECRET, body)}
     assert invoke(api_function, post("/webhook/gowa", raw=body, headers=signed))[0] == 200
 
 
 def test_gowa_without_a_webhook_secret_takes_the_shared_secret_header(
-    api_function, pg, session_tok, monkeypatch, reset_settings
+    api_function, pg, tenant, monkeypatch, reset_settings
 ):
     monkeypatch.delenv("GOWA_WEBHOOK_SECRET")
-    body = body_of(GOWA_TEXT, session_tok)
+    body = body_of(GOWA_TEXT, tenant)
     signed = {"x-hub-signature-256": hub_signature(GOWA_SECRET, body)}
-    assert_refused(api_function, pg, session_tok, post("/webhook/gowa", raw=body, headers=signed))
+    assert_refused(api_function, pg, tenant, post("/webhook/gowa", raw=body, headers=signed))
     assert invoke(api_function, post("/webhook/gowa", raw=body, headers={"x-webhook-secret": SECRET}))[0] == 200
 
 
@@ -229,13 +229,11 @@ def evolution_text(tenant: str) -> bytes:
         ("/webhook/evolution/secret/wrong/messages-upsert", {"x-webhook-secret": SECRET}, False),
     ],
 )
-def test_evolution_takes_the_secret_header_or_a_secret_path_segment(
-    api_function, pg, session_tok, path, headers, accepted
-):
-    event = post(path, raw=evolution_text(session_tok), headers=headers)
+def test_evolution_takes_the_secret_header_or_a_secret_path_segment(api_function, pg, tenant, path, headers, accepted):
+    event = post(path, raw=evolution_text(tenant), headers=headers)
     if accepted:
         assert invoke(api_function, event)[0] == 200
-        assert counts(pg, session_tok) == (1, 1, 1)
+        assert counts(pg, tenant) == (1, 1, 1)
     else:
-        answer = assert_refused(api_function, pg, session_tok, event)
+        answer = assert_refused(api_function, pg, tenant, event)
         assert SECRET not in answer["message"]

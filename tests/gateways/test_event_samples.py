@@ -222,8 +222,8 @@ def test_every_gateway_sample_has_an_outcome_here_or_its_own_test():
 
 
 @pytest.mark.parametrize("sample", sorted(CASES))
-def test_every_gateway_sample_has_its_exact_outcome(api_function, pg, session_tok, sample):
-    check(api_function, pg, session_tok, lambda: sample_request(sample, session_tok), CASES[sample])
+def test_every_gateway_sample_has_its_exact_outcome(api_function, pg, tenant, sample):
+    check(api_function, pg, tenant, lambda: sample_request(sample, tenant), CASES[sample])
 
 
 SIGNED = [s for s in GATEWAY_SAMPLES if expected_signature(load_event(s)) and s != "webhook_meta_bad_signature.json"]

@@ -232,5 +232,5 @@ GATEWAY_OF_DIR = {"waha": "waha", "meta-cloud-api": "meta", "go-whatsapp-web-mul
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_every_inbound_fixture_has_its_exact_outcome(api_function, pg, session_tok, name):
-    post_and_check(api_function, pg, session_tok, GATEWAY_OF_DIR[name.split("/")[0]], fixture(name), CASES[name])
+def test_every_inbound_fixture_has_its_exact_outcome(api_function, pg, tenant, name):
+    post_and_check(api_function, pg, tenant, GATEWAY_OF_DIR[name.split("/")[0]], fixture(name), CASES[name])

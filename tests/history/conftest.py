@@ -12,14 +12,14 @@ from tests.support.history import HistorySeed
 
 
 @pytest.fixture
-def token(db, session_tok) -> str:
+def token(db, tenant) -> str:
     """A valid API token of the test's tenant."""
-    return api_tokens.create_token(db, session_tok, label="tests").token
+    return api_tokens.create_token(db, tenant, label="tests").token
 
 
 @pytest.fixture
-def seed(pg, session_tok) -> HistorySeed:
-    return HistorySeed(pg, session_tok)
+def seed(pg, tenant) -> HistorySeed:
+    return HistorySeed(pg, tenant)
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def other_tenant(pg, db) -> tuple[HistorySeed, str]:
     other = HistorySeed(pg, f"sess-other-{uuid.uuid4().hex[:10]}")
     room_id = other.room("6289999999999@s.whatsapp.net", at="2026-11-26T12:00:00Z", unread=4)
     other.message(room_id, "secret-1", at="2026-11-26T12:00:00Z", content="another tenant's secret")
-    return other, api_tokens.create_token(db, other.session_tok).token
+    return other, api_tokens.create_token(db, other.tenant).token
 
 
 @pytest.fixture

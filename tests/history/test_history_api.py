@@ -48,7 +48,7 @@ def test_rooms_come_newest_activity_first_with_the_contract_fields(api_function,
     assert body["next_cursor"] is None
     assert body["items"][0] == {
         "id": new,
-        "chat_id": f"{seed.session_tok}_628222@s.whatsapp.net",
+        "chat_id": f"{seed.tenant}_628222@s.whatsapp.net",
         "contact_jid": "628222@s.whatsapp.net",
         "contact_name": None,
         "chat_type": "individual",
@@ -141,7 +141,7 @@ def test_mark_read_sets_unread_to_zero_and_answers_the_room(api_function, pg, se
     assert status == 200
     assert (body["id"], body["unread_count"], body["contact_jid"]) == (room, 0, "628111@s.whatsapp.net")
     with pg.cursor() as cur:
-        cur.execute("SELECT id, unread_count FROM chat_rooms WHERE user_token = %s ORDER BY id", (seed.session_tok,))
+        cur.execute("SELECT id, unread_count FROM chat_rooms WHERE user_token = %s ORDER BY id", (seed.tenant,))
         assert cur.fetchall() == [(room, 0), (untouched, 3)]
 
 
@@ -154,7 +154,7 @@ def test_another_tenants_room_is_not_found_for_every_route_and_is_not_written(
     other, _ = other_tenant
     seed.room("628111@s.whatsapp.net", at=T0)
     with pg.cursor() as cur:
-        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.session_tok,))
+        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.tenant,))
         foreign = cur.fetchone()[0]
 
     rooms_status, rooms = get(api_function, "/chat-rooms", token)
@@ -173,7 +173,7 @@ def test_another_tenants_room_is_not_found_for_every_route_and_is_not_written(
 def test_a_room_that_does_not_exist_answers_like_another_tenants_room(api_function, token, other_tenant, pg):
     other, _ = other_tenant
     with pg.cursor() as cur:
-        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.session_tok,))
+        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.tenant,))
         foreign = cur.fetchone()[0]
     _, foreign_answer = get(api_function, f"/chat-rooms/{foreign}/messages", token)
     _, missing_answer = get(api_function, "/chat-rooms/999999999/messages", token)
@@ -220,8 +220,8 @@ def test_the_scheme_and_header_name_are_case_insensitive(api_function, token):
     assert call(api_function, event)[0] == 200
 
 
-def test_a_revoked_token_gets_401_and_the_others_keep_working(api_function, db, session_tok, token):
-    spare = api_tokens.create_token(db, session_tok, label="spare").token
+def test_a_revoked_token_gets_401_and_the_others_keep_working(api_function, db, tenant, token):
+    spare = api_tokens.create_token(db, tenant, label="spare").token
     assert get(api_function, "/chat-rooms", token)[0] == 200
 
     api_tokens.revoke_token(db, token)

@@ -48,7 +48,7 @@ def test_pages_mark_read_and_isolation_over_http(http_base_url, seed, token, oth
     seed.message(rooms[0], "m1", at=T0)
     other, _ = other_tenant
     with pg.cursor() as cur:
-        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.session_tok,))
+        cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s", (other.tenant,))
         foreign = cur.fetchone()[0]
 
     status, headers, raw = request(http_base_url, "GET", "/chat-rooms?limit=2", token=token)

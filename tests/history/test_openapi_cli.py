@@ -23,9 +23,9 @@ SEED = 20261126  # a fixed seed: a failure is reproducible with the printed comm
 
 
 @pytest.mark.timeout(900)  # the coverage phase's cases are not bounded by --max-examples: ~1 min alone
-def test_schemathesis_cli_finds_nothing_the_document_does_not_say(database_url, tmp_path, session_tok):
+def test_schemathesis_cli_finds_nothing_the_document_does_not_say(database_url, tmp_path, tenant):
     with running_dev_stack(database_url, tmp_path, WEBHOOK_SECRET=SECRET) as stack:
-        token = stack.create_token(session_tok, scope="admin", name="schemathesis")
+        token = stack.create_token(tenant, scope="admin", name="schemathesis")
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
             "run",

@@ -61,12 +61,12 @@ def fuzz_tenant(database_url) -> dict:
             "INSERT INTO ai_jobs (session_tok, chat_jid, status, batched_msg_ids, batch_size, error)"
             " SELECT %s, '628110@s.whatsapp.net', 'failed', '{}', 1, 'LLM down' FROM generate_series(1, 3)"
             " RETURNING id",
-            (seed.session_tok,),
+            (seed.tenant,),
         )
         job_id = cur.fetchone()[0]
     conn.close()
     db = Database(connect_params_from_settings(CommonSettings(database_url=database_url)))
-    token = api_tokens.create_token(db, seed.session_tok, label="fuzz", scope=Scope.ADMIN).token
+    token = api_tokens.create_token(db, seed.tenant, label="fuzz", scope=Scope.ADMIN).token
     db.close()
     return {"token": token, "room_id": rooms[0], "job_id": job_id}
 

@@ -30,13 +30,13 @@ def explain(pg):
 
 @pytest.mark.parametrize("after", [None, KEY], ids=["first page", "deep page"])
 def test_room_pages_scan_the_tenant_activity_index_in_order(explain, after):
-    views.rooms_page(explain, user_token="sess-x", after=after, size=21)
+    views.rooms_page(explain, tenant="sess-x", after=after, size=21)
     assert_ordered_index_scan(explain.plan, "chat_rooms_tenant_activity", keyset=after is not None)
 
 
 @pytest.mark.parametrize("before", [None, KEY], ids=["first page", "deep page"])
 def test_message_pages_scan_the_room_time_index_in_order(explain, before):
-    views.messages_page(explain, user_token="sess-x", room_id=1, before=before, size=21)
+    views.messages_page(explain, tenant="sess-x", room_id=1, before=before, size=21)
     assert_ordered_index_scan(explain.plan, "chat_messages_room_time", keyset=before is not None)
 
 

@@ -54,7 +54,7 @@ def test_only_rooms_changed_since_the_cursor_are_reported_as_room_objects(api_fu
     assert decode_cursor(body["cursor"]).at > stamp(pg, busy)  # the next poll starts from this read
 
 
-def test_a_webhook_message_and_a_mark_read_are_both_changes(api_function, seed, token, pg, session_tok):
+def test_a_webhook_message_and_a_mark_read_are_both_changes(api_function, seed, token, pg, tenant):
     contact = "6281234567890@s.whatsapp.net"
     room_id = seed.room(contact, at=T0, unread=0)
     since = cursor_just_after(pg, room_id)
@@ -63,7 +63,7 @@ def test_a_webhook_message_and_a_mark_read_are_both_changes(api_function, seed, 
         api_function,
         webhook_event(
             {
-                "session_token": session_tok,
+                "session_token": tenant,
                 "message_id": "m-changes",
                 "from": contact,
                 "to": "6280000000000@s.whatsapp.net",
@@ -112,11 +112,11 @@ def test_another_tenants_changes_are_never_reported(api_function, token, other_t
     assert len(theirs["items"]) == 1
 
 
-def test_more_changes_than_one_answer_holds_say_so_and_hold_the_most_recent(db, seed, pg, session_tok):
+def test_more_changes_than_one_answer_holds_say_so_and_hold_the_most_recent(db, seed, pg, tenant):
     first, second, third = seed.rooms(3, at=T0)
     since = time_cursor(stamp(pg, first))  # the overlap reaches all three
 
-    changes = room_changes(db, session_tok=session_tok, since=since, max_rooms=2)
+    changes = room_changes(db, tenant=tenant, since=since, max_rooms=2)
 
     assert changes.complete is False
     assert [room["id"] for room in changes.items] == [third, second]
@@ -142,13 +142,13 @@ def test_changes_need_a_valid_token(api_function):
     assert poll(api_function, "cbt_not-a-real-token")[0] == 401
 
 
-def test_a_poll_is_one_range_scan_of_the_tenant_changes_index(pg, session_tok):
+def test_a_poll_is_one_range_scan_of_the_tenant_changes_index(pg, tenant):
     with pg.cursor() as cur:
         cur.execute("SET enable_seqscan = off")
         cur.execute(
             "EXPLAIN SELECT id FROM chat_rooms WHERE user_token = %s AND updated_at > now() "
             "ORDER BY updated_at DESC LIMIT 201",
-            (session_tok,),
+            (tenant,),
         )
         plan = "\n".join(row[0] for row in cur.fetchall())
         cur.execute("RESET enable_seqscan")

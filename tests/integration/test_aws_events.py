@@ -31,19 +31,19 @@ def samcli_webhook(payload: str) -> dict:
     )
 
 
-def test_powertools_v2_event_carrying_a_webhook_is_stored(api_function, pg, session_tok):
+def test_powertools_v2_event_carrying_a_webhook_is_stored(api_function, pg, tenant):
     # Given Powertools' published v2 event, its path, headers (mixed case, as SAM local passes them) and body
     # replaced by a webhook delivery
     event = as_request(aws_fixture("powertools_apiGatewayProxyV2Event.json"), "POST", "/webhook")
     event["headers"] = {**event["headers"], "Content-Type": "application/json", "X-Webhook-Secret": SECRET}
-    event["body"] = json.dumps(message(session_tok, "pt-1"))
+    event["body"] = json.dumps(message(tenant, "pt-1"))
 
     # When the api function handles it
     status, body = invoke(api_function, event)
 
     # Then the message is stored
     assert (status, body["status"]) == (200, "accepted")
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert counts(pg, tenant) == (1, 1, 1)
 
 
 def test_powertools_v2_event_for_health(api_function):
@@ -53,9 +53,9 @@ def test_powertools_v2_event_for_health(api_function):
     assert invoke(api_function, event) == (200, {"status": "ok"})
 
 
-def test_sam_cli_http_api_event_with_a_base64_body_is_stored(api_function, pg, session_tok):
+def test_sam_cli_http_api_event_with_a_base64_body_is_stored(api_function, pg, tenant):
     # Given the event `sam local generate-event apigateway http-api-proxy` renders for a business's own message
-    payload = json.dumps(message(session_tok, "sam-1", fromMe=True, **{"from": BUSINESS, "to": CONTACT}))
+    payload = json.dumps(message(tenant, "sam-1", fromMe=True, **{"from": BUSINESS, "to": CONTACT}))
     event = samcli_webhook(payload)
     event["headers"]["x-webhook-secret"] = SECRET
 
@@ -63,15 +63,15 @@ def test_sam_cli_http_api_event_with_a_base64_body_is_stored(api_function, pg, s
     status, body = invoke(api_function, event)
 
     # Then the business's own message is stored in the contact's room
-    assert (status, body["status"], body["chat_id"]) == (200, "accepted", f"{session_tok}_{CONTACT}")
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert (status, body["status"], body["chat_id"]) == (200, "accepted", f"{tenant}_{CONTACT}")
+    assert counts(pg, tenant) == (1, 1, 1)
 
 
-def test_sam_cli_http_api_event_without_the_secret_is_rejected(api_function, pg, session_tok):
-    payload = json.dumps(message(session_tok, "sam-2"))
+def test_sam_cli_http_api_event_without_the_secret_is_rejected(api_function, pg, tenant):
+    payload = json.dumps(message(tenant, "sam-2"))
     event = samcli_webhook(payload)
 
     status, body = invoke(api_function, event)
 
     assert (status, body["error"]) == (401, "unauthorized")
-    assert counts(pg, session_tok) == (0, 0, 0)
+    assert counts(pg, tenant) == (0, 0, 0)

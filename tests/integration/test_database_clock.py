@@ -61,7 +61,7 @@ def test_within_a_transaction_the_clock_stands_and_the_rows_written_carry_it(cur
 
     # When it writes a stamp and reads the clock again
     record = api_tokens.insert(
-        cur, session_tok=f"clock-{uuid.uuid4().hex[:8]}", token_hash=uuid.uuid4().bytes * 2, label=None, scope="read"
+        cur, tenant=f"clock-{uuid.uuid4().hex[:8]}", token_hash=uuid.uuid4().bytes * 2, label=None, scope="read"
     )
     revoked = api_tokens.revoke(cur, token_id=record.id)
 

@@ -26,34 +26,32 @@ def backend_pid_of_the_api_function() -> int:
     return database_for(get_settings(ApiSettings)).connection().get_backend_pid()
 
 
-def test_a_connection_killed_between_invocations_is_replaced_transparently(api_function, pg, session_tok):
+def test_a_connection_killed_between_invocations_is_replaced_transparently(api_function, pg, tenant):
     # Given a warm container whose cached connection the database then killed (failover, idle timeout)
-    assert invoke(api_function, webhook_event(message(session_tok, "before")))[0] == 200
+    assert invoke(api_function, webhook_event(message(tenant, "before")))[0] == 200
     killed = backend_pid_of_the_api_function()
     with pg.cursor() as cur:
         cur.execute("SELECT pg_terminate_backend(%s, 5000)", (killed,))
         assert cur.fetchone() == (True,)
 
     # When the next webhook arrives
-    status, body = invoke(api_function, webhook_event(message(session_tok, "after")))
+    status, body = invoke(api_function, webhook_event(message(tenant, "after")))
 
     # Then it is answered and stored on a new connection
     assert (status, body["status"]) == (200, "accepted")
-    assert counts(pg, session_tok) == (2, 1, 2)
+    assert counts(pg, tenant) == (2, 1, 2)
     assert backend_pid_of_the_api_function() != killed
 
 
-def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(
-    api_function, database_down, pg, session_tok
-):
+def test_while_the_database_is_down_the_webhook_answers_503_and_writes_nothing(api_function, database_down, pg, tenant):
     # Given the database cannot be reached (database_down)
     # When the gateway posts a message
-    status, body = invoke(api_function, webhook_event(message(session_tok, "m1")))
+    status, body = invoke(api_function, webhook_event(message(tenant, "m1")))
 
     # Then it gets a 503 it can retry on, with a JSON error, and nothing is stored
     assert (status, body["error"]) == (503, "database_unavailable")
     assert "cannot connect to the database" in body["message"]
-    assert counts(pg, session_tok) == (0, 0, 0)
+    assert counts(pg, tenant) == (0, 0, 0)
 
 
 def test_while_the_database_is_down_health_answers_without_it_and_the_deep_check_answers_503(
@@ -76,17 +74,17 @@ def short_statement_timeout(monkeypatch, reset_settings):
 
 
 def test_a_database_too_busy_to_answer_in_time_gets_503_and_the_message_is_not_half_written(
-    api_function, short_statement_timeout, database_url, pg, session_tok
+    api_function, short_statement_timeout, database_url, pg, tenant
 ):
     # Given a chat whose room row another transaction holds locked for longer than the statement timeout
-    assert invoke(api_function, webhook_event(message(session_tok, "first")))[0] == 200
+    assert invoke(api_function, webhook_event(message(tenant, "first")))[0] == 200
     blocker = psycopg2.connect(database_url)
     try:
         with blocker.cursor() as cur:
-            cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s FOR UPDATE", (session_tok,))
+            cur.execute("SELECT id FROM chat_rooms WHERE user_token = %s FOR UPDATE", (tenant,))
 
             # When the next message of that chat arrives
-            status, body = invoke(api_function, webhook_event(message(session_tok, "second")))
+            status, body = invoke(api_function, webhook_event(message(tenant, "second")))
     finally:
         blocker.rollback()
         blocker.close()
@@ -94,7 +92,7 @@ def test_a_database_too_busy_to_answer_in_time_gets_503_and_the_message_is_not_h
     # Then the gateway gets a 503 to retry on, and none of the second message was kept
     assert (status, body["error"]) == (503, "database_unavailable")
     assert "did not answer in time" in body["message"]
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert counts(pg, tenant) == (1, 1, 1)
     # And the retry, once the lock is gone, is stored
-    assert invoke(api_function, webhook_event(message(session_tok, "second")))[1]["status"] == "accepted"
-    assert counts(pg, session_tok) == (2, 1, 2)
+    assert invoke(api_function, webhook_event(message(tenant, "second")))[1]["status"] == "accepted"
+    assert counts(pg, tenant) == (2, 1, 2)

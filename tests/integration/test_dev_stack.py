@@ -141,8 +141,8 @@ def test_dev_serves_the_printed_curl_stops_cleanly_on_ctrl_c_and_keeps_its_data(
         assert '"status":"accepted"' in answer.replace(" ", "")
         conn = psycopg2.connect(first.database_url)
         conn.autocommit = True
-        session_tok = re.search(r'"session_token":"([^"]+)"', first.sample_curl)[1]
-        assert counts(conn, session_tok) == (1, 1, 1)
+        tenant = re.search(r'"session_token":"([^"]+)"', first.sample_curl)[1]
+        assert counts(conn, tenant) == (1, 1, 1)
         conn.close()
         pg_port = int(re.search(r"127\.0\.0\.1:(\d+)/", first.database_url)[1])
 

@@ -31,24 +31,22 @@ def ingest_concurrently(database_url: str, payloads: list[dict]) -> list[IngestR
         return list(pool.map(deliver, payloads))
 
 
-def test_concurrent_duplicates_of_one_message_are_stored_once(database_url, pg, session_tok):
+def test_concurrent_duplicates_of_one_message_are_stored_once(database_url, pg, tenant):
     # Given the gateway delivers the same message 8 times at once (retries racing the first delivery)
-    payloads = [message(session_tok, "same-id", timestamp=1795694400)] * CONTAINERS
+    payloads = [message(tenant, "same-id", timestamp=1795694400)] * CONTAINERS
 
     # When 8 containers ingest them concurrently
     results = ingest_concurrently(database_url, payloads)
 
     # Then exactly one is accepted, the others are duplicates, and every table holds the message once
     assert sorted(r.status for r in results) == ["accepted"] + ["duplicate"] * (CONTAINERS - 1)
-    assert counts(pg, session_tok) == (1, 1, 1)
-    assert room(pg, session_tok)["unread_count"] == 1
+    assert counts(pg, tenant) == (1, 1, 1)
+    assert room(pg, tenant)["unread_count"] == 1
 
 
-def test_unread_counts_every_concurrent_message_of_one_chat(database_url, pg, session_tok):
+def test_unread_counts_every_concurrent_message_of_one_chat(database_url, pg, tenant):
     # Given a contact's burst of 8 distinct bubbles in one chat
-    payloads = [
-        message(session_tok, f"bubble-{i}", body=f"part {i}", timestamp=1795694400 + i) for i in range(CONTAINERS)
-    ]
+    payloads = [message(tenant, f"bubble-{i}", body=f"part {i}", timestamp=1795694400 + i) for i in range(CONTAINERS)]
 
     # When they arrive concurrently in 8 containers
     results = ingest_concurrently(database_url, payloads)
@@ -56,6 +54,6 @@ def test_unread_counts_every_concurrent_message_of_one_chat(database_url, pg, se
     # Then all are accepted into one room whose unread count and last message account for every bubble
     assert [r.status for r in results] == ["accepted"] * CONTAINERS
     assert len({r.chat_room_id for r in results}) == 1
-    assert counts(pg, session_tok) == (CONTAINERS, 1, CONTAINERS)
-    r = room(pg, session_tok)
+    assert counts(pg, tenant) == (CONTAINERS, 1, CONTAINERS)
+    r = room(pg, tenant)
     assert (r["unread_count"], r["last_message"]) == (CONTAINERS, f"part {CONTAINERS - 1}")

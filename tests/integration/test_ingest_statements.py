@@ -39,32 +39,32 @@ def statements(counted, payload: dict, *, reply_groups: bool = False) -> tuple[i
     return sent, results[0].status
 
 
-def test_a_customers_message_is_one_statement_and_its_retry_one(counted, pg, session_tok):
+def test_a_customers_message_is_one_statement_and_its_retry_one(counted, pg, tenant):
     # Given a warm container (its connection open, its statement prepared by an earlier message)
-    statements(counted, message(session_tok, "warm-up", **{"from": "6289999@s.whatsapp.net"}))
+    statements(counted, message(tenant, "warm-up", **{"from": "6289999@s.whatsapp.net"}))
 
     # When a chat's first message, its next one, and a retry of it arrive
-    first = statements(counted, message(session_tok, "m1", timestamp=1795694400))
-    second = statements(counted, message(session_tok, "m2", timestamp=1795694401))
-    retry = statements(counted, message(session_tok, "m2", timestamp=1795694401))
+    first = statements(counted, message(tenant, "m1", timestamp=1795694400))
+    second = statements(counted, message(tenant, "m2", timestamp=1795694401))
+    retry = statements(counted, message(tenant, "m2", timestamp=1795694401))
 
     # Then each took one statement (no BEGIN, no COMMIT), and all three tables hold both messages
     assert (first, second, retry) == ((1, "accepted"), (1, "accepted"), (1, "duplicate"))
-    assert counts(pg, session_tok) == (3, 2, 3)
+    assert counts(pg, tenant) == (3, 2, 3)
 
 
-def test_a_group_message_reads_the_tenants_switch_in_the_same_statement(counted, pg, session_tok):
+def test_a_group_message_reads_the_tenants_switch_in_the_same_statement(counted, pg, tenant):
     with pg.cursor() as cur:
-        cur.execute("INSERT INTO tenant_settings (session_tok, ai_reply_groups) VALUES (%s, true)", (session_tok,))
-    payload = message(session_tok, "g1", **{"from": GROUP, "participant": "628777@s.whatsapp.net"})
+        cur.execute("INSERT INTO tenant_settings (session_tok, ai_reply_groups) VALUES (%s, true)", (tenant,))
+    payload = message(tenant, "g1", **{"from": GROUP, "participant": "628777@s.whatsapp.net"})
 
     assert statements(counted, payload) == (1, "accepted")
 
 
-def test_a_business_message_is_two_statements_and_its_retry_one(counted, session_tok):
+def test_a_business_message_is_two_statements_and_its_retry_one(counted, tenant):
     # Given a chat with a customer's message
-    statements(counted, message(session_tok, "m1"))
-    own = message(session_tok, "own-1", **{"from": BUSINESS, "to": CONTACT, "from_me": True, "body": "Siap kak"})
+    statements(counted, message(tenant, "m1"))
+    own = message(tenant, "own-1", **{"from": BUSINESS, "to": CONTACT, "from_me": True, "body": "Siap kak"})
 
     # When a human on the business side writes (a takeover), and the gateway retries it
     # Then one read (stored already? an echo?) and the one statement; the retry stops at the read
@@ -72,19 +72,19 @@ def test_a_business_message_is_two_statements_and_its_retry_one(counted, session
     assert statements(counted, own) == (1, "duplicate")
 
 
-def test_the_echo_of_a_staff_reply_is_two_statements_and_its_retry_one(counted, pg, session_tok):
+def test_the_echo_of_a_staff_reply_is_two_statements_and_its_retry_one(counted, pg, tenant):
     # Given a chat where an operator just sent a staff reply from the console
     db, _ = counted
-    ingest_message(db, parse_webhook(message(session_tok, "m1")), reply_groups=False)
+    ingest_message(db, parse_webhook(message(tenant, "m1")), reply_groups=False)
     with pg.cursor() as cur:
         cur.execute(
             "INSERT INTO chat_messages (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,"
             "                           content, status, message_timestamp, sent_by)"
             " SELECT 'chatbatch-staff-1', id, chat_id, user_token, %s, 'user', 'Kami cek dulu', 'sent', now(), 'ana'"
             "   FROM chat_rooms WHERE chat_id = %s",
-            (BUSINESS, f"{session_tok}_{CONTACT}"),
+            (BUSINESS, f"{tenant}_{CONTACT}"),
         )
-    echo = message(session_tok, "echo-1", **{"from": BUSINESS, "to": CONTACT, "from_me": True, "body": "Kami cek dulu"})
+    echo = message(tenant, "echo-1", **{"from": BUSINESS, "to": CONTACT, "from_me": True, "body": "Kami cek dulu"})
 
     # When the gateway echoes it, and retries the echo
     # Then one read and one statement that stores the echo and marks the staff reply echoed; the retry, one read
@@ -92,10 +92,10 @@ def test_the_echo_of_a_staff_reply_is_two_statements_and_its_retry_one(counted, 
     assert statements(counted, echo) == (1, "duplicate")
     with pg.cursor() as cur:
         cur.execute(
-            "SELECT echo_message_id FROM chat_messages WHERE user_token = %s AND sent_by IS NOT NULL", (session_tok,)
+            "SELECT echo_message_id FROM chat_messages WHERE user_token = %s AND sent_by IS NOT NULL", (tenant,)
         )
         assert cur.fetchone() == ("echo-1",)
-    assert counts(pg, session_tok) == (2, 1, 2)  # the echo is not a second history message
+    assert counts(pg, tenant) == (2, 1, 2)  # the echo is not a second history message
 
 
 @pytest.mark.slow  # a Postgres cluster of its own
@@ -129,7 +129,7 @@ def test_a_server_without_pg_stat_statements_says_the_count_was_skipped(capsys):
 
 
 @pytest.mark.parametrize(("prepared", "held"), [(True, 1), (False, 0)])
-def test_behind_rds_proxy_the_ingest_statement_is_not_prepared_and_still_one(database_url, session_tok, prepared, held):
+def test_behind_rds_proxy_the_ingest_statement_is_not_prepared_and_still_one(database_url, tenant, prepared, held):
     # Given a container whose settings allow prepared statements, or forbid them (DB_PREPARED_STATEMENTS=false:
     # RDS Proxy pins a client that prepares one)
     try:
@@ -140,9 +140,7 @@ def test_behind_rds_proxy_the_ingest_statement_is_not_prepared_and_still_one(dat
     try:
         # When messages arrive
         sent = [
-            counter.count(
-                lambda i=i: ingest_message(db, parse_webhook(message(session_tok, f"m{i}")), reply_groups=False)
-            )
+            counter.count(lambda i=i: ingest_message(db, parse_webhook(message(tenant, f"m{i}")), reply_groups=False))
             for i in range(3)
         ]
         kept = db.statements(_prepared_count)

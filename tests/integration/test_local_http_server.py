@@ -54,23 +54,23 @@ def post(port: int, path: str, payload: object, headers: dict[str, str]) -> tupl
         return error.code, json.load(error)
 
 
-def test_a_webhook_over_http_lands_and_its_retry_is_a_duplicate(server_port, pg, session_tok):
+def test_a_webhook_over_http_lands_and_its_retry_is_a_duplicate(server_port, pg, tenant):
     # Given the local server in front of the api function
     # When the gateway posts a message, then retries it
-    first = post(server_port, "/webhook", message(session_tok, "http-1"), {"X-Webhook-Secret": SECRET})
-    retry = post(server_port, "/webhook", message(session_tok, "http-1"), {"X-Webhook-Secret": SECRET})
+    first = post(server_port, "/webhook", message(tenant, "http-1"), {"X-Webhook-Secret": SECRET})
+    retry = post(server_port, "/webhook", message(tenant, "http-1"), {"X-Webhook-Secret": SECRET})
 
     # Then the first is accepted into all three tables and the retry changes nothing
     assert (first[0], first[1]["status"]) == (200, "accepted")
     assert (retry[0], retry[1]["status"]) == (200, "duplicate")
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert counts(pg, tenant) == (1, 1, 1)
 
 
-def test_the_functions_own_errors_pass_through(server_port, pg, session_tok):
-    status, body = post(server_port, "/webhook", message(session_tok, "http-2"), {"X-Webhook-Secret": "wrong"})
+def test_the_functions_own_errors_pass_through(server_port, pg, tenant):
+    status, body = post(server_port, "/webhook", message(tenant, "http-2"), {"X-Webhook-Secret": "wrong"})
 
     assert (status, body["error"]) == (401, "unauthorized")
-    assert counts(pg, session_tok) == (0, 0, 0)
+    assert counts(pg, tenant) == (0, 0, 0)
 
 
 def test_a_request_over_the_api_gateway_size_limit_is_refused_before_reading_it(server_port):
@@ -125,9 +125,9 @@ def test_every_request_reaches_the_function_on_one_warm_container_thread():
     assert len(threads) == 3 and threads[0] is threads[1] is threads[2]
 
 
-def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_port, pg, session_tok):
+def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_port, pg, tenant):
     # Given the raw bytes Meta sends, signed with the app secret
-    body = json.dumps(as_tenant(fixture("meta-cloud-api/pywa_message__text.json"), session_tok)).encode()
+    body = json.dumps(as_tenant(fixture("meta-cloud-api/pywa_message__text.json"), tenant)).encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{server_port}/webhook/meta",
         data=body,
@@ -143,7 +143,7 @@ def test_a_signed_cloud_api_delivery_and_metas_verification_over_http(server_por
 
     # Then the signature over the bytes as sent holds, and the challenge comes back as plain text
     assert delivered == (200, "accepted")
-    assert counts(pg, session_tok) == (1, 1, 1)
+    assert counts(pg, tenant) == (1, 1, 1)
     assert verified[0] == 200 and verified[1].startswith("text/plain") and verified[2] == b"987654"
 
 

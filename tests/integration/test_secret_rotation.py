@@ -31,9 +31,9 @@ def webhook_secret(monkeypatch, reset_settings):
     secrets.forget_cached_secrets()
 
 
-def deliver(api_function, session_tok: str, secret: str) -> int:
+def deliver(api_function, tenant: str, secret: str) -> int:
     payload = {
-        "session_token": session_tok,
+        "session_token": tenant,
         "message_id": f"wamid-{uuid.uuid4().hex[:16]}",
         "from": CONTACT,
         "to": BUSINESS,
@@ -42,38 +42,36 @@ def deliver(api_function, session_tok: str, secret: str) -> int:
     return invoke(api_function, webhook_event(payload, secret=secret))[0]
 
 
-def stored(pg, session_tok: str) -> int:
+def stored(pg, tenant: str) -> int:
     with pg.cursor() as cur:
-        cur.execute("SELECT count(*) FROM chat_messages WHERE user_token = %s", (session_tok,))
+        cur.execute("SELECT count(*) FROM chat_messages WHERE user_token = %s", (tenant,))
         return cur.fetchone()[0]
 
 
-def test_a_rotation_during_traffic_rejects_no_delivery(api_function, webhook_secret, pg, session_tok):
+def test_a_rotation_during_traffic_rejects_no_delivery(api_function, webhook_secret, pg, tenant):
     client, arn = webhook_secret
     # Given a warm api container that read the secret (cached for SECRETS_MAX_AGE_SECONDS, 300 s)
-    statuses = [deliver(api_function, session_tok, "old-secret") for _ in range(3)]
+    statuses = [deliver(api_function, tenant, "old-secret") for _ in range(3)]
 
     # When the secret rotates while the gateway keeps sending: first still the old value, then the new one,
     # then (another gateway instance not yet moved over) the old one again
     client.put_secret_value(SecretId=arn, SecretString="new-secret")
-    statuses += [deliver(api_function, session_tok, "old-secret") for _ in range(3)]
-    statuses += [deliver(api_function, session_tok, "new-secret") for _ in range(3)]
-    statuses += [deliver(api_function, session_tok, "old-secret") for _ in range(3)]
+    statuses += [deliver(api_function, tenant, "old-secret") for _ in range(3)]
+    statuses += [deliver(api_function, tenant, "new-secret") for _ in range(3)]
+    statuses += [deliver(api_function, tenant, "old-secret") for _ in range(3)]
 
     # Then every delivery was accepted and stored, and a wrong secret is still refused
     assert statuses == [200] * 12
-    assert stored(pg, session_tok) == 12
-    assert deliver(api_function, session_tok, "guessed") == 401
+    assert stored(pg, tenant) == 12
+    assert deliver(api_function, tenant, "guessed") == 401
 
 
-def test_after_the_grace_period_the_previous_secret_is_refused(
-    api_function, webhook_secret, pg, session_tok, monkeypatch
-):
+def test_after_the_grace_period_the_previous_secret_is_refused(api_function, webhook_secret, pg, tenant, monkeypatch):
     client, arn = webhook_secret
     monkeypatch.setenv("SECRETS_PREVIOUS_GRACE_SECONDS", "0")
-    assert deliver(api_function, session_tok, "old-secret") == 200
+    assert deliver(api_function, tenant, "old-secret") == 200
 
     client.put_secret_value(SecretId=arn, SecretString="new-secret")
 
-    assert deliver(api_function, session_tok, "new-secret") == 200
-    assert deliver(api_function, session_tok, "old-secret") == 401
+    assert deliver(api_function, tenant, "new-secret") == 200
+    assert deliver(api_function, tenant, "old-secret") == 401

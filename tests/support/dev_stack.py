@@ -34,9 +34,9 @@ class DevStack:
     env: dict[str, str]  # the stack's environment: a client run against it (make demo) inherits it
     stack_file: Path  # what `make dev` writes for its clients (.dev/stack.json); the test's own
 
-    def post_message(self, session_tok: str, message_id: str, body: str, **fields) -> dict:
+    def post_message(self, tenant: str, message_id: str, body: str, **fields) -> dict:
         payload = {
-            "session_token": session_tok,
+            "session_token": tenant,
             "message_id": message_id,
             "body": body,
             "from": CONTACT,
@@ -60,11 +60,11 @@ class DevStack:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
 
-    def create_token(self, session_tok: str, *, scope: str = "operate", name: str | None = None) -> str:
+    def create_token(self, tenant: str, *, scope: str = "operate", name: str | None = None) -> str:
         """A fresh API token of this tenant, made the way an operator makes one: `chatbatch token create`."""
         named = ["--name", name] if name else []
         done = subprocess.run(
-            [sys.executable, "-m", "chatbatch_local.cli", "token", "create", session_tok, "--scope", scope, *named],
+            [sys.executable, "-m", "chatbatch_local.cli", "token", "create", tenant, "--scope", scope, *named],
             env={**os.environ, "DATABASE_URL": self.database_url},
             capture_output=True,
             text=True,

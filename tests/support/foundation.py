@@ -16,10 +16,10 @@ CONTACT = "6281234567890@s.whatsapp.net"
 BUSINESS = "6280000000000@s.whatsapp.net"
 
 
-def message(session_tok: str, message_id: str, **fields) -> dict:
+def message(tenant: str, message_id: str, **fields) -> dict:
     """A contact's text message as the gateway posts it; ``fields`` override or add payload keys."""
     return {
-        "session_token": session_tok,
+        "session_token": tenant,
         "message_id": message_id,
         "from": CONTACT,
         "to": BUSINESS,
@@ -29,25 +29,25 @@ def message(session_tok: str, message_id: str, **fields) -> dict:
     }
 
 
-def counts(pg, session_tok: str) -> tuple[int, int, int]:
+def counts(pg, tenant: str) -> tuple[int, int, int]:
     """Rows of one tenant in (ai_chat_messages, chat_rooms, chat_messages)."""
     with pg.cursor() as cur:
         cur.execute(
             "SELECT (SELECT count(*) FROM ai_chat_messages WHERE session_tok = %(s)s),"
             "       (SELECT count(*) FROM chat_rooms WHERE user_token = %(s)s),"
             "       (SELECT count(*) FROM chat_messages WHERE user_token = %(s)s)",
-            {"s": session_tok},
+            {"s": tenant},
         )
         return cur.fetchone()
 
 
-def room(pg, session_tok: str, jid: str = CONTACT) -> dict:
+def room(pg, tenant: str, jid: str = CONTACT) -> dict:
     """The chat_rooms row of (session_tok, jid) as a dict; {} when there is none."""
     with pg.cursor() as cur:
         cur.execute(
             "SELECT contact_jid, contact_name, chat_type, is_group, last_message, last_sender, unread_count, "
             "       last_activity FROM chat_rooms WHERE chat_id = %s",
-            (f"{session_tok}_{jid}",),
+            (f"{tenant}_{jid}",),
         )
         row = cur.fetchone()
         names = [d[0] for d in cur.description]

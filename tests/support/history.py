@@ -13,9 +13,9 @@ from tests.support import load_event
 class HistorySeed:
     """Rooms and messages of one tenant, inserted directly (times chosen by the test, ties included)."""
 
-    def __init__(self, pg, session_tok: str) -> None:
+    def __init__(self, pg, tenant: str) -> None:
         self.pg = pg
-        self.session_tok = session_tok
+        self.tenant = tenant
 
     def room(
         self, contact_jid: str, *, at: str, unread: int = 0, name: str | None = "Budi", last_message: str = "Halo"
@@ -27,7 +27,7 @@ class HistorySeed:
                                         last_message, last_sender, last_activity, unread_count)
                 VALUES (%s, %s, %s, %s, 'individual', false, %s, 'contact', %s, %s) RETURNING id
                 """,
-                (f"{self.session_tok}_{contact_jid}", self.session_tok, contact_jid, name, last_message, at, unread),
+                (f"{self.tenant}_{contact_jid}", self.tenant, contact_jid, name, last_message, at, unread),
             )
             return cur.fetchone()[0]
 

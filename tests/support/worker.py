@@ -33,7 +33,7 @@ GROUP = "120363025246125486@g.us"
 
 def post_message(
     api_function,
-    session_tok: str,
+    tenant: str,
     body: str,
     *,
     chat: str = CONTACT,
@@ -45,7 +45,7 @@ def post_message(
     message_id = message_id or f"wamid-{uuid.uuid4().hex[:16]}"
     sender, recipient = (BUSINESS, chat) if from_me else (chat, BUSINESS)
     payload = {
-        "session_token": session_tok,
+        "session_token": tenant,
         "message_id": message_id,
         "from": sender,
         "to": recipient,
@@ -59,14 +59,14 @@ def post_message(
     return message_id
 
 
-def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> int:
+def batch_pending(database_url: str, tenant: str, chat: str = CONTACT) -> int:
     """What a sweep does for a ready chat, through the sweeper's store: its pending bubbles become one job."""
 
     def work(cur) -> int:
-        _, [pending] = ai_chat_messages.pending_chats(cur, [(session_tok, chat)])
+        _, [pending] = ai_chat_messages.pending_chats(cur, [(tenant, chat)])
         arrivals = [bubble.arrived_at for bubble in pending.bubbles]
         batch = Batch(
-            session_tok,
+            tenant,
             chat,
             tuple(b.message_id for b in pending.bubbles),
             min(arrivals),
@@ -83,12 +83,10 @@ def batch_pending(database_url: str, session_tok: str, chat: str = CONTACT) -> i
         db.close()
 
 
-def burst_job(
-    api_function, database_url: str, session_tok: str, texts: list[str], *, chat: str = CONTACT, **fields
-) -> int:
+def burst_job(api_function, database_url: str, tenant: str, texts: list[str], *, chat: str = CONTACT, **fields) -> int:
     for text in texts:
-        post_message(api_function, session_tok, text, chat=chat, **fields)
-    return batch_pending(database_url, session_tok, chat)
+        post_message(api_function, tenant, text, chat=chat, **fields)
+    return batch_pending(database_url, tenant, chat)
 
 
 def sqs_event(*jobs: tuple[int, str], receive_count: int = 1) -> dict:
@@ -116,29 +114,29 @@ def job(pg, job_id: int) -> dict:
         return dict(zip(names, cur.fetchone()))
 
 
-def history(pg, session_tok: str, chat: str = CONTACT) -> list[tuple[str, str, str]]:
+def history(pg, tenant: str, chat: str = CONTACT) -> list[tuple[str, str, str]]:
     """(sender_type, message_id, content) of the chat's history, oldest first."""
     with pg.cursor() as cur:
         cur.execute(
             "SELECT sender_type, message_id, content FROM chat_messages WHERE chat_id = %s ORDER BY id",
-            (f"{session_tok}_{chat}",),
+            (f"{tenant}_{chat}",),
         )
         return cur.fetchall()
 
 
-def room(pg, session_tok: str, chat: str = CONTACT) -> dict:
+def room(pg, tenant: str, chat: str = CONTACT) -> dict:
     with pg.cursor() as cur:
-        cur.execute("SELECT * FROM chat_rooms WHERE chat_id = %s", (f"{session_tok}_{chat}",))
+        cur.execute("SELECT * FROM chat_rooms WHERE chat_id = %s", (f"{tenant}_{chat}",))
         names = [d[0] for d in cur.description]
         return dict(zip(names, cur.fetchone()))
 
 
-def set_human_active(pg, session_tok: str, *, minutes_ago: float, chat: str = CONTACT) -> None:
+def set_human_active(pg, tenant: str, *, minutes_ago: float, chat: str = CONTACT) -> None:
     """Move the takeover clock instead of waiting for it."""
     with pg.cursor() as cur:
         cur.execute(
             "UPDATE chat_rooms SET human_active_at = now() - %s * interval '1 minute' WHERE chat_id = %s",
-            (minutes_ago, f"{session_tok}_{chat}"),
+            (minutes_ago, f"{tenant}_{chat}"),
         )
 
 
@@ -258,14 +256,14 @@ class FakeGateway:
     def __init__(self) -> None:
         self.sent: list[dict] = []
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None):
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None):
         from chatbatch.adapters.gateway import SentMessage
 
-        self.sent.append({"session_token": session_token, "to": to, "text": text})
+        self.sent.append({"session_token": tenant, "to": to, "text": text})
         return SentMessage(message_id=None)
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids) -> None:
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids) -> None:
         return None
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
         return None

@@ -38,7 +38,7 @@ class TestQueue:
 
         return boto3.client("sqs", endpoint_url=self.endpoint_url, region_name="us-east-1")
 
-    def receive_all(self, session_tok: str) -> list[dict]:
+    def receive_all(self, tenant: str) -> list[dict]:
         """Consume every message on the queue (as a worker would: receive, delete); this tenant's ones.
 
         Deleting matters: FIFO hands out no more of a group while some of it is in flight. Scoped by tenant
@@ -52,10 +52,10 @@ class TestQueue:
                 QueueUrl=self.url,
                 Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
             )
-        return [m for m in messages if json.loads(m["Body"])["session_tok"] == session_tok]
+        return [m for m in messages if json.loads(m["Body"])["session_tok"] == tenant]
 
-    def job_ids(self, session_tok: str) -> list[int]:
-        return [json.loads(m["Body"])["job_id"] for m in self.receive_all(session_tok)]
+    def job_ids(self, tenant: str) -> list[int]:
+        return [json.loads(m["Body"])["job_id"] for m in self.receive_all(tenant)]
 
 
 @pytest.fixture
@@ -106,9 +106,9 @@ def db(settings):
 class Chats:
     """Given-steps on the database: bubbles of a chat that arrived ``age`` seconds ago (database clock)."""
 
-    def __init__(self, pg, session_tok: str) -> None:
+    def __init__(self, pg, tenant: str) -> None:
         self.pg = pg
-        self.session_tok = session_tok
+        self.tenant = tenant
         self._n = 0
 
     def bubbles(
@@ -126,7 +126,7 @@ class Chats:
                     RETURNING id
                     """,
                     (
-                        self.session_tok,
+                        self.tenant,
                         BUSINESS if from_me else chat_jid,
                         chat_jid if from_me else BUSINESS,
                         chat_jid,
@@ -145,7 +145,7 @@ class Chats:
             cur.execute(
                 "UPDATE ai_chat_messages SET last_activity = last_activity - make_interval(secs => %s) "
                 "WHERE session_tok = %s",
-                (seconds, self.session_tok),
+                (seconds, self.tenant),
             )
 
     def jobs(self) -> list[dict]:
@@ -154,7 +154,7 @@ class Chats:
                 "SELECT id, chat_jid, status, batched_msg_ids, batch_size, is_batch, send_count, "
                 "first_message_at, last_message_at, enqueued_at FROM ai_jobs WHERE session_tok = %s "
                 "ORDER BY id",
-                (self.session_tok,),
+                (self.tenant,),
             )
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -173,5 +173,5 @@ class Chats:
 
 
 @pytest.fixture
-def chats(pg, session_tok) -> Chats:
-    return Chats(pg, session_tok)
+def chats(pg, tenant) -> Chats:
+    return Chats(pg, tenant)

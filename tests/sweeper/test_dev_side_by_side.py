@@ -58,7 +58,7 @@ def post(port: int, payload: dict) -> None:
         assert response.status == 200
 
 
-def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database_url, pg, session_tok):
+def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database_url, pg, tenant):
     ports = [free_port(), free_port()]
     stacks = [start_dev(database_url, port) for port in ports]
     try:
@@ -68,7 +68,7 @@ def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database
                 post(
                     ports[(n + bubble) % 2],
                     {
-                        "session_token": session_tok,
+                        "session_token": tenant,
                         "message_id": f"{jid}-{bubble}",
                         "from": jid,
                         "to": "6280000000000@s.whatsapp.net",
@@ -79,18 +79,18 @@ def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database
             cur.execute(
                 "UPDATE ai_chat_messages SET last_activity = last_activity - interval '60 seconds' "
                 "WHERE session_tok = %s",
-                (session_tok,),
+                (tenant,),
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with pg.cursor() as cur:
                 cur.execute(
                     "SELECT count(*) FILTER (WHERE NOT is_batched) FROM ai_chat_messages WHERE session_tok = %s",
-                    (session_tok,),
+                    (tenant,),
                 )
                 pending = cur.fetchone()[0]
                 # each stack's worker answers the jobs its own queue carries
-                cur.execute("SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND status <> 'done'", (session_tok,))
+                cur.execute("SELECT count(*) FROM ai_jobs WHERE session_tok = %s AND status <> 'done'", (tenant,))
                 unanswered = cur.fetchone()[0]
             if pending == 0 and unanswered == 0:
                 break
@@ -101,9 +101,7 @@ def test_two_dev_stacks_share_one_database_without_double_or_split_jobs(database
         exit_codes = [process.wait(30) for process, _ in stacks]
 
     with pg.cursor() as cur:
-        cur.execute(
-            "SELECT chat_jid, batch_size, status, send_count FROM ai_jobs WHERE session_tok = %s", (session_tok,)
-        )
+        cur.execute("SELECT chat_jid, batch_size, status, send_count FROM ai_jobs WHERE session_tok = %s", (tenant,))
         jobs = cur.fetchall()
     assert sorted(jid for jid, *_ in jobs) == sorted(chats)  # one job per chat: no burst split
     assert {(size, status, sends) for _, size, status, sends in jobs} == {(3, "done", 1)}

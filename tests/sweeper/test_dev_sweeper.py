@@ -20,7 +20,7 @@ def test_the_dev_sweeper_makes_and_sends_jobs_and_stops_promptly(
     try:
         chats.bubbles(5.0, 4.0)
         deadline = time.monotonic() + 10
-        while not queue.job_ids(chats.session_tok) and time.monotonic() < deadline:
+        while not queue.job_ids(chats.tenant) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         stop.set()

@@ -20,17 +20,17 @@ CAP = 5  # the tenant's max_replies_per_hour
 
 
 def test_a_thousand_bubbles_in_a_minute_cost_at_most_the_hourly_cap_of_llm_calls(
-    api_function, make_settings, sqs_queue, db, queue, chats, pg, session_tok
+    api_function, make_settings, sqs_queue, db, queue, chats, pg, tenant
 ):
     settings = make_settings(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=50)
-    own_settings(pg, session_tok, max_replies_per_hour=CAP)
+    own_settings(pg, tenant, max_replies_per_hour=CAP)
     with http_peer(openai_answer) as llm_peer, http_peer(gateway_answer) as gateway_peer:
         llm = OpenAiLlm(base_url=f"{llm_peer.url}/v1", model="m", api_key="k", timeout=5, max_retries=0)
         gateway = HttpGateway(url=f"{gateway_peer.url}/send/message", token="t", timeout=5)
 
         def sweep_and_answer() -> int:
             sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
-            job_ids = queue.job_ids(session_tok)
+            job_ids = queue.job_ids(tenant)
             for job_id in job_ids:
                 outcome = deliver(db, job_id, llm=llm, gateway=gateway, policy=POLICY, receives=1)
                 assert outcome.finished, outcome
@@ -39,7 +39,7 @@ def test_a_thousand_bubbles_in_a_minute_cost_at_most_the_hourly_cap_of_llm_calls
         # Given a customer sending 100 bubbles every 6 seconds for a minute (the clock moved, not waited for)
         for step in range(STEPS):
             for n in range(BUBBLES // STEPS):
-                post_message(api_function, session_tok, f"spam {step}-{n}")
+                post_message(api_function, tenant, f"spam {step}-{n}")
             sweep_and_answer()
             chats.time_passes(SECONDS / STEPS)
         # When the chat falls quiet and the sweeper has batched everything left
@@ -55,12 +55,12 @@ def test_a_thousand_bubbles_in_a_minute_cost_at_most_the_hourly_cap_of_llm_calls
     assert asked == sent == CAP
     assert statuses.count("done") == CAP and statuses.count("skipped") == len(jobs) - CAP
     with pg.cursor() as cur:
-        cur.execute("SELECT error FROM ai_jobs WHERE session_tok = %s AND status = 'skipped'", (session_tok,))
+        cur.execute("SELECT error FROM ai_jobs WHERE session_tok = %s AND status = 'skipped'", (tenant,))
         assert all(error.startswith(OVER_BUDGET) for (error,) in cur.fetchall())
         # and no bubble was lost: every one is in exactly one job
         cur.execute(
             "SELECT count(*), count(batch_id) FROM ai_chat_messages WHERE session_tok = %s AND NOT from_me",
-            (session_tok,),
+            (tenant,),
         )
         assert cur.fetchone() == (BUBBLES, BUBBLES)
     assert sum(j["batch_size"] for j in jobs) == BUBBLES

@@ -41,7 +41,7 @@ def test_the_handler_sweeps_repeatedly_and_returns_before_the_lambda_timeout(swe
     assert context.get_remaining_time_in_millis() > 0
     assert summary["sweeps"] >= 2  # every 0.1 s; the first (cold: boto3 import) may be slow on a busy machine
     [job] = chats.jobs()
-    assert job["status"] == "enqueued" and queue.job_ids(chats.session_tok) == [job["id"]]
+    assert job["status"] == "enqueued" and queue.job_ids(chats.tenant) == [job["id"]]
     assert {
         MetricName.SWEEP_DURATION.value,
         MetricName.BATCHES_CREATED.value,

@@ -9,38 +9,38 @@ from chatbatch.domain.job_message import JobMessage
 from chatbatch_local.postgres import free_port
 
 
-def test_more_than_ten_jobs_go_out_in_several_batches_in_order(queue, session_tok):
+def test_more_than_ten_jobs_go_out_in_several_batches_in_order(queue, tenant):
     adapter = SqsJobQueue(queue.url, region="us-east-1", endpoint_url=queue.endpoint_url)
-    messages = [JobMessage(n, session_tok, "6281234567890@s.whatsapp.net") for n in range(1, 24)]
+    messages = [JobMessage(n, tenant, "6281234567890@s.whatsapp.net") for n in range(1, 24)]
 
     outcome = adapter.send(messages)
 
     assert outcome.sent == list(range(1, 24)) and outcome.failed == {}
-    received = queue.receive_all(session_tok)
+    received = queue.receive_all(tenant)
     assert [json.loads(m["Body"])["job_id"] for m in received] == list(range(1, 24))  # one group: FIFO order
 
 
-def test_an_unreachable_queue_reports_every_job_as_unsent(session_tok):
+def test_an_unreachable_queue_reports_every_job_as_unsent(tenant):
     closed = f"http://127.0.0.1:{free_port()}"
     adapter = SqsJobQueue(
         f"{closed}/123456789012/nowhere.fifo", region="us-east-1", endpoint_url=closed, timeout_seconds=1
     )
 
-    outcome = adapter.send([JobMessage(n, session_tok, "jid") for n in range(1, 13)])
+    outcome = adapter.send([JobMessage(n, tenant, "jid") for n in range(1, 13)])
 
     assert outcome.sent == [] and sorted(outcome.failed) == list(range(1, 13))
     assert "EndpointConnectionError" in outcome.failed[1]
 
 
-def test_parallel_lanes_send_every_job_and_keep_each_chats_jobs_in_order(queue, session_tok):
+def test_parallel_lanes_send_every_job_and_keep_each_chats_jobs_in_order(queue, tenant):
     adapter = SqsJobQueue(queue.url, region="us-east-1", endpoint_url=queue.endpoint_url, lanes=4)
     chats = [f"62811{n:07d}@s.whatsapp.net" for n in range(9)]
-    messages = [JobMessage(n, session_tok, chats[n % len(chats)]) for n in range(1, 46)]  # 5 jobs per chat
+    messages = [JobMessage(n, tenant, chats[n % len(chats)]) for n in range(1, 46)]  # 5 jobs per chat
 
     outcome = adapter.send(messages)
 
     assert sorted(outcome.sent) == list(range(1, 46)) and outcome.failed == {}
-    received = [json.loads(m["Body"]) for m in queue.receive_all(session_tok)]
+    received = [json.loads(m["Body"]) for m in queue.receive_all(tenant)]
     assert sorted(body["job_id"] for body in received) == list(range(1, 46))
     for chat in chats:  # FIFO per group: a chat's jobs arrive in the order they were given
         ids = [body["job_id"] for body in received if body["chat_jid"] == chat]

@@ -12,19 +12,19 @@ from chatbatch.domain.tenant_settings import effective
 from chatbatch.store import ai_chat_messages
 
 
-def insert_bubbles(cur, session_tok: str, jid: str, ages_ms: list[int]) -> None:
+def insert_bubbles(cur, tenant: str, jid: str, ages_ms: list[int]) -> None:
     """Pending bubbles of one chat that arrived ``ages_ms`` before the transaction's now()."""
     for n, age in enumerate(ages_ms):
         cur.execute(
             """INSERT INTO ai_chat_messages (session_tok, "from", "to", chat_jid, message_id,
                                              needs_reply, message_timestamp, last_activity)
                VALUES (%s, %s, 'me', %s, %s, true, now(), now() - make_interval(secs => %s))""",
-            (session_tok, jid, jid, f"{jid}-{n}", age / 1000),
+            (tenant, jid, jid, f"{jid}-{n}", age / 1000),
         )
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, seed):
+def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, tenant, seed):
     rng = random.Random(seed)
     rule = DebounceRule(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=rng.choice([4, 50]))
     # Ages in whole milliseconds, clustered around the three thresholds so the edges are exercised.
@@ -39,19 +39,19 @@ def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, 
     try:
         with conn.cursor() as cur:  # one transaction: now() is the same instant for the inserts and the sweep
             for jid, ages_ms in chats.items():
-                insert_bubbles(cur, session_tok, jid, ages_ms)
+                insert_bubbles(cur, tenant, jid, ages_ms)
             cur.execute("SELECT now()")
             now = cur.fetchone()[0]
 
             locked = ai_chat_messages.lock_ready_chats(cur, rule, limit=100_000)
 
-        sql_ready = {jid for tok, jid in locked if tok == session_tok}
+        sql_ready = {jid for tok, jid in locked if tok == tenant}
         pure_ready = {
             jid
             for jid, ages_ms in chats.items()
             if rule.next_batch(
                 PendingChat(
-                    session_tok,
+                    tenant,
                     jid,
                     tuple(Bubble(i, now - timedelta(milliseconds=age)) for i, age in enumerate(ages_ms)),
                 ),
@@ -67,15 +67,15 @@ def test_sql_and_pure_rule_pick_the_same_ready_chats(database_url, session_tok, 
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_each_tenant_is_judged_by_its_own_windows_in_sql_as_in_the_pure_rule(database_url, session_tok, seed):
+def test_each_tenant_is_judged_by_its_own_windows_in_sql_as_in_the_pure_rule(database_url, tenant, seed):
     """Three tenants in one sweep: two with their own windows and cap (one of them overriding only some), one on
     the environment's defaults. SQL (COALESCE over tenant_settings) and the pure rule with ``effective`` agree."""
     rng = random.Random(100 + seed)
     default = DebounceRule(debounce_seconds=3, max_wait_seconds=30, max_batch_messages=50)
     tenants = {
-        f"{session_tok}-a": {"debounce_seconds": 1.5, "max_wait_seconds": 10.0, "max_batch_messages": 3},
-        f"{session_tok}-b": {"debounce_seconds": 8.0, "max_wait_seconds": None, "max_batch_messages": None},
-        f"{session_tok}-c": None,  # no tenant_settings row: the defaults
+        f"{tenant}-a": {"debounce_seconds": 1.5, "max_wait_seconds": 10.0, "max_batch_messages": 3},
+        f"{tenant}-b": {"debounce_seconds": 8.0, "max_wait_seconds": None, "max_batch_messages": None},
+        f"{tenant}-c": None,  # no tenant_settings row: the defaults
     }
     near = [0, 1, 1499, 1500, 1501, 2999, 3000, 3001, 7999, 8000, 8001, 9999, 10_000, 10_001, 29_999, 30_000, 30_001]
     chats = {

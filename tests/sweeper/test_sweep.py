@@ -28,7 +28,7 @@ def test_a_burst_becomes_one_job_with_its_bubbles_in_arrival_order(db, sqs_queue
     assert (job["status"], job["is_batch"], job["batch_size"], job["batched_msg_ids"]) == ("enqueued", True, 3, ids)
     assert (job["first_message_at"], job["last_message_at"]) == chats.arrival_range(ids)
     assert chats.batch_ids(ids) == [job["id"]] * 3
-    assert queue.job_ids(chats.session_tok) == [job["id"]]
+    assert queue.job_ids(chats.tenant) == [job["id"]]
 
 
 def test_the_window_restarts_with_each_bubble(db, sqs_queue, settings, chats):
@@ -79,7 +79,7 @@ def test_the_batch_cap_forces_a_job_and_the_rest_waits_for_the_next(db, sqs_queu
     assert [j["batched_msg_ids"] for j in chats.jobs()] == [ids[:3], ids[3:]]
 
 
-def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, settings, chats, session_tok):
+def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, settings, chats, tenant):
     # Through the real ingest path: it decides needs_reply (from_me: a human or the bot; groups: off by default).
     for n, doc in enumerate(
         [
@@ -89,7 +89,7 @@ def test_from_me_and_unanswered_group_messages_never_make_jobs(db, sqs_queue, se
     ):
         ingest_message(
             db,
-            parse_webhook({"session_token": session_tok, "message_id": f"x{n}", "body": "hi", **doc}),
+            parse_webhook({"session_token": tenant, "message_id": f"x{n}", "body": "hi", **doc}),
             reply_groups=False,
         )
     chats.time_passes(600.0)
@@ -108,9 +108,7 @@ def test_chats_are_batched_separately(db, sqs_queue, settings, chats):
     assert sorted(j["batched_msg_ids"] for j in chats.jobs()) == sorted([a, b])
 
 
-def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(
-    db, sqs_queue, settings, chats, queue, session_tok
-):
+def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(db, sqs_queue, settings, chats, queue, tenant):
     chats.bubbles(50.0, chat_jid=CONTACT)
     chats.bubbles(50.0, chat_jid=OTHER)
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
@@ -118,13 +116,13 @@ def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
 
     jobs = {j["id"]: j for j in chats.jobs()}
-    received = queue.receive_all(chats.session_tok)
+    received = queue.receive_all(chats.tenant)
     assert sorted(json.loads(m["Body"])["job_id"] for m in received) == sorted(jobs)
     for message in received:
         body = json.loads(message["Body"])
         job = jobs[body["job_id"]]
-        assert body == {"job_id": job["id"], "session_tok": session_tok, "chat_jid": job["chat_jid"]}
-        assert message["Attributes"]["MessageGroupId"] == chat_group_id(session_tok, job["chat_jid"])
+        assert body == {"job_id": job["id"], "session_tok": tenant, "chat_jid": job["chat_jid"]}
+        assert message["Attributes"]["MessageGroupId"] == chat_group_id(tenant, job["chat_jid"])
         assert message["Attributes"]["MessageDeduplicationId"] == f"job-{job['id']}-0"
     groups = [m["Attributes"]["MessageGroupId"] for m in received]
     assert len(set(groups)) == 2  # the CONTACT chat's two jobs share one group

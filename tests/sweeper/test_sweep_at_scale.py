@@ -13,7 +13,7 @@ from chatbatch_local.explain import ExplainingCursor, plan_nodes
 from tests.support.queue import FakeJobQueue
 
 
-def ready_chats(pg, session_tok: str, chats: int, *, first: int = 1) -> None:
+def ready_chats(pg, tenant: str, chats: int, *, first: int = 1) -> None:
     """``chats`` chats of two bubbles each, quiet for a minute (every window in the tests is shorter)."""
     with pg.cursor() as cur:
         cur.execute(
@@ -25,22 +25,20 @@ def ready_chats(pg, session_tok: str, chats: int, *, first: int = 1) -> None:
                    LATERAL (SELECT '6287' || c || '@s.whatsapp.net' AS jid,
                                    now() - make_interval(secs => 62 - b) AS t) AS x
             """,
-            {"tok": session_tok, "first": first, "last": first + chats - 1},
+            {"tok": tenant, "first": first, "last": first + chats - 1},
         )
 
 
-def test_ready_chats_beyond_the_slots_are_all_locked_with_at_most_one_lock_per_slot(
-    database_url, pg, session_tok, settings
-):
+def test_ready_chats_beyond_the_slots_are_all_locked_with_at_most_one_lock_per_slot(database_url, pg, tenant, settings):
     chats = ai_chat_messages.CHAT_LOCK_SLOTS + 500
-    ready_chats(pg, session_tok, chats)
+    ready_chats(pg, tenant, chats)
     conn = psycopg2.connect(database_url)
     try:
         with conn.cursor() as cur:
             locked = ai_chat_messages.lock_ready_chats(cur, SweepPolicy.from_settings(settings).rule, limit=100_000)
             cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
             locks = cur.fetchone()[0]
-        assert len([chat for chat in locked if chat[0] == session_tok]) == chats
+        assert len([chat for chat in locked if chat[0] == tenant]) == chats
         assert locks <= ai_chat_messages.CHAT_LOCK_SLOTS
     finally:
         conn.rollback()
@@ -55,18 +53,18 @@ class CountingCursor(psycopg2.extensions.cursor):
         return super().execute(query, vars)
 
 
-def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, session_tok, settings):
+def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, tenant, settings):
     policy = SweepPolicy.from_settings(settings)
     db = Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor})
     counts = []
     try:
         sweep(db, FakeJobQueue(), policy)  # whatever earlier tests left ready: out of the way
         for first, chats in ((1, 4), (1000, 400)):
-            ready_chats(pg, session_tok, chats, first=first)
+            ready_chats(pg, tenant, chats, first=first)
             CountingCursor.statements = 0
             queue = FakeJobQueue()
             sweep(db, queue, policy)
-            assert len([m for m in queue.messages if m.session_tok == session_tok]) == chats
+            assert len([m for m in queue.messages if m.tenant == tenant]) == chats
             counts.append(CountingCursor.statements)
     finally:
         db.close()

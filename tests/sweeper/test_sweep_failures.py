@@ -71,7 +71,7 @@ def test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a
     assert len(every_message) == len(set(every_message))
     assert chats.batch_ids(typing) == [None, None]
     assert {j["status"] for j in jobs} == {"enqueued"}
-    sent = Counter(job_id for job_id in queue.job_ids(chats.session_tok) if job_id in {j["id"] for j in jobs})
+    sent = Counter(job_id for job_id in queue.job_ids(chats.tenant) if job_id in {j["id"] for j in jobs})
     assert sorted(sent) == sorted(j["id"] for j in jobs) and set(sent.values()) == {1}
 
 
@@ -93,7 +93,7 @@ def test_a_crash_around_the_send_loses_nothing_and_sends_nothing_twice(
 
     [job] = chats.jobs()
     assert (job["status"], job["send_count"]) == ("enqueued", 1)
-    assert queue.job_ids(chats.session_tok) == [job["id"]]
+    assert queue.job_ids(chats.tenant) == [job["id"]]
 
 
 def test_a_job_stuck_in_flight_is_sent_again_a_bounded_number_of_times(db, make_settings, chats, queue, sqs_queue, pg):
@@ -120,13 +120,13 @@ def test_a_job_stuck_in_flight_is_sent_again_a_bounded_number_of_times(db, make_
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     again = chats.jobs()[0]
     assert (again["status"], again["send_count"]) == ("generating", 2)
-    dedup = sorted(m["Attributes"]["MessageDeduplicationId"] for m in queue.receive_all(chats.session_tok))
+    dedup = sorted(m["Attributes"]["MessageDeduplicationId"] for m in queue.receive_all(chats.tenant))
     assert dedup == [f"job-{job['id']}-0", f"job-{job['id']}-1"]
 
     worker_took_it_and_vanished(11)  # stuck after its last allowed send: no more sends, and NOT failed - a
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))  # message of it may still be waiting behind a busy worker
     assert (chats.jobs()[0]["status"], chats.jobs()[0]["send_count"]) == ("generating", 2)
-    assert queue.receive_all(chats.session_tok) == []
+    assert queue.receive_all(chats.tenant) == []
 
 
 def job_row(pg, job_id: int) -> tuple:
@@ -153,7 +153,7 @@ def test_the_stuck_rule_spares_a_job_whose_message_may_still_be_alive(db, make_s
     chats.bubbles(50.0, chat_jid="6282222222222@s.whatsapp.net")
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     waiting, slow = (job["id"] for job in chats.jobs())
-    queue.receive_all(chats.session_tok)
+    queue.receive_all(chats.tenant)
     age_job(pg, waiting, status="enqueued", sent_ago_s=300)  # behind a busy worker in its chat's group, 5 min
     age_job(pg, slow, status="generating", sent_ago_s=300, lease_left_s=60)  # a slow worker holds it right now
 
@@ -164,7 +164,7 @@ def test_the_stuck_rule_spares_a_job_whose_message_may_still_be_alive(db, make_s
     # Then neither is failed (nor re-sent beyond the cap): their messages are alive; the worker will finish them
     assert job_row(pg, waiting)[:2] == ("enqueued", 1)
     assert job_row(pg, slow)[:2] == ("generating", 1)
-    assert queue.receive_all(chats.session_tok) == []
+    assert queue.receive_all(chats.tenant) == []
 
 
 def test_a_job_the_queue_can_no_longer_hold_is_failed_with_the_reason(db, make_settings, chats, queue, sqs_queue, pg):
@@ -173,7 +173,7 @@ def test_a_job_the_queue_can_no_longer_hold_is_failed_with_the_reason(db, make_s
     chats.bubbles(50.0)
     sweep(db, sqs_queue, SweepPolicy.from_settings(settings))
     [job] = chats.jobs()
-    queue.receive_all(chats.session_tok)
+    queue.receive_all(chats.tenant)
     age_job(pg, job["id"], status="enqueued", sent_ago_s=3601)
 
     # When the sweep runs
@@ -183,4 +183,4 @@ def test_a_job_the_queue_can_no_longer_hold_is_failed_with_the_reason(db, make_s
     status, sends, error = job_row(pg, job["id"])
     assert (status, sends) == ("failed", 1)
     assert error.startswith("lost:") and "3600" in error
-    assert queue.receive_all(chats.session_tok) == []
+    assert queue.receive_all(chats.tenant) == []

@@ -69,4 +69,4 @@ def test_a_database_blip_costs_ticks_not_the_invocation(make_settings, chats, qu
     assert summary.failed_sweeps == 3
     assert summary.sweeps >= 1 and summary.jobs_enqueued >= 1
     assert [job["status"] for job in chats.jobs()] == ["enqueued"]
-    assert len(queue.job_ids(chats.session_tok)) == 1
+    assert len(queue.job_ids(chats.tenant)) == 1

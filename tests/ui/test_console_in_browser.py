@@ -30,21 +30,21 @@ def running(database_url, tmp_path_factory):
         yield up
 
 
-def customer_writes(stack, session_tok: str, text: str) -> None:
-    assert stack.post_message(session_tok, uuid.uuid4().hex, text)["status"] == "accepted"
+def customer_writes(stack, tenant: str, text: str) -> None:
+    assert stack.post_message(tenant, uuid.uuid4().hex, text)["status"] == "accepted"
 
 
-def sent_to(gateway, session_tok: str) -> list[str]:
-    return [r["json"]["text"] for r in list(gateway.requests) if r["json"]["session_token"] == session_tok]
+def sent_to(gateway, tenant: str) -> list[str]:
+    return [r["json"]["text"] for r in list(gateway.requests) if r["json"]["session_token"] == tenant]
 
 
 def bubbles(page: Page, sender: str):
     return page.locator(f"#message-list .message.sender-{sender} .content")
 
 
-def job_statuses(pg, session_tok: str) -> list[str]:
+def job_statuses(pg, tenant: str) -> list[str]:
     with pg.cursor() as cur:
-        cur.execute("SELECT status FROM ai_jobs WHERE session_tok = %s ORDER BY id", (session_tok,))
+        cur.execute("SELECT status FROM ai_jobs WHERE session_tok = %s ORDER BY id", (tenant,))
         return [row[0] for row in cur.fetchall()]
 
 
@@ -56,10 +56,10 @@ def open_budi(page: Page, stack, token: str):
     return room
 
 
-def test_an_operator_replies_from_the_page_through_the_gateway(stack, peers, page, session_tok):
+def test_an_operator_replies_from_the_page_through_the_gateway(stack, peers, page, tenant):
     _, gateway = peers
-    customer_writes(stack, session_tok, "Halo, sepatu ini ada ukuran 42?")
-    open_budi(page, stack, stack.create_token(session_tok, scope="operate", name="Ani"))
+    customer_writes(stack, tenant, "Halo, sepatu ini ada ukuran 42?")
+    open_budi(page, stack, stack.create_token(tenant, scope="operate", name="Ani"))
     expect(page.locator("#conversation-number")).to_have_text("+" + CONTACT.split("@")[0])
 
     box = page.get_by_label("Reply to the customer")
@@ -68,7 +68,7 @@ def test_an_operator_replies_from_the_page_through_the_gateway(stack, peers, pag
 
     expect(bubbles(page, "user")).to_have_text(["Ada, kak!"])
     expect(page.locator("#message-list .sender-user .sender-label")).to_have_text("Staff · Ani")
-    assert "Ada, kak!" in wait_for(lambda: sent_to(gateway, session_tok), timeout=5, what="the gateway send")
+    assert "Ada, kak!" in wait_for(lambda: sent_to(gateway, tenant), timeout=5, what="the gateway send")
     expect(box).to_have_value("")
 
     # Shift+Enter is a new line, Enter sends both lines as one message
@@ -76,46 +76,46 @@ def test_an_operator_replies_from_the_page_through_the_gateway(stack, peers, pag
     box.press("Shift+Enter")
     box.type("baris dua")
     box.press("Enter")
-    wait_for(lambda: "Baris satu\nbaris dua" in sent_to(gateway, session_tok), timeout=5, what="the two-line reply")
+    wait_for(lambda: "Baris satu\nbaris dua" in sent_to(gateway, tenant), timeout=5, what="the two-line reply")
     expect(bubbles(page, "user")).to_have_count(2)
     expect(page.locator("#message-list .message.sender-user").nth(1)).to_have_class(re.compile(r"\bgrouped\b"))
     expect(page.locator("#message-list .day-separator").first).to_have_text("Today")
 
 
-def test_an_operator_pauses_the_bot_in_a_chat_and_resumes_it(stack, peers, page, pg, session_tok):
+def test_an_operator_pauses_the_bot_in_a_chat_and_resumes_it(stack, peers, page, pg, tenant):
     _, gateway = peers
-    customer_writes(stack, session_tok, "Halo")
-    room = open_budi(page, stack, stack.create_token(session_tok, scope="operate", name="Ani"))
+    customer_writes(stack, tenant, "Halo")
+    room = open_budi(page, stack, stack.create_token(tenant, scope="operate", name="Ani"))
     expect(bubbles(page, "ai")).to_have_count(1, timeout=REPLY_MS)
 
     # Pause: shown in the header and the room list; a new burst is stored but not answered
     page.get_by_role("button", name="Pause bot").click()
     expect(page.locator("#bot-state")).to_have_text("Bot paused")
     expect(room.locator(".room-paused")).to_have_text("Bot paused")
-    customer_writes(stack, session_tok, "Masih ada orang?")
+    customer_writes(stack, tenant, "Masih ada orang?")
     expect(bubbles(page, "contact")).to_have_text(["Halo", "Masih ada orang?"], timeout=REPLY_MS)
-    wait_for(lambda: job_statuses(pg, session_tok) == ["done", "skipped"], timeout=REPLY_SECONDS, what="skipped job")
-    assert len(sent_to(gateway, session_tok)) == 1
+    wait_for(lambda: job_statuses(pg, tenant) == ["done", "skipped"], timeout=REPLY_SECONDS, what="skipped job")
+    assert len(sent_to(gateway, tenant)) == 1
 
     # Resume: the next burst gets one reply
     page.get_by_role("button", name="Resume bot").click()
     expect(page.locator("#bot-state")).to_have_text("Bot on")
     expect(room.locator(".room-paused")).to_have_count(0)
-    customer_writes(stack, session_tok, "Halo lagi")
+    customer_writes(stack, tenant, "Halo lagi")
     expect(bubbles(page, "ai")).to_have_count(2, timeout=REPLY_MS)
-    wait_for(lambda: job_statuses(pg, session_tok) == ["done", "skipped", "done"], timeout=5, what="one more reply")
-    assert len(sent_to(gateway, session_tok)) == 2
+    wait_for(lambda: job_statuses(pg, tenant) == ["done", "skipped", "done"], timeout=5, what="one more reply")
+    assert len(sent_to(gateway, tenant)) == 2
 
 
-def test_an_operator_sees_a_failed_job_and_retries_it_into_one_reply(stack, peers, page, pg, session_tok):
+def test_an_operator_sees_a_failed_job_and_retries_it_into_one_reply(stack, peers, page, pg, tenant):
     _, gateway = peers
-    customer_writes(stack, session_tok, "Boleh minta katalog? #fail-once")
-    open_budi(page, stack, stack.create_token(session_tok, scope="operate", name="Ani"))
+    customer_writes(stack, tenant, "Boleh minta katalog? #fail-once")
+    open_budi(page, stack, stack.create_token(tenant, scope="operate", name="Ani"))
 
     failed = page.locator("#message-list .job-failed")
     expect(failed).to_have_count(1, timeout=REPLY_MS)
     expect(failed.locator(".job-error")).to_contain_text("answered HTTP 400")
-    assert sent_to(gateway, session_tok) == []
+    assert sent_to(gateway, tenant) == []
 
     failed.get_by_role("button", name="Retry").click()
 
@@ -127,12 +127,12 @@ def test_an_operator_sees_a_failed_job_and_retries_it_into_one_reply(stack, peer
     expect(bubbles(page, "user")).to_have_count(1)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
-    assert job_statuses(pg, session_tok) == ["failed", "done"]
-    assert len([text for text in sent_to(gateway, session_tok) if text.startswith("[")]) == 1  # one bot reply
+    assert job_statuses(pg, tenant) == ["failed", "done"]
+    assert len([text for text in sent_to(gateway, tenant) if text.startswith("[")]) == 1  # one bot reply
 
 
-def test_an_admin_changes_the_prompt_and_the_next_reply_uses_it(stack, page, session_tok):
-    sign_in(page, stack.base_url, stack.create_token(session_tok, scope="admin", name="Owner"))
+def test_an_admin_changes_the_prompt_and_the_next_reply_uses_it(stack, page, tenant):
+    sign_in(page, stack.base_url, stack.create_token(tenant, scope="admin", name="Owner"))
     page.get_by_role("button", name="Bot settings").click()
     prompt = page.get_by_label("System prompt")
     expect(prompt).to_have_value("Default prompt.")
@@ -144,13 +144,13 @@ def test_an_admin_changes_the_prompt_and_the_next_reply_uses_it(stack, page, ses
 
     expect(page.locator("#settings-saved")).to_have_text("Saved.")
     page.get_by_role("button", name="Close").click()
-    customer_writes(stack, session_tok, "Halo")
+    customer_writes(stack, tenant, "Halo")
     room_button(page, "Budi").click()
     expect(bubbles(page, "ai")).to_have_text(["[Kamu asisten Toko Budi yang ramah.] Halo"], timeout=REPLY_MS)
 
 
-def test_an_invalid_setting_is_shown_with_its_field_and_not_saved(stack, page, session_tok):
-    sign_in(page, stack.base_url, stack.create_token(session_tok, scope="admin"))
+def test_an_invalid_setting_is_shown_with_its_field_and_not_saved(stack, page, tenant):
+    sign_in(page, stack.base_url, stack.create_token(tenant, scope="admin"))
     page.get_by_role("button", name="Bot settings").click()
 
     page.locator("#s-debounce_seconds").fill("10000")
@@ -161,14 +161,14 @@ def test_an_invalid_setting_is_shown_with_its_field_and_not_saved(stack, page, s
     expect(error).to_contain_text("debounce_seconds")
     expect(error).to_contain_text("time_zone")
     status, settings = stack.request(
-        "GET", "/settings", headers={"Authorization": f"Bearer {stack.create_token(session_tok, scope='admin')}"}
+        "GET", "/settings", headers={"Authorization": f"Bearer {stack.create_token(tenant, scope='admin')}"}
     )
     assert status == 200 and settings["debounce_seconds"] == 1 and settings["time_zone"] == "UTC"
 
 
-def test_a_read_token_sees_no_reply_box_and_the_api_refuses_it(stack, page, session_tok):
-    customer_writes(stack, session_tok, "Halo")
-    token = stack.create_token(session_tok, scope="read")
+def test_a_read_token_sees_no_reply_box_and_the_api_refuses_it(stack, page, tenant):
+    customer_writes(stack, tenant, "Halo")
+    token = stack.create_token(tenant, scope="read")
     open_budi(page, stack, token)
 
     expect(page.locator("#read-only-note")).to_be_visible()
@@ -182,12 +182,10 @@ def test_a_read_token_sees_no_reply_box_and_the_api_refuses_it(stack, page, sess
     assert status == 403 and "operate scope" in answer["message"]
 
 
-def test_rooms_are_found_by_name_or_number(stack, page, session_tok):
+def test_rooms_are_found_by_name_or_number(stack, page, tenant):
     for name, number in [("Budi", "6281111111111"), ("Citra", "6282222222222")]:
-        stack.post_message(
-            session_tok, uuid.uuid4().hex, "Halo", push_name=name, **{"from": f"{number}@s.whatsapp.net"}
-        )
-    sign_in(page, stack.base_url, stack.create_token(session_tok, scope="read"))
+        stack.post_message(tenant, uuid.uuid4().hex, "Halo", push_name=name, **{"from": f"{number}@s.whatsapp.net"})
+    sign_in(page, stack.base_url, stack.create_token(tenant, scope="read"))
     rooms = page.locator("#room-list .room-name")
     expect(rooms).to_have_count(2)
 

@@ -54,17 +54,17 @@ def test_the_page_loads_without_a_script_error_or_a_policy_violation(dev_stack, 
     assert problems == []
 
 
-def test_the_owner_reads_a_conversation_with_the_bot_reply_and_sees_new_bubbles_live(dev_stack, page, session_tok):
+def test_the_owner_reads_a_conversation_with_the_bot_reply_and_sees_new_bubbles_live(dev_stack, page, tenant):
     # Given a customer who wrote three bubbles in a row
     texts = ["Hi, is the blue jacket still in stock?", "Size M please", "And can you ship it to Bandung today?"]
     for number, text in enumerate(texts, 1):
         assert (
-            dev_stack.post_message(session_tok, unique(f"bubble{number}"), text, push_name="Budi Santoso")["status"]
+            dev_stack.post_message(tenant, unique(f"bubble{number}"), text, push_name="Budi Santoso")["status"]
             == "accepted"
         )
 
     # When the owner signs in with a fresh token of that session
-    sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
+    sign_in(page, dev_stack.base_url, dev_stack.create_token(tenant))
 
     # Then the room is listed with its unread badge
     room = room_button(page, "Budi Santoso")
@@ -85,30 +85,30 @@ def test_the_owner_reads_a_conversation_with_the_bot_reply_and_sees_new_bubbles_
 
     # When the customer writes again, the bubble appears without a reload
     page.evaluate("window.__sameDocument = true")
-    dev_stack.post_message(session_tok, unique("bubble4"), "Thanks!", push_name="Budi Santoso")
+    dev_stack.post_message(tenant, unique("bubble4"), "Thanks!", push_name="Budi Santoso")
     expect(bubbles(page, "contact")).to_have_text([*texts, "Thanks!"], timeout=LIVE_MS)
     assert page.evaluate("window.__sameDocument") is True
     # And, the room being open, the new bubble counts as read
     expect(room.locator(".room-badge")).to_have_count(0, timeout=LIVE_MS)
 
 
-def test_a_new_room_appears_in_the_list_without_a_reload(dev_stack, page, session_tok):
-    dev_stack.post_message(session_tok, unique("first"), "Hello", push_name="Ani")
-    sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
+def test_a_new_room_appears_in_the_list_without_a_reload(dev_stack, page, tenant):
+    dev_stack.post_message(tenant, unique("first"), "Hello", push_name="Ani")
+    sign_in(page, dev_stack.base_url, dev_stack.create_token(tenant))
     expect(room_button(page, "Ani")).to_be_visible()
 
     dev_stack.post_message(
-        session_tok, unique("other"), "Halo kak", push_name="Citra", **{"from": "6289999999999@s.whatsapp.net"}
+        tenant, unique("other"), "Halo kak", push_name="Citra", **{"from": "6289999999999@s.whatsapp.net"}
     )
 
     expect(room_button(page, "Citra").locator(".room-badge")).to_have_text("1", timeout=LIVE_MS)
     expect(page.locator("#room-list .room")).to_have_count(2)
 
 
-def test_a_message_with_html_in_it_is_shown_as_text(dev_stack, page, session_tok):
+def test_a_message_with_html_in_it_is_shown_as_text(dev_stack, page, tenant):
     hostile = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> <b>bold?</b>'
-    dev_stack.post_message(session_tok, unique("html"), hostile, push_name="<i>Eve</i>")
-    sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
+    dev_stack.post_message(tenant, unique("html"), hostile, push_name="<i>Eve</i>")
+    sign_in(page, dev_stack.base_url, dev_stack.create_token(tenant))
 
     room = room_button(page, "<i>Eve</i>")
     expect(room.locator(".room-preview")).to_contain_text(hostile)  # the customer's, or the echo bot's reply to it
@@ -120,10 +120,10 @@ def test_a_message_with_html_in_it_is_shown_as_text(dev_stack, page, session_tok
     assert page.evaluate("window.__pwned") is None
 
 
-def test_a_token_of_another_tenant_sees_none_of_these_rooms(dev_stack, page, session_tok):
+def test_a_token_of_another_tenant_sees_none_of_these_rooms(dev_stack, page, tenant):
     # Given a tenant with a conversation, and a token of another tenant
-    dev_stack.post_message(session_tok, unique("mine"), "Private order details", push_name="Dewi")
-    own_token = dev_stack.create_token(session_tok)
+    dev_stack.post_message(tenant, unique("mine"), "Private order details", push_name="Dewi")
+    own_token = dev_stack.create_token(tenant)
     _, own_rooms = dev_stack.request("GET", "/chat-rooms", headers={"Authorization": f"Bearer {own_token}"})
     room_id = own_rooms["items"][0]["id"]
     other_token = dev_stack.create_token(unique("sess-other"))
@@ -159,9 +159,9 @@ def test_a_wrong_token_is_refused_with_a_clear_message(dev_stack, page):
     expect(page.locator("#app")).to_be_hidden()
 
 
-def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, session_tok):
-    dev_stack.post_message(session_tok, unique("phone"), "Are you open on Sunday?", push_name="Fitri")
-    token = dev_stack.create_token(session_tok)
+def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, tenant):
+    dev_stack.post_message(tenant, unique("phone"), "Are you open on Sunday?", push_name="Fitri")
+    token = dev_stack.create_token(tenant)
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     try:
         phone = context.new_page()
@@ -185,14 +185,12 @@ def test_on_a_phone_width_screen_one_pane_shows_at_a_time(dev_stack, browser, se
         context.close()
 
 
-def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_is_told_apart(
-    dev_stack, page, session_tok
-):
+def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_is_told_apart(dev_stack, page, tenant):
     # Given 31 older chats the business answered, then one long chat: 44 staff bubbles and a customer's photo
     business = "6280000000000@s.whatsapp.net"
     for number in range(31):
         dev_stack.post_message(
-            session_tok,
+            tenant,
             unique("old"),
             f"Order {number} shipped",
             from_me=True,
@@ -200,7 +198,7 @@ def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_i
         )
     for number in range(44):
         dev_stack.post_message(
-            session_tok,
+            tenant,
             unique("staff"),
             f"Update {number}",
             from_me=True,
@@ -208,7 +206,7 @@ def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_i
             **{"from": business, "to": "6287777777777@s.whatsapp.net"},
         )
     dev_stack.post_message(
-        session_tok,
+        tenant,
         unique("photo"),
         "Is this the one?",
         type="image",
@@ -216,7 +214,7 @@ def test_more_rooms_and_older_messages_load_on_scroll_and_every_kind_of_bubble_i
         **{"from": "6287777777777@s.whatsapp.net"},
     )
 
-    sign_in(page, dev_stack.base_url, dev_stack.create_token(session_tok))
+    sign_in(page, dev_stack.base_url, dev_stack.create_token(tenant))
 
     # Then the first page of rooms shows, and the rest comes on scrolling the list
     rooms = page.locator("#room-list .room")

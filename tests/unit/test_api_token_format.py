@@ -23,7 +23,7 @@ def test_the_digest_is_the_raw_sha256():
 
 
 @pytest.mark.parametrize(
-    "session_tok, label, fields",
+    "tenant, label, fields",
     [
         ("sess-1", None, []),
         ("sess-1", "dashboard", []),
@@ -34,5 +34,5 @@ def test_the_digest_is_the_raw_sha256():
         ("ok", "a\x00", ["label"]),
     ],
 )
-def test_owner_problems_name_each_bad_field(session_tok, label, fields):
-    assert [p["field"] for p in owner_problems(session_tok, label)] == fields
+def test_owner_problems_name_each_bad_field(tenant, label, fields):
+    assert [p["field"] for p in owner_problems(tenant, label)] == fields

@@ -321,9 +321,9 @@ def test_gowas_tenant_is_the_url_session_then_session_id_then_device_id():
         "device_id": "628000@s.whatsapp.net",
         "payload": {"ids": ["m1"], "receipt_type": "read"},
     }
-    assert gowa.parse(document)[0].session_tok == "628000@s.whatsapp.net"
-    assert gowa.parse({**document, "session_id": "org_2"})[0].session_tok == "org_2"
-    assert gowa.parse({**document, "session_id": "org_2"}, session="shop")[0].session_tok == "shop"
+    assert gowa.parse(document)[0].tenant == "628000@s.whatsapp.net"
+    assert gowa.parse({**document, "session_id": "org_2"})[0].tenant == "org_2"
+    assert gowa.parse({**document, "session_id": "org_2"}, session="shop")[0].tenant == "shop"
 
 
 def test_gowas_own_message_belongs_to_its_chat_and_a_group_message_to_the_group():

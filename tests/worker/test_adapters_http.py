@@ -71,7 +71,7 @@ def test_openai_adapter_times_out_and_reports_an_unreachable_server():
 def test_http_gateway_posts_the_reply_with_bearer_token_and_records_the_message_id(answer, expected):
     with http_peer(lambda peer, request: answer) as gateway:
         sent = HttpGateway(url=f"{gateway.url}/send", token="gw", timeout=2).send(
-            session_token="sess", to="6281@s.whatsapp.net", text="Halo kak"
+            tenant="sess", to="6281@s.whatsapp.net", text="Halo kak"
         )
 
     assert sent.message_id == expected
@@ -83,8 +83,8 @@ def test_http_gateway_posts_the_reply_with_bearer_token_and_records_the_message_
 def test_http_gateway_failure_is_a_gateway_error(gateway_server):
     gateway_server.script = [503]
     with pytest.raises(GatewayError, match="HTTP 503"):
-        HttpGateway(url=gateway_server.url, token=None, timeout=2).send(session_token="s", to="t", text="x")
+        HttpGateway(url=gateway_server.url, token=None, timeout=2).send(tenant="s", to="t", text="x")
 
 
 def test_log_gateway_sends_nothing_and_names_no_id():
-    assert LogGateway().send(session_token="s", to="t", text="x").message_id is None
+    assert LogGateway().send(tenant="s", to="t", text="x").message_id is None

@@ -21,7 +21,7 @@ def test_the_context_query_scans_the_rooms_time_index_from_its_newest_end(pg):
             chat_messages.recent(
                 explain,
                 chat_id="sess-x_6281234567890@s.whatsapp.net",
-                user_token="sess-x",
+                tenant="sess-x",
                 limit=20,
                 arrived_by=datetime(2026, 11, 26, 10, tzinfo=UTC),
             )

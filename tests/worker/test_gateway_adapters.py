@@ -46,7 +46,7 @@ def post(fake, path: str, body: dict, headers: dict[str, str]) -> int:
 
 def test_waha_sends_sendtext_with_the_api_key_to_the_session_and_chat_and_keeps_the_serialised_id():
     with fake_gateway("waha") as fake:
-        sent = adapter(fake).send(session_token="toko-1", to=CUSTOMER, text="Halo kak")
+        sent = adapter(fake).send(tenant="toko-1", to=CUSTOMER, text="Halo kak")
 
     [request] = fake.requests
     assert (request.method, request.path, request.headers["X-Api-Key"]) == (
@@ -78,8 +78,8 @@ def test_the_fake_waha_accepts_the_documented_bodies_and_refuses_others():
 
 def test_evolution_sends_the_v2_flat_body_to_the_instance_with_the_apikey_header():
     with fake_gateway("evolution") as fake:
-        sent = adapter(fake).send(session_token="toko 1", to=CUSTOMER, text="Halo kak")
-        group = adapter(fake).send(session_token="toko 1", to="120363025246125486@g.us", text="Halo semua")
+        sent = adapter(fake).send(tenant="toko 1", to=CUSTOMER, text="Halo kak")
+        group = adapter(fake).send(tenant="toko 1", to="120363025246125486@g.us", text="Halo semua")
 
     [request, to_group] = fake.requests
     assert (request.path, request.headers["Apikey"]) == ("/message/sendText/toko%201", "dev-gateway-token")
@@ -105,8 +105,8 @@ def test_the_fake_evolution_refuses_the_v1_body_as_v2_does_and_takes_the_v2_one(
 def test_meta_posts_a_text_message_to_the_phone_number_id_with_the_bearer_token_and_our_reference():
     with fake_gateway("meta") as fake:
         gateway = adapter(fake)
-        sent = gateway.send(session_token="1122334455667", to="6281234567890", text="Halo kak", reference="cb:7:1")
-        gateway.send(session_token="1122334455667", to="US.13491208655302741918", text="Halo")
+        sent = gateway.send(tenant="1122334455667", to="6281234567890", text="Halo kak", reference="cb:7:1")
+        gateway.send(tenant="1122334455667", to="US.13491208655302741918", text="Halo")
 
     [request, by_user_id] = fake.requests
     assert request.path == f"/{META_VERSION}/1122334455667/messages"
@@ -126,7 +126,7 @@ def test_meta_posts_a_text_message_to_the_phone_number_id_with_the_bearer_token_
 
 def test_gowa_sends_with_basic_auth_and_the_device_id_of_the_tenant():
     with fake_gateway("gowa") as fake:
-        sent = adapter(fake).send(session_token="toko-1", to="6281234567890@c.us", text="Halo kak")
+        sent = adapter(fake).send(tenant="toko-1", to="6281234567890@c.us", text="Halo kak")
 
     [request] = fake.requests
     assert request.path == "/send/message"
@@ -161,7 +161,7 @@ def test_an_error_answer_is_a_refusal_but_no_answer_after_the_request_is_an_unkn
         outcomes = []
         for _ in range(4):
             with pytest.raises(GatewayError) as raised:
-                gateway.send(session_token="1122334455667", to=CUSTOMER, text="Halo")
+                gateway.send(tenant="1122334455667", to=CUSTOMER, text="Halo")
             outcomes.append((raised.value.status, raised.value.outcome_unknown))
 
     assert outcomes == [(503, False), (400, False), (None, True), (None, True)]
@@ -173,7 +173,7 @@ def test_a_gateway_that_cannot_be_reached_did_not_send():
         GatewaySettings(gateway="waha", gateway_url=f"http://127.0.0.1:{free_port()}", gateway_token="k")
     )
     with pytest.raises(GatewayError) as raised:
-        gateway.send(session_token="s", to=CUSTOMER, text="Halo")
+        gateway.send(tenant="s", to=CUSTOMER, text="Halo")
     assert raised.value.outcome_unknown is False
 
 
@@ -183,8 +183,8 @@ def test_a_gateway_that_cannot_be_reached_did_not_send():
 def test_waha_marks_the_bubbles_seen_then_types_and_stops():
     with fake_gateway("waha") as fake:
         gateway = adapter(fake)
-        gateway.mark_read_and_type(session_token="toko", chat=CUSTOMER, message_ids=["false_6281@c.us_A1", "B2"])
-        gateway.stop_typing(session_token="toko", chat=CUSTOMER)
+        gateway.mark_read_and_type(tenant="toko", chat=CUSTOMER, message_ids=["false_6281@c.us_A1", "B2"])
+        gateway.stop_typing(tenant="toko", chat=CUSTOMER)
 
     assert [(r.path, r.json) for r in fake.requests] == [
         (
@@ -198,7 +198,7 @@ def test_waha_marks_the_bubbles_seen_then_types_and_stops():
 
 def test_evolution_marks_read_and_sends_a_composing_presence():
     with fake_gateway("evolution", presence_hold_seconds=0) as fake:
-        adapter(fake).mark_read_and_type(session_token="toko", chat=CUSTOMER, message_ids=["A1"])
+        adapter(fake).mark_read_and_type(tenant="toko", chat=CUSTOMER, message_ids=["A1"])
 
     assert [(r.path, r.json) for r in fake.requests] == [
         ("/chat/markMessageAsRead/toko", {"readMessages": [{"remoteJid": CUSTOMER, "fromMe": False, "id": "A1"}]}),
@@ -208,7 +208,7 @@ def test_evolution_marks_read_and_sends_a_composing_presence():
 
 def test_meta_marks_the_newest_message_read_with_a_typing_indicator_in_one_call():
     with fake_gateway("meta") as fake:
-        adapter(fake).mark_read_and_type(session_token="1122", chat="6281234567890", message_ids=["wamid.1", "wamid.2"])
+        adapter(fake).mark_read_and_type(tenant="1122", chat="6281234567890", message_ids=["wamid.1", "wamid.2"])
 
     [request] = fake.requests
     assert (request.path, request.action) == (f"/{META_VERSION}/1122/messages", "typing")
@@ -223,8 +223,8 @@ def test_meta_marks_the_newest_message_read_with_a_typing_indicator_in_one_call(
 def test_gowa_reads_each_bubble_then_starts_and_stops_the_chat_presence():
     with fake_gateway("gowa") as fake:
         gateway = adapter(fake)
-        gateway.mark_read_and_type(session_token="toko", chat=CUSTOMER, message_ids=["3EB0A", "3EB0B"])
-        gateway.stop_typing(session_token="toko", chat=CUSTOMER)
+        gateway.mark_read_and_type(tenant="toko", chat=CUSTOMER, message_ids=["3EB0A", "3EB0B"])
+        gateway.stop_typing(tenant="toko", chat=CUSTOMER)
 
     assert [(r.path, r.json) for r in fake.requests] == [
         ("/message/3EB0A/read", {"phone": CUSTOMER}),

@@ -62,36 +62,36 @@ def queue_worker(worker, queues, monkeypatch):
     return worker
 
 
-def enqueue(sqs, queue_url: str, job_id: int, session_tok: str) -> None:
+def enqueue(sqs, queue_url: str, job_id: int, tenant: str) -> None:
     """What the sweeper sends (docs/contracts.md)."""
     sqs.send_message(
         QueueUrl=queue_url,
-        MessageBody=json.dumps({"job_id": job_id, "session_tok": session_tok, "chat_jid": CONTACT}),
-        MessageGroupId=f"{session_tok}-chat",
+        MessageBody=json.dumps({"job_id": job_id, "session_tok": tenant, "chat_jid": CONTACT}),
+        MessageGroupId=f"{tenant}-chat",
         MessageDeduplicationId=f"job-{job_id}-0",
     )
 
 
 def test_a_job_from_the_queue_is_answered_and_its_message_deleted(
-    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, gateway_server
+    queue_worker, sqs, queues, api_function, database_url, pg, tenant, gateway_server
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau", "pesan produk"])
-    enqueue(sqs, queues.queue_url, job_id, session_tok)
+    job_id = burst_job(api_function, database_url, tenant, ["Halo", "Saya mau", "pesan produk"])
+    enqueue(sqs, queues.queue_url, job_id, tenant)
 
     assert poll_once(sqs, queues.queue_url, queue_worker.lambda_handler) == (1, 0)
 
     assert job(pg, job_id)["status"] == "done"
-    assert [h[0] for h in history(pg, session_tok)] == ["contact"] * 3 + ["ai"]
+    assert [h[0] for h in history(pg, tenant)] == ["contact"] * 3 + ["ai"]
     assert sqs.receive_message(QueueUrl=queues.queue_url, WaitTimeSeconds=0).get("Messages") is None
 
 
 def test_a_job_that_keeps_failing_is_marked_failed_and_its_message_lands_in_the_dlq(
-    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, llm_server, gateway_server, monkeypatch
+    queue_worker, sqs, queues, api_function, database_url, pg, tenant, llm_server, gateway_server, monkeypatch
 ):
     monkeypatch.setattr(sending, "RETRY_BASE_SECONDS", 0)  # the worker hands each failure back at once
     llm_server.script = [401] * 100
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
-    enqueue(sqs, queues.queue_url, job_id, session_tok)
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
+    enqueue(sqs, queues.queue_url, job_id, tenant)
 
     for receive in range(1, MAX_RECEIVE_COUNT + 1):
         assert poll_once(sqs, queues.queue_url, queue_worker.lambda_handler) == (0, 1)
@@ -116,12 +116,12 @@ def receive_within(sqs, queue_url: str, seconds: float) -> list[dict]:
 
 
 def test_a_failed_attempt_comes_back_after_a_short_backoff_not_the_visibility_timeout(
-    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, gateway_server, monkeypatch
+    queue_worker, sqs, queues, api_function, database_url, pg, tenant, gateway_server, monkeypatch
 ):
     monkeypatch.setattr(sending, "RETRY_BASE_SECONDS", 2)
     gateway_server.script = [503]
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
-    enqueue(sqs, queues.queue_url, job_id, session_tok)
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
+    enqueue(sqs, queues.queue_url, job_id, tenant)
 
     assert poll_once(sqs, queues.queue_url, queue_worker.lambda_handler) == (0, 1)
     handed_back_at = time.monotonic()
@@ -135,16 +135,16 @@ def test_a_failed_attempt_comes_back_after_a_short_backoff_not_the_visibility_ti
 
 
 def test_records_that_no_longer_fit_the_invocation_go_back_at_once_unstarted(
-    queue_worker, sqs, queues, api_function, database_url, pg, session_tok, gateway_server
+    queue_worker, sqs, queues, api_function, database_url, pg, tenant, gateway_server
 ):
-    first = burst_job(api_function, database_url, session_tok, ["Halo"])
+    first = burst_job(api_function, database_url, tenant, ["Halo"])
     other = "6289876543210@s.whatsapp.net"
-    second = burst_job(api_function, database_url, session_tok, ["Permisi"], chat=other)
+    second = burst_job(api_function, database_url, tenant, ["Permisi"], chat=other)
     for job_id, group in ((first, "a"), (second, "b")):
         sqs.send_message(
             QueueUrl=queues.queue_url,
             MessageBody=json.dumps({"job_id": job_id}),
-            MessageGroupId=f"{session_tok}-{group}",
+            MessageGroupId=f"{tenant}-{group}",
             MessageDeduplicationId=f"job-{job_id}-0",
         )
     messages = receive_within(sqs, queues.queue_url, 10)

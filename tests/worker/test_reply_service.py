@@ -14,9 +14,9 @@ from tests.support.worker import POLICY, FakeGateway, FakeLlm, burst_job, histor
 
 
 def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job(
-    db, api_function, database_url, pg, session_tok
+    db, api_function, database_url, pg, tenant
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
     duplicate = Database(lambda: {"dsn": database_url})
     busy: list[Exception] = []
 
@@ -35,18 +35,18 @@ def test_a_concurrent_duplicate_delivery_backs_off_while_the_first_holds_the_job
 
 
 def test_a_reply_saved_by_the_log_gateway_gets_a_stable_generated_id_and_latency(
-    db, api_function, database_url, pg, session_tok
+    db, api_function, database_url, pg, tenant
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo", "Saya mau"])
+    job_id = burst_job(api_function, database_url, tenant, ["Halo", "Saya mau"])
 
     outcome = reply_to_job(db, job_id, llm=FakeLlm(), gateway=FakeGateway(), policy=POLICY)
 
     assert outcome.reply_latency_seconds is not None and outcome.reply_latency_seconds >= 0
-    assert history(pg, session_tok)[-1] == ("ai", f"chatbatch-reply-{job_id}", "re: Halo\nSaya mau")
+    assert history(pg, tenant)[-1] == ("ai", f"chatbatch-reply-{job_id}", "re: Halo\nSaya mau")
 
 
-def test_fail_job_leaves_a_finished_job_alone(db, api_function, database_url, pg, session_tok):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+def test_fail_job_leaves_a_finished_job_alone(db, api_function, database_url, pg, tenant):
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
     reply_to_job(db, job_id, llm=FakeLlm(), gateway=FakeGateway(), policy=POLICY)
 
     assert fail_job(db, job_id, error="late") is False
@@ -58,8 +58,8 @@ def test_an_unknown_job_is_a_clear_error(db):
         reply_to_job(db, 999_999_999, llm=FakeLlm(), gateway=FakeGateway(), policy=POLICY)
 
 
-def test_the_schema_accepts_only_the_contracts_job_statuses(api_function, database_url, pg, session_tok):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+def test_the_schema_accepts_only_the_contracts_job_statuses(api_function, database_url, pg, tenant):
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
 
     with pytest.raises(psycopg2.errors.CheckViolation), pg.cursor() as cur:
         cur.execute("UPDATE ai_jobs SET status = 'sent' WHERE id = %s", (job_id,))
@@ -82,21 +82,21 @@ class CommitLostAfterSend:
 class EchoingGateway(FakeGateway):
     """Sends, and the gateway's echo of the message reaches the webhook before the answer."""
 
-    def __init__(self, api_function, session_tok: str) -> None:
+    def __init__(self, api_function, tenant: str) -> None:
         super().__init__()
-        self.api_function, self.session_tok = api_function, session_tok
+        self.api_function, self.tenant = api_function, tenant
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None):
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None):
         from chatbatch.adapters.gateway import SentMessage
 
-        super().send(session_token=session_token, to=to, text=text)
-        post_message(self.api_function, self.session_tok, text, from_me=True, message_id=f"3EB0ECHO{len(self.sent)}")
+        super().send(tenant=tenant, to=to, text=text)
+        post_message(self.api_function, self.tenant, text, from_me=True, message_id=f"3EB0ECHO{len(self.sent)}")
         return SentMessage("3EB0ANSWER")
 
 
-def test_a_lost_commit_after_the_send_never_sends_the_part_again(db, api_function, database_url, pg, session_tok):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
-    gateway = EchoingGateway(api_function, session_tok)
+def test_a_lost_commit_after_the_send_never_sends_the_part_again(db, api_function, database_url, pg, tenant):
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
+    gateway = EchoingGateway(api_function, tenant)
 
     with pytest.raises(DatabaseUnavailable):
         reply_to_job(CommitLostAfterSend(db, gateway), job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
@@ -105,13 +105,13 @@ def test_a_lost_commit_after_the_send_never_sends_the_part_again(db, api_functio
     outcome = reply_to_job(db, job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)  # the queue's retry
 
     assert outcome.result == "done" and len(gateway.sent) == 1
-    assert history(pg, session_tok)[-1] == ("ai", "3EB0ECHO1", "re: Halo")  # the echo's id: the answer was lost
+    assert history(pg, tenant)[-1] == ("ai", "3EB0ECHO1", "re: Halo")  # the echo's id: the answer was lost
 
 
 def test_a_lost_commit_without_an_echo_yet_is_not_sent_again_within_the_echo_wait(
-    db, api_function, database_url, pg, session_tok
+    db, api_function, database_url, pg, tenant
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
     gateway = FakeGateway()
     with pytest.raises(DatabaseUnavailable):
         reply_to_job(CommitLostAfterSend(db, gateway), job_id, llm=FakeLlm(), gateway=gateway, policy=POLICY)
@@ -129,9 +129,9 @@ class BrokenLlm(FakeLlm):
 
 @pytest.mark.parametrize(("receives", "result", "status"), [(4, "retry", "generating"), (5, "failed", "failed")])
 def test_a_failed_attempt_is_retried_until_the_queues_last_receive_then_the_use_case_gives_the_job_up(
-    db, api_function, database_url, pg, session_tok, receives, result, status
+    db, api_function, database_url, pg, tenant, receives, result, status
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
     policy = replace(POLICY, max_receives=5)
 
     outcome = deliver(db, job_id, llm=BrokenLlm(), gateway=FakeGateway(), policy=policy, receives=receives)
@@ -145,9 +145,9 @@ def test_a_failed_attempt_is_retried_until_the_queues_last_receive_then_the_use_
 
 
 def test_a_later_record_is_handed_back_untouched_when_the_jobs_worst_case_no_longer_fits(
-    db, api_function, database_url, pg, session_tok
+    db, api_function, database_url, pg, tenant
 ):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
     llm = FakeLlm()
 
     outcome = deliver(

@@ -66,7 +66,7 @@ def test_the_llm_key_and_gateway_token_are_read_from_secrets_manager(aws, monkey
         settings = worker_settings(monkeypatch, llm_server.url, gateway_server.url, llm_arn, gateway_arn)
 
         llm_from_settings(settings).complete(PROMPT)
-        gateway_from_settings(settings).send(session_token="s", to="6281@s.whatsapp.net", text="Halo")
+        gateway_from_settings(settings).send(tenant="s", to="6281@s.whatsapp.net", text="Halo")
 
     assert llm_server.requests[0]["headers"]["Authorization"] == "Bearer sk-from-sm"
     assert gateway_server.requests[0]["headers"]["Authorization"] == "Bearer gw-from-sm"
@@ -90,7 +90,7 @@ def test_a_rotation_mid_traffic_loses_no_llm_call_and_no_send(aws, monkeypatch):
                 aws.put_secret_value(SecretId=gateway_arn, SecretString="gw-new")
                 llm_key["value"], gateway_token["value"] = "sk-new", "gw-new"
             completion = llm.complete(PROMPT)
-            sent = gateway.send(session_token="s", to="6281@s.whatsapp.net", text=completion.text)
+            sent = gateway.send(tenant="s", to="6281@s.whatsapp.net", text=completion.text)
             outcomes.append(sent.message_id)
 
     # Then every call went through; the first after the rotation was refused once and made again with the new value

@@ -26,7 +26,7 @@ OTHER_CHAT = "6289876543210@s.whatsapp.net"
 NEVER_NOW = {"sun": [{"open": "03:00", "close": "03:01"}]}
 
 
-def own_settings(pg, session_tok: str, **values) -> None:
+def own_settings(pg, tenant: str, **values) -> None:
     names = list(values)
     params = [Json(v) if isinstance(v, dict) else v for v in values.values()]
     with pg.cursor() as cur:
@@ -34,16 +34,16 @@ def own_settings(pg, session_tok: str, **values) -> None:
             f"INSERT INTO tenant_settings (session_tok, {', '.join(names)})"
             f" VALUES (%s, {', '.join(['%s'] * len(names))})"
             f" ON CONFLICT (session_tok) DO UPDATE SET {', '.join(f'{n} = EXCLUDED.{n}' for n in names)}",
-            [session_tok, *params],
+            [tenant, *params],
         )
 
 
-def test_each_tenant_gets_its_own_prompt_model_and_context_size(db, api_function, database_url, pg, session_tok):
-    tenant_b = session_tok + "-b"
+def test_each_tenant_gets_its_own_prompt_model_and_context_size(db, api_function, database_url, pg, tenant):
+    tenant_b = tenant + "-b"
     own_settings(
-        pg, session_tok, system_prompt="Kamu asisten Toko Budi.", llm_model="budi-model", history_context_messages=1
+        pg, tenant, system_prompt="Kamu asisten Toko Budi.", llm_model="budi-model", history_context_messages=1
     )
-    for tok in (session_tok, tenant_b):  # some history: two earlier answered bursts
+    for tok in (tenant, tenant_b):  # some history: two earlier answered bursts
         for text in ("pesan satu", "pesan dua"):
             reply_to_job(
                 db,
@@ -54,7 +54,7 @@ def test_each_tenant_gets_its_own_prompt_model_and_context_size(db, api_function
             )
     llm = FakeLlm()
 
-    for tok in (session_tok, tenant_b):
+    for tok in (tenant, tenant_b):
         reply_to_job(
             db, burst_job(api_function, database_url, tok, ["Halo"]), llm=llm, gateway=FakeGateway(), policy=POLICY
         )
@@ -67,42 +67,42 @@ def test_each_tenant_gets_its_own_prompt_model_and_context_size(db, api_function
 
 @pytest.mark.parametrize(("switch", "reason"), [("bot_off", BOT_OFF), ("paused", PAUSED)])
 def test_the_bot_off_or_paused_stays_silent_and_the_next_burst_after_it_is_back_is_answered_once(
-    db, api_function, database_url, pg, session_tok, switch, reason
+    db, api_function, database_url, pg, tenant, switch, reason
 ):
     def set_switch(on: bool) -> None:
         if switch == "bot_off":
-            own_settings(pg, session_tok, bot_enabled=not on)
+            own_settings(pg, tenant, bot_enabled=not on)
         else:
             with pg.cursor() as cur:
                 cur.execute(
                     "UPDATE chat_rooms SET bot_paused_at = CASE WHEN %s THEN now() END WHERE user_token = %s",
-                    (on, session_tok),
+                    (on, tenant),
                 )
 
-    post_first = burst_job(api_function, database_url, session_tok, ["Halo"])  # makes the room
+    post_first = burst_job(api_function, database_url, tenant, ["Halo"])  # makes the room
     reply_to_job(db, post_first, llm=FakeLlm(), gateway=FakeGateway(), policy=POLICY)
     set_switch(True)
     llm, gateway = FakeLlm(), FakeGateway()
 
-    silent = burst_job(api_function, database_url, session_tok, ["Ada promo?", "Halo?"])
+    silent = burst_job(api_function, database_url, tenant, ["Ada promo?", "Halo?"])
     outcome = reply_to_job(db, silent, llm=llm, gateway=gateway, policy=POLICY)
 
     assert outcome.result == "skipped" and outcome.reason == reason
     assert job(pg, silent)["status"] == "skipped" and llm.prompts == [] and gateway.sent == []
-    assert [h[2] for h in history(pg, session_tok)][-2:] == ["Ada promo?", "Halo?"]  # the bubbles are stored
+    assert [h[2] for h in history(pg, tenant)][-2:] == ["Ada promo?", "Halo?"]  # the bubbles are stored
 
     set_switch(False)
-    answered = burst_job(api_function, database_url, session_tok, ["Jadi ada promo?"])
+    answered = burst_job(api_function, database_url, tenant, ["Jadi ada promo?"])
     assert reply_to_job(db, answered, llm=llm, gateway=gateway, policy=POLICY).result == "done"
     assert len(llm.prompts) == len(gateway.sent) == 1
 
 
-def test_a_pause_while_the_llm_thinks_stops_the_send(db, api_function, database_url, pg, session_tok):
-    job_id = burst_job(api_function, database_url, session_tok, ["Halo"])
+def test_a_pause_while_the_llm_thinks_stops_the_send(db, api_function, database_url, pg, tenant):
+    job_id = burst_job(api_function, database_url, tenant, ["Halo"])
 
     def operator_pauses():
         with pg.cursor() as cur:
-            cur.execute("UPDATE chat_rooms SET bot_paused_at = now() WHERE user_token = %s", (session_tok,))
+            cur.execute("UPDATE chat_rooms SET bot_paused_at = now() WHERE user_token = %s", (tenant,))
 
     gateway = FakeGateway()
     outcome = reply_to_job(db, job_id, llm=FakeLlm(during_call=operator_pauses), gateway=gateway, policy=POLICY)
@@ -122,15 +122,15 @@ def closed_now():
 
 
 def test_outside_business_hours_one_away_message_per_chat_per_closed_period_and_no_llm(
-    db, api_function, database_url, pg, session_tok, closed_now
+    db, api_function, database_url, pg, tenant, closed_now
 ):
-    own_settings(pg, session_tok, away_message="Kami buka Minggu 03:00.", **closed_now)
+    own_settings(pg, tenant, away_message="Kami buka Minggu 03:00.", **closed_now)
     llm, gateway = FakeLlm(), FakeGateway()
 
     outcomes = [
         reply_to_job(
             db,
-            burst_job(api_function, database_url, session_tok, [text], chat=chat),
+            burst_job(api_function, database_url, tenant, [text], chat=chat),
             llm=llm,
             gateway=gateway,
             policy=POLICY,
@@ -145,41 +145,41 @@ def test_outside_business_hours_one_away_message_per_chat_per_closed_period_and_
         (CONTACT, "Kami buka Minggu 03:00."),
         (OTHER_CHAT, "Kami buka Minggu 03:00."),
     ]
-    assert [h[2] for h in history(pg, session_tok) if h[0] == "ai"] == ["Kami buka Minggu 03:00."]
+    assert [h[2] for h in history(pg, tenant) if h[0] == "ai"] == ["Kami buka Minggu 03:00."]
     assert job(pg, outcomes[0].job_id)["llm_provider"] == "away_message"
 
     # A later closed period (the chat's mark is of an earlier one) gets the away message again
     with pg.cursor() as cur:
         cur.execute(
             "UPDATE chat_rooms SET away_sent_for = away_sent_for - interval '7 days' WHERE chat_id = %s",
-            (f"{session_tok}_{CONTACT}",),
+            (f"{tenant}_{CONTACT}",),
         )
     again = reply_to_job(
-        db, burst_job(api_function, database_url, session_tok, ["Halo lagi"]), llm=llm, gateway=gateway, policy=POLICY
+        db, burst_job(api_function, database_url, tenant, ["Halo lagi"]), llm=llm, gateway=gateway, policy=POLICY
     )
     assert again.result == "done" and len(gateway.sent) == 3 and llm.prompts == []
 
 
 def test_outside_business_hours_without_an_away_message_the_bot_is_silent(
-    db, api_function, database_url, pg, session_tok, closed_now
+    db, api_function, database_url, pg, tenant, closed_now
 ):
-    own_settings(pg, session_tok, **closed_now)
+    own_settings(pg, tenant, **closed_now)
     llm, gateway = FakeLlm(), FakeGateway()
 
     outcome = reply_to_job(
-        db, burst_job(api_function, database_url, session_tok, ["Halo"]), llm=llm, gateway=gateway, policy=POLICY
+        db, burst_job(api_function, database_url, tenant, ["Halo"]), llm=llm, gateway=gateway, policy=POLICY
     )
 
     assert outcome.reason == CLOSED_WITHOUT_AWAY_MESSAGE and llm.prompts == [] and gateway.sent == []
 
 
-def test_within_business_hours_the_llm_answers(db, api_function, database_url, pg, session_tok):
+def test_within_business_hours_the_llm_answers(db, api_function, database_url, pg, tenant):
     always = {day: [{"open": "00:00", "close": "24:00"}] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    own_settings(pg, session_tok, away_message="Tutup.", business_hours=always, time_zone="Asia/Jakarta")
+    own_settings(pg, tenant, away_message="Tutup.", business_hours=always, time_zone="Asia/Jakarta")
     llm = FakeLlm()
 
     outcome = reply_to_job(
-        db, burst_job(api_function, database_url, session_tok, ["Halo"]), llm=llm, gateway=FakeGateway(), policy=POLICY
+        db, burst_job(api_function, database_url, tenant, ["Halo"]), llm=llm, gateway=FakeGateway(), policy=POLICY
     )
 
     assert outcome.result == "done" and len(llm.prompts) == 1

@@ -15,17 +15,17 @@ GATEWAY_SEND = "## chatbatch.services.reply._send_part"
 
 
 def test_ingest_reply_llm_call_and_gateway_send_are_segments(
-    worker, api_function, database_url, session_tok, llm_server, gateway_server
+    worker, api_function, database_url, tenant, llm_server, gateway_server
 ):
     with recorded_segments() as trace:
         # Given a message received through the webhook
-        post_message(api_function, session_tok, "Halo, ada stok?")
+        post_message(api_function, tenant, "Halo, ada stok?")
         assert trace.names() == [HANDLER, INGEST]
         assert trace.parent_of(INGEST) == {HANDLER}
 
         # When its burst becomes a job and the worker answers it
-        job_id = burst_job(api_function, database_url, session_tok, ["Saya mau pesan"])
-        assert run(worker, sqs_event((job_id, group_of(session_tok)))) == []
+        job_id = burst_job(api_function, database_url, tenant, ["Saya mau pesan"])
+        assert run(worker, sqs_event((job_id, group_of(tenant)))) == []
 
     # Then the reply, its LLM call and its send are segments, nested as they ran
     assert trace.parent_of(REPLY) == {HANDLER}
@@ -34,11 +34,11 @@ def test_ingest_reply_llm_call_and_gateway_send_are_segments(
     assert trace.names().count(REPLY) == 1
 
 
-def test_tracing_off_records_nothing(worker, api_function, session_tok):
+def test_tracing_off_records_nothing(worker, api_function, tenant):
     from chatbatch.observability import tracer
 
     assert tracer.active is None  # the tests run as locally: POWERTOOLS_TRACE_DISABLED, outside Lambda
     with recorded_segments() as trace:
         tracer.use(None)
-        post_message(api_function, session_tok, "Halo")
+        post_message(api_function, tenant, "Halo")
     assert trace.names() == []

@@ -39,7 +39,7 @@ _JOB_COLUMNS = """j.id, j.status, j.batch_size, j.attempts, j.error, j.reply, j.
 
 
 def rooms_page(
-    cur: Cursor, *, user_token: str, after: PageKey | None, size: int, search: RoomSearch | None = None
+    cur: Cursor, *, tenant: str, after: PageKey | None, size: int, search: RoomSearch | None = None
 ) -> list[Row]:
     """Up to ``size`` rooms of the tenant, newest activity first, strictly after ``after``; with ``search``,
     only rooms whose contact name or number contains it (read along the same index, filtered)."""
@@ -53,20 +53,20 @@ def rooms_page(
          LIMIT %(size)s
         """,
         _keyset(after)
-        | {"tenant": user_token, "size": size}
+        | {"tenant": tenant, "size": size}
         | {"name": search.name_pattern if search else None, "number": search.number_pattern if search else None},
     )
     return _rows(cur)
 
 
-def room(cur: Cursor, *, user_token: str, room_id: int) -> Row | None:
+def room(cur: Cursor, *, tenant: str, room_id: int) -> Row | None:
     """The tenant's room, or None (also when the id is another tenant's room)."""
-    cur.execute(f"SELECT {_ROOM_COLUMNS} FROM chat_rooms WHERE id = %s AND user_token = %s", (room_id, user_token))
+    cur.execute(f"SELECT {_ROOM_COLUMNS} FROM chat_rooms WHERE id = %s AND user_token = %s", (room_id, tenant))
     rows = _rows(cur)
     return rows[0] if rows else None
 
 
-def messages_page(cur: Cursor, *, user_token: str, room_id: int, before: PageKey | None, size: int) -> list[Row]:
+def messages_page(cur: Cursor, *, tenant: str, room_id: int, before: PageKey | None, size: int) -> list[Row]:
     """Up to ``size`` messages of the room, newest first, strictly older than ``before``."""
     cur.execute(
         f"""
@@ -77,12 +77,12 @@ def messages_page(cur: Cursor, *, user_token: str, room_id: int, before: PageKey
          ORDER BY message_timestamp DESC, id DESC
          LIMIT %(size)s
         """,
-        _keyset(before) | {"tenant": user_token, "room": room_id, "size": size},
+        _keyset(before) | {"tenant": tenant, "room": room_id, "size": size},
     )
     return _rows(cur)
 
 
-def rooms_changed_since(cur: Cursor, *, user_token: str, since: datetime, size: int) -> list[Row]:
+def rooms_changed_since(cur: Cursor, *, tenant: str, since: datetime, size: int) -> list[Row]:
     """Up to ``size`` of the tenant's rooms stamped after ``since``, most recent first: one range scan of
     ``chat_rooms_tenant_changes (user_token, updated_at)``, whose stamps a trigger keeps (migration 0005)."""
     cur.execute(
@@ -92,12 +92,12 @@ def rooms_changed_since(cur: Cursor, *, user_token: str, since: datetime, size: 
          ORDER BY updated_at DESC
          LIMIT %(size)s
         """,
-        {"tenant": user_token, "since": since, "size": size},
+        {"tenant": tenant, "since": since, "size": size},
     )
     return _rows(cur)
 
 
-def jobs_page(cur: Cursor, *, user_token: str, chat_jid: str, before: PageKey | None, size: int) -> list[Row]:
+def jobs_page(cur: Cursor, *, tenant: str, chat_jid: str, before: PageKey | None, size: int) -> list[Row]:
     """Up to ``size`` of the chat's jobs, newest first (by id: the order they were made), older than ``before``."""
     cur.execute(
         f"""
@@ -107,20 +107,20 @@ def jobs_page(cur: Cursor, *, user_token: str, chat_jid: str, before: PageKey | 
          ORDER BY j.id DESC
          LIMIT %(size)s
         """,
-        _keyset(before) | {"tenant": user_token, "chat": chat_jid, "size": size},
+        _keyset(before) | {"tenant": tenant, "chat": chat_jid, "size": size},
     )
     return _rows(cur)
 
 
-def job(cur: Cursor, *, user_token: str, job_id: int) -> Row | None:
+def job(cur: Cursor, *, tenant: str, job_id: int) -> Row | None:
     """The tenant's job, or None (also when the id is another tenant's job)."""
-    cur.execute(f"SELECT {_JOB_COLUMNS} FROM ai_jobs j WHERE j.id = %s AND j.session_tok = %s", (job_id, user_token))
+    cur.execute(f"SELECT {_JOB_COLUMNS} FROM ai_jobs j WHERE j.id = %s AND j.session_tok = %s", (job_id, tenant))
     rows = _rows(cur)
     return rows[0] if rows else None
 
 
-def message(cur: Cursor, *, user_token: str, row_id: int) -> Row:
-    cur.execute(f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE id = %s AND user_token = %s", (row_id, user_token))
+def message(cur: Cursor, *, tenant: str, row_id: int) -> Row:
+    cur.execute(f"SELECT {_MESSAGE_COLUMNS} FROM chat_messages WHERE id = %s AND user_token = %s", (row_id, tenant))
     return _rows(cur)[0]
 
 

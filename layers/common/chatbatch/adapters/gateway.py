@@ -47,25 +47,25 @@ class Gateway(Protocol):
     name: str
     max_text_chars: int  # one message's text limit (UTF-16 code units); a longer reply is sent in parts
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         """Send ``text`` to the chat ``to`` from the tenant's number. ``reference``: our stable key of this message,
         passed where the gateway carries one back (Meta's ``biz_opaque_callback_data``)."""
         ...
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
         """Mark the customer's messages read and show "typing…" in the chat, where the gateway can."""
         ...
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None: ...
+    def stop_typing(self, *, tenant: str, chat: str) -> None: ...
 
 
 class WithoutPresence:
     """For gateways that have no typing indicator or read receipts: both do nothing."""
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
         return None
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
         return None
 
 
@@ -75,7 +75,7 @@ class LogGateway(WithoutPresence):
     name = "log"
     max_text_chars = WHATSAPP_MAX_TEXT_CHARS
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         logger.info("reply handed to the log gateway", extra={"chars": len(text)})
         logger.debug("reply text", extra={"text": text})
         return SentMessage(message_id=None)
@@ -93,8 +93,8 @@ class HttpGateway(WithoutPresence):
         self.url = url
         self._api = GatewayApi(url, token=token, auth=bearer, timeout=timeout)
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        payload = {"session_token": session_token, "to": to, "text": text}
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+        payload = {"session_token": tenant, "to": to, "text": text}
         answer = self._api.send("", payload)
         for scope in (answer, answer.get("data") if isinstance(answer, dict) else None):
             if isinstance(scope, dict):

@@ -48,24 +48,24 @@ class EvolutionGateway:
         self.url = url
         self._api = GatewayApi(url, token=token, auth=lambda key: {"apikey": key or ""}, timeout=timeout)
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        answer = self._api.send(_path("message/sendText", session_token), {"number": number(to), "text": text})
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+        answer = self._api.send(_path("message/sendText", tenant), {"number": number(to), "text": text})
         key = answer.get("key") if isinstance(answer, dict) else None
         return SentMessage(id_text(key.get("id")) if isinstance(key, dict) else None)
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
         read = [{"remoteJid": personal_jid(chat), "fromMe": False, "id": m} for m in message_ids]
         typing = {"number": number(chat), "presence": "composing", "delay": TYPING_MILLISECONDS}
         each_of(
-            lambda: self._api.presence(_path("chat/markMessageAsRead", session_token), {"readMessages": read}),
+            lambda: self._api.presence(_path("chat/markMessageAsRead", tenant), {"readMessages": read}),
             lambda: self._api.presence(
-                _path("chat/sendPresence", session_token),
+                _path("chat/sendPresence", tenant),
                 typing,
                 timeout=TYPING_MILLISECONDS / 1000 + PRESENCE_TIMEOUT_SECONDS,  # held open for the delay
             ),
         )
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
         return None  # Evolution pauses the indicator itself after the delay
 
 

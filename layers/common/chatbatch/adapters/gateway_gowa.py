@@ -36,14 +36,14 @@ class GowaGateway:
         self.url = url
         self._api = GatewayApi(url, token=token, auth=_basic, timeout=timeout)
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         body = {"phone": phone(to), "message": text}
-        answer = self._api.send("/send/message", body, headers=_device(session_token))
+        answer = self._api.send("/send/message", body, headers=_device(tenant))
         results = answer.get("results") if isinstance(answer, dict) else None
         return SentMessage(id_text(results.get("message_id")) if isinstance(results, dict) else None)
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
-        device = _device(session_token)
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
+        device = _device(tenant)
 
         def read_each() -> None:  # one request per bubble; a gateway that fails the first is not asked again
             for message_id in message_ids:
@@ -58,10 +58,8 @@ class GowaGateway:
             ),
         )
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
-        self._api.presence(
-            "/send/chat-presence", {"phone": phone(chat), "action": "stop"}, headers=_device(session_token)
-        )
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
+        self._api.presence("/send/chat-presence", {"phone": phone(chat), "action": "stop"}, headers=_device(tenant))
 
 
 def _device(device_id: str) -> dict[str, str]:

@@ -44,7 +44,7 @@ class MetaGateway:
         self.url = url
         self._api = GatewayApi(url, token=token, auth=bearer, timeout=timeout)
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
         body: dict = {
             "messaging_product": "whatsapp",
             **recipient(to),
@@ -53,12 +53,12 @@ class MetaGateway:
         }
         if reference:
             body["biz_opaque_callback_data"] = reference
-        answer = self._api.send(_messages(session_token), body)
+        answer = self._api.send(_messages(tenant), body)
         messages = answer.get("messages") if isinstance(answer, dict) else None
         first = messages[0] if isinstance(messages, list) and messages else None
         return SentMessage(id_text(first.get("id")) if isinstance(first, dict) else None)
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
         if message_ids:
             read_and_type = {
                 "messaging_product": "whatsapp",
@@ -66,9 +66,9 @@ class MetaGateway:
                 "message_id": message_ids[-1],
                 "typing_indicator": {"type": "text"},
             }
-            self._api.presence(_messages(session_token), read_and_type)
+            self._api.presence(_messages(tenant), read_and_type)
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
         return None  # the indicator ends when the reply is delivered, or after 25 s
 
 

@@ -34,19 +34,19 @@ class WahaGateway:
         self.url = url
         self._api = GatewayApi(url, token=token, auth=lambda key: {"X-Api-Key": key or ""}, timeout=timeout)
 
-    def send(self, *, session_token: str, to: str, text: str, reference: str | None = None) -> SentMessage:
-        answer = self._api.send("/api/sendText", {"session": session_token, "chatId": chat_id(to), "text": text})
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None) -> SentMessage:
+        answer = self._api.send("/api/sendText", {"session": tenant, "chatId": chat_id(to), "text": text})
         return SentMessage(sent_message_id(answer))
 
-    def mark_read_and_type(self, *, session_token: str, chat: str, message_ids: Sequence[str]) -> None:
-        chat_ref = {"session": session_token, "chatId": chat_id(chat)}
+    def mark_read_and_type(self, *, tenant: str, chat: str, message_ids: Sequence[str]) -> None:
+        chat_ref = {"session": tenant, "chatId": chat_id(chat)}
         each_of(
             lambda: self._api.presence("/api/sendSeen", {**chat_ref, "messageIds": list(message_ids)}),
             lambda: self._api.presence("/api/startTyping", chat_ref),
         )
 
-    def stop_typing(self, *, session_token: str, chat: str) -> None:
-        self._api.presence("/api/stopTyping", {"session": session_token, "chatId": chat_id(chat)})
+    def stop_typing(self, *, tenant: str, chat: str) -> None:
+        self._api.presence("/api/stopTyping", {"session": tenant, "chatId": chat_id(chat)})
 
 
 def sent_message_id(answer: Any) -> str | None:

@@ -130,7 +130,7 @@ def _gateway(settings: ApiSettings) -> Gateway:
 )
 def me(tenant: CurrentTenant) -> Me:
     granted = [scope.value for scope in Scope if tenant.scope.grants(scope)]
-    return Me(session_tok=tenant.session_tok, scope=tenant.scope.value, scopes=granted, name=tenant.operator)
+    return Me(session_tok=tenant.name, scope=tenant.scope.value, scopes=granted, name=tenant.operator)
 
 
 @router.get(
@@ -141,7 +141,7 @@ def me(tenant: CurrentTenant) -> Me:
 )
 def get_settings(tenant: AdminTenant) -> Settings:
     settings = config.get_settings(ApiSettings)
-    return _settings(tenant_settings.read_settings(database_for(settings), tenant.session_tok, settings.bot_defaults()))
+    return _settings(tenant_settings.read_settings(database_for(settings), tenant.name, settings.bot_defaults()))
 
 
 @router.patch(
@@ -167,7 +167,7 @@ def patch_settings(tenant: AdminTenant, patch: SettingsPatch) -> Settings:
     **SECURED,
 )
 def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsChanges:
-    changes = tenant_settings.list_changes(api_database(), tenant.session_tok, limit=limit)
+    changes = tenant_settings.list_changes(api_database(), tenant.name, limit=limit)
     return SettingsChanges(items=[SettingsChange(**vars(change)) for change in changes])
 
 
@@ -209,7 +209,7 @@ def switch_bot(tenant: OperatorTenant, room_id: RoomId, switch: BotSwitch) -> Ro
 )
 def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> JobPage:
     db = api_database()
-    page = console.list_jobs(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=page_key(before))
+    page = console.list_jobs(db, tenant=tenant.name, room_id=room_id, limit=limit, before=page_key(before))
     return JobPage.model_validate(page, from_attributes=True)
 
 
@@ -222,5 +222,5 @@ def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before:
     **SECURED,
 )
 def retry_job(tenant: OperatorTenant, job_id: JobId) -> Job:
-    row = console.retry_job(api_database(), session_tok=tenant.session_tok, job_id=job_id)
+    row = console.retry_job(api_database(), tenant=tenant.name, job_id=job_id)
     return Job(**row)

@@ -145,7 +145,7 @@ def list_rooms(
 ) -> RoomPage:
     page = history.list_rooms(
         api_database(),
-        session_tok=tenant.session_tok,
+        tenant=tenant.name,
         limit=limit,
         after=page_key(cursor),
         search=RoomSearch.of(q) if q else None,
@@ -161,7 +161,7 @@ def list_rooms(
 )
 def list_messages(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before: Before = None) -> MessagePage:
     db, older = api_database(), page_key(before)
-    page = history.list_messages(db, session_tok=tenant.session_tok, room_id=room_id, limit=limit, before=older)
+    page = history.list_messages(db, tenant=tenant.name, room_id=room_id, limit=limit, before=older)
     return MessagePage.model_validate(page, from_attributes=True)
 
 
@@ -172,4 +172,4 @@ def list_messages(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, bef
     **SECURED,
 )
 def mark_read(tenant: CurrentTenant, room_id: RoomId) -> Room:
-    return Room(**history.mark_room_read(api_database(), session_tok=tenant.session_tok, room_id=room_id))
+    return Room(**history.mark_room_read(api_database(), tenant=tenant.name, room_id=room_id))

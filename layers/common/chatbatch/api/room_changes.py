@@ -38,7 +38,7 @@ def list_room_changes(
     tenant: CurrentTenant,
     since: Annotated[str | None, cursor_query("cursor of the previous changes answer")] = None,
 ) -> RoomChangesAnswer:
-    changes = room_changes(api_database(), session_tok=tenant.session_tok, since=since)
+    changes = room_changes(api_database(), tenant=tenant.name, since=since)
     return RoomChangesAnswer(
         items=[Room(**row) for row in changes.items], cursor=changes.cursor, complete=changes.complete
     )

@@ -13,7 +13,7 @@ from enum import Enum
 
 TOKEN_PREFIX = "cbt_"
 _RANDOM_BYTES = 32
-MAX_SESSION_TOK_CHARS = 200
+MAX_TENANT_CHARS = 200
 MAX_LABEL_CHARS = 200
 
 
@@ -42,11 +42,11 @@ def looks_like_token(text: str) -> bool:
     return text.startswith(TOKEN_PREFIX)
 
 
-def owner_problems(session_tok: str, label: str | None) -> list[dict[str, str]]:
+def owner_problems(tenant: str, label: str | None) -> list[dict[str, str]]:
     """What is wrong with the owner (session token) and label of a token to create; empty when nothing."""
     problems = []
-    if not session_tok.strip() or len(session_tok) > MAX_SESSION_TOK_CHARS or "\x00" in session_tok:
-        problems.append({"field": "session_tok", "problem": f"must be 1-{MAX_SESSION_TOK_CHARS} characters"})
+    if not tenant.strip() or len(tenant) > MAX_TENANT_CHARS or "\x00" in tenant:
+        problems.append({"field": "session_tok", "problem": f"must be 1-{MAX_TENANT_CHARS} characters"})
     if label is not None and (len(label) > MAX_LABEL_CHARS or "\x00" in label):
         problems.append({"field": "label", "problem": f"must be at most {MAX_LABEL_CHARS} characters"})
     return problems

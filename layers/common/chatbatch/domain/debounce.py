@@ -70,7 +70,7 @@ class DebounceRule:
             return None
         taken = chat.bubbles[: self.max_batch_messages]
         return Batch(
-            session_tok=chat.session_tok,
+            tenant=chat.tenant,
             chat_jid=chat.chat_jid,
             message_ids=tuple(b.message_id for b in taken),
             first_message_at=min(b.arrived_at for b in taken),
@@ -87,7 +87,7 @@ class Bubble:
 
 @dataclass(frozen=True)
 class PendingChat:
-    session_tok: str
+    tenant: str
     chat_jid: str
     bubbles: tuple[Bubble, ...]  # in arrival order
 
@@ -96,7 +96,7 @@ class PendingChat:
 class Batch:
     """The bubbles of one chat that become one job."""
 
-    session_tok: str
+    tenant: str
     chat_jid: str
     message_ids: tuple[int, ...]  # arrival order
     first_message_at: datetime

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class JobMessage:
     job_id: int
-    session_tok: str
+    tenant: str
     chat_jid: str
     generation: int = 0  # how many times the job was sent before (0: its first send)
 
     @property
     def group_id(self) -> str:
-        return chat_group_id(self.session_tok, self.chat_jid)
+        return chat_group_id(self.tenant, self.chat_jid)
 
     @property
     def deduplication_id(self) -> str:
@@ -33,11 +33,11 @@ class JobMessage:
 
     def body(self) -> str:
         return json.dumps(
-            {"job_id": self.job_id, "session_tok": self.session_tok, "chat_jid": self.chat_jid}, separators=(",", ":")
+            {"job_id": self.job_id, "session_tok": self.tenant, "chat_jid": self.chat_jid}, separators=(",", ":")
         )
 
 
-def chat_group_id(session_tok: str, chat_jid: str) -> str:
+def chat_group_id(tenant: str, chat_jid: str) -> str:
     """``chat-`` + sha256 of the chat key: 69 characters, the same for every job of the chat."""
-    digest = hashlib.sha256(f"{session_tok}\x1f{chat_jid}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{tenant}\x1f{chat_jid}".encode()).hexdigest()
     return f"chat-{digest}"

@@ -166,7 +166,7 @@ class WebhookPayload(BaseModel):
 class IncomingMessage:
     """A validated webhook message with everything the chat history and the debounce need."""
 
-    session_tok: str
+    tenant: str
     message_id: str
     from_jid: str
     to_jid: str
@@ -182,7 +182,7 @@ class IncomingMessage:
 
     @property
     def chat(self) -> Chat:
-        return Chat(self.session_tok, self.chat_jid)
+        return Chat(self.tenant, self.chat_jid)
 
     @property
     def chat_id(self) -> str:
@@ -223,7 +223,7 @@ def parse_webhook(document: Any) -> IncomingMessage:
         raise _invalid([_problem(err) for err in exc.errors(include_url=False, include_input=False)]) from None
     is_group = payload.is_group if payload.is_group is not None else jids.is_group(payload.chat_jid)
     return IncomingMessage(
-        session_tok=payload.session_token,
+        tenant=payload.session_token,
         message_id=payload.message_id,
         from_jid=payload.from_,
         to_jid=payload.to,
@@ -242,7 +242,7 @@ def parse_webhook(document: Any) -> IncomingMessage:
 def gateway_message(
     *,
     source: dict[str, str],
-    session_tok: Any,
+    tenant: Any,
     message_id: Any,
     from_jid: Any,
     chat_jid: Any,
@@ -281,7 +281,7 @@ def gateway_message(
     chat = checked("chat_jid", chat_jid, _gateway_address)
     sender = chat if from_jid == chat_jid and chat else checked("from_jid", from_jid, _gateway_address)
     fields = {
-        "session_tok": checked("session_tok", session_tok, _gateway_id),
+        "tenant": checked("tenant", tenant, _gateway_id),
         "message_id": checked("message_id", message_id, _gateway_id),
         "to_jid": checked("to_jid", to_jid, _gateway_address, optional=True) or "",
         "participant": checked("participant", participant, _gateway_address, optional=True),

@@ -23,7 +23,7 @@ class IssuedToken:
 class Tenant:
     """Who a request acts for: the session token its bearer token belongs to, and what the token may do."""
 
-    session_tok: str
+    name: str
     token_id: int
     scope: Scope = Scope.OPERATE
     label: str | None = None
@@ -44,17 +44,15 @@ class Tenant:
         return self
 
 
-def create_token(
-    db: Database, session_tok: str, *, label: str | None = None, scope: Scope = Scope.OPERATE
-) -> IssuedToken:
-    session_tok = session_tok.strip()
-    problems = owner_problems(session_tok, label)
+def create_token(db: Database, tenant: str, *, label: str | None = None, scope: Scope = Scope.OPERATE) -> IssuedToken:
+    tenant = tenant.strip()
+    problems = owner_problems(tenant, label)
     if problems:
         raise InvalidFields("; ".join(f"{p['field']} {p['problem']}" for p in problems), details=problems)
     token = new_token()
     record = db.transaction(
         lambda cur: api_tokens.insert(
-            cur, session_tok=session_tok, token_hash=token_digest(token), label=label or None, scope=scope.value
+            cur, tenant=tenant, token_hash=token_digest(token), label=label or None, scope=scope.value
         )
     )
     return IssuedToken(token, record)
@@ -74,8 +72,8 @@ def revoke_token(db: Database, token_or_id: str) -> TokenRecord:
     return revoked
 
 
-def list_tokens(db: Database, session_tok: str) -> list[TokenRecord]:
-    return db.transaction(lambda cur: api_tokens.list_for_session(cur, session_tok))
+def list_tokens(db: Database, tenant: str) -> list[TokenRecord]:
+    return db.transaction(lambda cur: api_tokens.list_for_session(cur, tenant))
 
 
 def authenticate(db: Database, token: str) -> Tenant:
@@ -88,7 +86,7 @@ def authenticate(db: Database, token: str) -> Tenant:
         record = db.transaction(lambda cur: api_tokens.use_active(cur, token_digest(token)))
     if record is None:
         raise Unauthorized("unknown or revoked API token; create one with `chatbatch token create <session_tok>`")
-    return Tenant(record.session_tok, record.id, Scope(record.scope), record.label)
+    return Tenant(record.tenant, record.id, Scope(record.scope), record.label)
 
 
 def _describe(text: str) -> str:

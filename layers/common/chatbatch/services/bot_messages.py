@@ -18,15 +18,15 @@ from chatbatch.store import chat_messages, chat_rooms
 
 
 def save_bot_message(
-    cur: Cursor, *, session_tok: str, chat_jid: str, business_jid: str, message_id: str, text: str, at: datetime
+    cur: Cursor, *, tenant: str, chat_jid: str, business_jid: str, message_id: str, text: str, at: datetime
 ) -> None:
-    receipts.storing_message(cur, session_tok=session_tok, message_id=message_id)
-    chat = Chat(session_tok, chat_jid)
+    receipts.storing_message(cur, tenant=tenant, message_id=message_id)
+    chat = Chat(tenant, chat_jid)
     room_chat_id = chat.room_key
     room_id = chat_rooms.upsert_for_message(
         cur,
         chat_id=room_chat_id,
-        user_token=session_tok,
+        tenant=tenant,
         contact_jid=chat_jid,
         contact_name=None,
         is_group=chat.is_group,
@@ -42,7 +42,7 @@ def save_bot_message(
         message_id=message_id,
         chat_room_id=room_id,
         chat_id=room_chat_id,
-        user_token=session_tok,
+        tenant=tenant,
         sender_jid=business_jid,
         sender_type="ai",
         message_type="text",
@@ -50,4 +50,4 @@ def save_bot_message(
         status="sent",
         at=at,
     )
-    receipts.message_stored(cur, session_tok=session_tok, message_id=message_id)  # a receipt that came first
+    receipts.message_stored(cur, tenant=tenant, message_id=message_id)  # a receipt that came first

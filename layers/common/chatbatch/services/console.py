@@ -36,15 +36,15 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
     """
 
     def save(cur: Cursor) -> _Outgoing:
-        room = require_room(cur, tenant.session_tok, room_id)
+        room = require_room(cur, tenant.name, room_id)
         chat_rooms.mark_human_active(cur, room_id)
         row_id = chat_messages.insert(
             cur,
             message_id=f"chatbatch-staff-{uuid.uuid4().hex}",
             chat_room_id=room_id,
             chat_id=room["chat_id"],
-            user_token=tenant.session_tok,
-            sender_jid=chat_messages.business_jid(cur, chat_room_id=room_id, user_token=tenant.session_tok) or "",
+            tenant=tenant.name,
+            sender_jid=chat_messages.business_jid(cur, chat_room_id=room_id, tenant=tenant.name) or "",
             sender_type="user",
             message_type="text",
             content=text,
@@ -56,7 +56,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
 
     outgoing = db.transaction(save)
     try:
-        sent = gateway.send(session_token=tenant.session_tok, to=outgoing.room["contact_jid"], text=text)
+        sent = gateway.send(tenant=tenant.name, to=outgoing.room["contact_jid"], text=text)
     except Exception as exc:  # never leave it "sending": the operator sees it failed and may send it again
         db.transaction(
             lambda cur: chat_messages.finish_staff_send(cur, outgoing.row_id, status="failed", gateway_message_id=None)
@@ -67,15 +67,15 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
 
     def record(cur: Cursor) -> dict[str, Any]:
         if sent.message_id:  # its receipts may have come before the send answered: they wait for this id
-            receipts.storing_message(cur, session_tok=tenant.session_tok, message_id=sent.message_id)
+            receipts.storing_message(cur, tenant=tenant.name, message_id=sent.message_id)
         chat_messages.finish_staff_send(cur, outgoing.row_id, status="sent", gateway_message_id=sent.message_id)
         if sent.message_id:
-            receipts.message_stored(cur, session_tok=tenant.session_tok, message_id=sent.message_id)
+            receipts.message_stored(cur, tenant=tenant.name, message_id=sent.message_id)
         room = outgoing.room
         chat_rooms.upsert_for_message(
             cur,
             chat_id=room["chat_id"],
-            user_token=tenant.session_tok,
+            tenant=tenant.name,
             contact_jid=room["contact_jid"],
             contact_name=None,
             is_group=room["is_group"],
@@ -84,7 +84,7 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
             at=transaction_time(cur),
             unread_increment=0,
         )
-        return views.message(cur, user_token=tenant.session_tok, row_id=outgoing.row_id)
+        return views.message(cur, tenant=tenant.name, row_id=outgoing.row_id)
 
     return db.transaction(record)
 
@@ -93,26 +93,24 @@ def pause_bot(db: Database, tenant: Tenant, *, room_id: int, paused: bool) -> di
     """Pause the bot in one chat until resumed (``paused`` false resumes it); the takeover timer is untouched."""
 
     def work(cur: Cursor) -> dict[str, Any]:
-        found = chat_rooms.set_bot_paused(
-            cur, room_id=room_id, user_token=tenant.session_tok, paused=paused, by=tenant.operator
-        )
+        found = chat_rooms.set_bot_paused(cur, room_id=room_id, tenant=tenant.name, paused=paused, by=tenant.operator)
         if not found:
             raise NotFound(f"no chat room {room_id} in this session")
-        return require_room(cur, tenant.session_tok, room_id)
+        return require_room(cur, tenant.name, room_id)
 
     return db.transaction(work)
 
 
-def list_jobs(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
+def list_jobs(db: Database, *, tenant: str, room_id: int, limit: int, before: PageKey | None) -> Page:
     """The bot's jobs of a room, newest first: status, error, reply."""
 
     def rows(cur: Cursor, room: dict[str, Any]) -> list[dict[str, Any]]:
-        return views.jobs_page(cur, user_token=session_tok, chat_jid=room["contact_jid"], before=before, size=limit + 1)
+        return views.jobs_page(cur, tenant=tenant, chat_jid=room["contact_jid"], before=before, size=limit + 1)
 
-    return room_page(db, session_tok=session_tok, room_id=room_id, limit=limit, time_column="created_at", rows=rows)
+    return room_page(db, tenant=tenant, room_id=room_id, limit=limit, time_column="created_at", rows=rows)
 
 
-def retry_job(db: Database, *, session_tok: str, job_id: int) -> dict[str, Any]:
+def retry_job(db: Database, *, tenant: str, job_id: int) -> dict[str, Any]:
     """A new attempt at a failed job: a new job for the same bubbles, which the next sweep sends to the worker.
 
     Only a failed job is retried, and only once (a failed retry is retried in turn): the failed job can never
@@ -120,7 +118,7 @@ def retry_job(db: Database, *, session_tok: str, job_id: int) -> dict[str, Any]:
     """
 
     def work(cur: Cursor) -> dict[str, Any]:
-        job = views.job(cur, user_token=session_tok, job_id=job_id)
+        job = views.job(cur, tenant=tenant, job_id=job_id)
         if job is None:
             raise NotFound(f"no job {job_id} in this session")
         if job["retried_by"] is not None:
@@ -130,6 +128,6 @@ def retry_job(db: Database, *, session_tok: str, job_id: int) -> dict[str, Any]:
         new_id = ai_jobs.insert_retry(cur, job_id)
         if new_id is None:  # another retry of it committed first
             raise Conflict(f"job {job_id} was already retried")
-        return views.job(cur, user_token=session_tok, job_id=new_id)
+        return views.job(cur, tenant=tenant, job_id=new_id)
 
     return db.transaction(work)

@@ -52,18 +52,18 @@ def apply_event(db: Database, event: GatewayEvent, *, reply_groups: bool) -> Out
         # Meta's proof that a reply part went out (it sends no echo): a part whose send timed out after Meta took
         # it is recorded by the worker's retry instead of sent again. A retried delivery repeats it harmlessly.
         settled = event.reference is not None and settle_part_by_reference(
-            db, session_tok=event.session_tok, reference=event.reference, message_id=event.message_ids[0]
+            db, tenant=event.tenant, reference=event.reference, message_id=event.message_ids[0]
         )
         outcome = db.transaction(lambda cur: receipts.apply_receipt(cur, event))
         status = "updated" if settled and outcome == "unchanged" else outcome
         return Outcome(name, status, event.message_ids[0], detail=event.status.value)
     if isinstance(event, Reaction):
-        room = Chat(event.session_tok, event.chat_jid).room_key
+        room = Chat(event.tenant, event.chat_jid).room_key
         kept = db.transaction(lambda cur: message_reactions.record(cur, event, chat_id=room))
         return _changed(name, kept, event.message_id, room)
     if isinstance(event, Revocation):
         deleted = db.transaction(
-            lambda cur: chat_messages.mark_deleted(cur, user_token=event.session_tok, message_ids=event.message_ids)
+            lambda cur: chat_messages.mark_deleted(cur, tenant=event.tenant, message_ids=event.message_ids)
         )
         return _changed(name, deleted, event.message_ids[0])
     if isinstance(event, Ignored):

@@ -25,25 +25,23 @@ class Page:
 
 
 def list_rooms(
-    db: Database, *, session_tok: str, limit: int, after: PageKey | None, search: RoomSearch | None = None
+    db: Database, *, tenant: str, limit: int, after: PageKey | None, search: RoomSearch | None = None
 ) -> Page:
-    rows = db.transaction(
-        lambda cur: views.rooms_page(cur, user_token=session_tok, after=after, size=limit + 1, search=search)
-    )
+    rows = db.transaction(lambda cur: views.rooms_page(cur, tenant=tenant, after=after, size=limit + 1, search=search))
     return _page(rows, limit, "last_activity")
 
 
-def list_messages(db: Database, *, session_tok: str, room_id: int, limit: int, before: PageKey | None) -> Page:
+def list_messages(db: Database, *, tenant: str, room_id: int, limit: int, before: PageKey | None) -> Page:
     def rows(cur: Cursor, room: dict[str, Any]) -> list[dict[str, Any]]:
-        return views.messages_page(cur, user_token=session_tok, room_id=room["id"], before=before, size=limit + 1)
+        return views.messages_page(cur, tenant=tenant, room_id=room["id"], before=before, size=limit + 1)
 
-    return room_page(db, session_tok=session_tok, room_id=room_id, limit=limit, time_column="timestamp", rows=rows)
+    return room_page(db, tenant=tenant, room_id=room_id, limit=limit, time_column="timestamp", rows=rows)
 
 
 def room_page(
     db: Database,
     *,
-    session_tok: str,
+    tenant: str,
     room_id: int,
     limit: int,
     time_column: str,
@@ -53,22 +51,22 @@ def room_page(
     (``time_column``, id): ``rows(cur, room)`` fetches ``limit + 1`` of them, in the room's transaction."""
 
     def work(cur: Cursor) -> list[dict[str, Any]]:
-        return rows(cur, require_room(cur, session_tok, room_id))
+        return rows(cur, require_room(cur, tenant, room_id))
 
     return _page(db.transaction(work), limit, time_column)
 
 
-def mark_room_read(db: Database, *, session_tok: str, room_id: int) -> dict[str, Any]:
+def mark_room_read(db: Database, *, tenant: str, room_id: int) -> dict[str, Any]:
     def work(cur: Cursor) -> dict[str, Any]:
-        if not chat_rooms.mark_read(cur, room_id=room_id, user_token=session_tok):
+        if not chat_rooms.mark_read(cur, room_id=room_id, tenant=tenant):
             raise _no_room(room_id)
-        return require_room(cur, session_tok, room_id)
+        return require_room(cur, tenant, room_id)
 
     return db.transaction(work)
 
 
-def require_room(cur: Cursor, session_tok: str, room_id: int) -> dict[str, Any]:
-    found = views.room(cur, user_token=session_tok, room_id=room_id)
+def require_room(cur: Cursor, tenant: str, room_id: int) -> dict[str, Any]:
+    found = views.room(cur, tenant=tenant, room_id=room_id)
     if found is None:
         raise _no_room(room_id)
     return found

@@ -90,7 +90,7 @@ def _store_unrecorded_part(cur: Cursor, msg: IncomingMessage, part: SentReply) -
     reply_parts.mark_sent(cur, part.job_id, part.position, message_id=msg.message_id)
     save_bot_message(
         cur,
-        session_tok=msg.session_tok,
+        tenant=msg.tenant,
         chat_jid=msg.chat_jid,
         business_jid=msg.sender_jid,
         message_id=msg.message_id,
@@ -100,7 +100,7 @@ def _store_unrecorded_part(cur: Cursor, msg: IncomingMessage, part: SentReply) -
     return IngestResult("accepted", msg.message_id, msg.chat_id, echo=True)
 
 
-def settle_part_by_reference(db: Database, *, session_tok: str, reference: str | None, message_id: str) -> bool:
+def settle_part_by_reference(db: Database, *, tenant: str, reference: str | None, message_id: str) -> bool:
     """A gateway reported a message we sent by OUR reference of it (the Cloud API's statuses carry the
     ``biz_opaque_callback_data`` the worker sent): that part went out as ``message_id``. Like an echo, this settles
     a part whose send had an unknown outcome (domain/sending.py); Meta sends no echo, so its statuses are the proof.
@@ -110,5 +110,5 @@ def settle_part_by_reference(db: Database, *, session_tok: str, reference: str |
         return False
     job_id, position = part
     return db.transaction(
-        lambda cur: reply_parts.record_echo(cur, job_id, position, message_id=message_id, session_tok=session_tok)
+        lambda cur: reply_parts.record_echo(cur, job_id, position, message_id=message_id, tenant=tenant)
     )

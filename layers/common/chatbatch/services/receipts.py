@@ -22,10 +22,10 @@ ReceiptOutcome = Literal["updated", "unchanged", "held"]
 def apply_receipt(cur: Cursor, receipt: Receipt) -> ReceiptOutcome:
     """``updated``: a message's status moved; ``unchanged``: the tenant has the message, and its status stays
     (never backwards); ``held``: no such message yet, the receipt waits for it."""
-    held_receipts.lock(cur, user_token=receipt.session_tok, message_ids=receipt.message_ids)
+    held_receipts.lock(cur, tenant=receipt.tenant, message_ids=receipt.message_ids)
     earlier = statuses_before(receipt.status)
     fact = {
-        "user_token": receipt.session_tok,
+        "tenant": receipt.tenant,
         "message_ids": receipt.message_ids,
         "status": receipt.status.value,
         "error": receipt.error,
@@ -39,21 +39,21 @@ def apply_receipt(cur: Cursor, receipt: Receipt) -> ReceiptOutcome:
     return "held"
 
 
-def storing_message(cur: Cursor, *, session_tok: str, message_id: str) -> None:
+def storing_message(cur: Cursor, *, tenant: str, message_id: str) -> None:
     """Called first in the transaction that stores a message the business sent (before its room is touched, the
     order every receipt takes too): a receipt for it either committed before, or waits until this one did."""
-    held_receipts.lock(cur, user_token=session_tok, message_ids=[message_id])
+    held_receipts.lock(cur, tenant=tenant, message_ids=[message_id])
 
 
-def message_stored(cur: Cursor, *, session_tok: str, message_id: str) -> None:
+def message_stored(cur: Cursor, *, tenant: str, message_id: str) -> None:
     """The message is in the history now: a receipt held for it is applied."""
-    held = held_receipts.take(cur, user_token=session_tok, message_id=message_id)
+    held = held_receipts.take(cur, tenant=tenant, message_id=message_id)
     if held is None:
         return
     status, error = held
     chat_messages.advance_status(
         cur,
-        user_token=session_tok,
+        tenant=tenant,
         message_ids=[message_id],
         status=status,
         error=error,

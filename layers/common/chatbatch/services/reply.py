@@ -174,7 +174,7 @@ class ReplyOutcome:
 @dataclass(frozen=True)
 class _Plan:
     step: Step
-    session_tok: str
+    tenant: str
     chat_jid: str
     prompt: Prompt | None  # None when the job already holds its reply (Step.SEND)
     burst_arrived_at: datetime
@@ -219,9 +219,7 @@ def reply_to_job(
         raise
     finally:
         if policy.typing and plan.step is Step.GENERATE:
-            background.submit(
-                "stop typing", lambda: gateway.stop_typing(session_token=plan.session_tok, chat=plan.chat_jid)
-            )
+            background.submit("stop typing", lambda: gateway.stop_typing(tenant=plan.tenant, chat=plan.chat_jid))
     latency = (finished_at - plan.burst_arrived_at).total_seconds()
     return ReplyOutcome(job_id, "done", completion, latency)
 
@@ -306,20 +304,20 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
         return ReplyOutcome(job_id, "nothing")
     if job.leased:
         raise JobBusy(f"job {job_id} is being worked on by another delivery", retry_after=job.lease_left_seconds)
-    policy = _tenant_policy(cur, job.session_tok, policy)
-    reason = _reason_to_stay_silent(cur, job.session_tok, job.chat_jid, policy)
+    policy = _tenant_policy(cur, job.tenant, policy)
+    reason = _reason_to_stay_silent(cur, job.tenant, job.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
         return ReplyOutcome(job_id, "skipped", reason=reason)
     burst = ai_chat_messages.burst(cur, job.bubble_ids)
     if step is Step.SEND:
         ai_jobs.take(cur, job_id, to=JobStatus.REPLIED, lease=policy.lease)
-        return _Plan(step, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
+        return _Plan(step, job.tenant, job.chat_jid, None, *_burst_facts(burst))
     away = _away_message(cur, job, policy)
     if isinstance(away, ReplyOutcome):  # closed, and this chat is not to get an away message now
         return away
     if away is not None:  # closed: the away message is the job's reply (saved), sent like one
-        return _Plan(Step.SEND, job.session_tok, job.chat_jid, None, *_burst_facts(burst))
+        return _Plan(Step.SEND, job.tenant, job.chat_jid, None, *_burst_facts(burst))
     usage = ai_jobs.llm_usage(cur, job, time_zone=policy.time_zone)
     over = reason_over_budget(
         usage, max_replies_per_hour=policy.max_replies_per_hour, daily_token_budget=policy.daily_token_budget
@@ -330,22 +328,22 @@ def _take(cur: Cursor, job_id: int, policy: ReplyPolicy) -> _Plan | ReplyOutcome
     ai_jobs.take(cur, job_id, to=JobStatus.GENERATING, lease=policy.lease, asks_llm=True)
     history = chat_messages.recent(
         cur,
-        chat_id=Chat(job.session_tok, job.chat_jid).room_key,
-        user_token=job.session_tok,
+        chat_id=Chat(job.tenant, job.chat_jid).room_key,
+        tenant=job.tenant,
         limit=policy.history_limit + len(burst.lines),
         arrived_by=burst.arrived_at,
     )
     prompt = build_prompt(policy.system_prompt, history, burst.lines, history_limit=policy.history_limit)
-    return _Plan(step, job.session_tok, job.chat_jid, prompt, *_burst_facts(burst), policy.llm_model)
+    return _Plan(step, job.tenant, job.chat_jid, prompt, *_burst_facts(burst), policy.llm_model)
 
 
 def _burst_facts(burst: ai_chat_messages.Burst) -> tuple[datetime, str, tuple[str, ...]]:
     return burst.arrived_at, burst.business_jid, tuple(line.message_id for line in burst.lines)
 
 
-def _tenant_policy(cur: Cursor, session_tok: str, policy: ReplyPolicy) -> ReplyPolicy:
+def _tenant_policy(cur: Cursor, tenant: str, policy: ReplyPolicy) -> ReplyPolicy:
     """The policy with the tenant's own settings (prompt, model, context size, takeover, groups, on/off, hours)."""
-    own = tenant_settings.get(cur, session_tok).overrides
+    own = tenant_settings.get(cur, tenant).overrides
     return effective(policy, {_POLICY_FIELDS.get(name, name): value for name, value in own.items()})
 
 
@@ -356,14 +354,14 @@ def _away_message(cur: Cursor, job: ai_jobs.JobRow, policy: ReplyPolicy) -> str 
     hours = policy.hours()
     if hours is None:
         return None
-    room_chat_id = Chat(job.session_tok, job.chat_jid).room_key
-    state = chat_rooms.bot_state(cur, chat_id=room_chat_id, user_token=job.session_tok)
+    room_chat_id = Chat(job.tenant, job.chat_jid).room_key
+    state = chat_rooms.bot_state(cur, chat_id=room_chat_id, tenant=job.tenant)
     decision = away_decision(hours, policy.away_message, now=state.now, away_sent_for=state.away_sent_for)
     if decision.closed_since is None and decision.silent is None:
         return None
     silent = decision.silent
     if silent is None and not chat_rooms.claim_away_message(
-        cur, chat_id=room_chat_id, user_token=job.session_tok, closed_since=decision.closed_since
+        cur, chat_id=room_chat_id, tenant=job.tenant, closed_since=decision.closed_since
     ):
         silent = AWAY_ALREADY_SENT
     if silent is not None:
@@ -376,10 +374,10 @@ def _away_message(cur: Cursor, job: ai_jobs.JobRow, policy: ReplyPolicy) -> str 
     return policy.away_message
 
 
-def _reason_to_stay_silent(cur: Cursor, session_tok: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
-    policy = _tenant_policy(cur, session_tok, policy)
-    chat = Chat(session_tok, chat_jid)
-    state = chat_rooms.bot_state(cur, chat_id=chat.room_key, user_token=session_tok)
+def _reason_to_stay_silent(cur: Cursor, tenant: str, chat_jid: str, policy: ReplyPolicy) -> str | None:
+    policy = _tenant_policy(cur, tenant, policy)
+    chat = Chat(tenant, chat_jid)
+    state = chat_rooms.bot_state(cur, chat_id=chat.room_key, tenant=tenant)
     return reason_bot_is_off(bot_enabled=policy.bot_enabled, paused=state.bot_paused) or reason_to_stay_silent(
         is_group=chat.is_group,
         reply_groups=policy.reply_groups,
@@ -408,7 +406,7 @@ def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPol
     job = ai_jobs.lock(cur, job_id)
     if job is None or job.status is not JobStatus.REPLIED:  # e.g. given up meanwhile: never send then
         raise JobStateConflict(f"job {job_id} is no longer waiting to be sent")
-    reason = _reason_to_stay_silent(cur, plan.session_tok, plan.chat_jid, policy)
+    reason = _reason_to_stay_silent(cur, plan.tenant, plan.chat_jid, policy)
     if reason:
         ai_jobs.mark_skipped(cur, job_id, reason=reason)
         return reason
@@ -416,7 +414,7 @@ def _stop_before_sending(cur: Cursor, job_id: int, plan: _Plan, policy: ReplyPol
     if not parts:
         raise JobStateConflict(f"job {job_id} holds an empty reply")
     ai_jobs.mark_sending(cur, job_id)
-    reply_parts.insert(cur, job_id, session_tok=job.session_tok, chat_jid=job.chat_jid, texts=parts)
+    reply_parts.insert(cur, job_id, tenant=job.tenant, chat_jid=job.chat_jid, texts=parts)
     return None
 
 
@@ -463,7 +461,7 @@ def _send_part(
     db.transaction(lambda cur: reply_parts.hand_over(cur, job_id, part.position))
     try:
         sent = gateway.send(
-            session_token=plan.session_tok,
+            tenant=plan.tenant,
             to=plan.chat_jid,
             text=part.text,
             reference=part_reference(job_id, part.position),
@@ -486,7 +484,7 @@ def _record_part(cur: Cursor, job_id: int, plan: _Plan, position: int, answer_id
     sent_at = reply_parts.mark_sent(cur, job_id, position, message_id=message_id)
     save_bot_message(
         cur,
-        session_tok=plan.session_tok,
+        tenant=plan.tenant,
         chat_jid=plan.chat_jid,
         business_jid=plan.business_jid,
         message_id=message_id,
@@ -505,7 +503,7 @@ def _show_typing(gateway: Gateway, plan: _Plan, policy: ReplyPolicy) -> None:
         background.submit(
             "read receipts and typing",
             lambda: gateway.mark_read_and_type(
-                session_token=plan.session_tok, chat=plan.chat_jid, message_ids=plan.bubble_message_ids
+                tenant=plan.tenant, chat=plan.chat_jid, message_ids=plan.bubble_message_ids
             ),
         )
 

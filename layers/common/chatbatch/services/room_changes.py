@@ -18,9 +18,7 @@ class RoomChanges:
     complete: bool  # False: more rooms changed than one answer holds; reload the room list
 
 
-def room_changes(
-    db: Database, *, session_tok: str, since: str | None, max_rooms: int = MAX_CHANGED_ROOMS
-) -> RoomChanges:
+def room_changes(db: Database, *, tenant: str, since: str | None, max_rooms: int = MAX_CHANGED_ROOMS) -> RoomChanges:
     """The rooms stamped since the cursor's overlap window (none without a cursor), and the next cursor.
 
     The next cursor is this read's transaction time: a write stamped before it but not yet committed is
@@ -32,7 +30,7 @@ def room_changes(
         polled_at = transaction_time(cur)
         if window_start is None:
             return RoomChanges([], time_cursor(polled_at), complete=True)
-        rows = views.rooms_changed_since(cur, user_token=session_tok, since=window_start, size=max_rooms + 1)
+        rows = views.rooms_changed_since(cur, tenant=tenant, since=window_start, size=max_rooms + 1)
         return RoomChanges(rows[:max_rooms], time_cursor(polled_at), complete=len(rows) <= max_rooms)
 
     return db.transaction(work)

@@ -82,11 +82,11 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
             return []
         # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
         now, pending = ai_chat_messages.pending_chats(cur, chats)
-        own = tenant_settings.overrides_of(cur, {chat.session_tok for chat in pending})
+        own = tenant_settings.overrides_of(cur, {chat.tenant for chat in pending})
         batches = [
             batch
             for chat in pending
-            if (batch := effective(rule, own.get(chat.session_tok, {})).next_batch(chat, now)) is not None
+            if (batch := effective(rule, own.get(chat.tenant, {})).next_batch(chat, now)) is not None
         ]
         if not batches:
             return []
@@ -119,7 +119,7 @@ def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxR
         )
         if not due:
             return OutboxResult(failed_lost=failed)
-        outcome = queue.send([JobMessage(j.id, j.session_tok, j.chat_jid, generation=j.send_count) for j in due])
+        outcome = queue.send([JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due])
         return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
 
     result = db.transaction(work)

@@ -20,13 +20,13 @@ class TenantSettings:
     updated_by: str | None
 
 
-def bot_settings(cur: Cursor, session_tok: str, defaults: BotSettings) -> BotSettings:
+def bot_settings(cur: Cursor, tenant: str, defaults: BotSettings) -> BotSettings:
     """The settings the tenant's bot runs with right now (one primary-key lookup)."""
-    return effective(defaults, tenant_settings.get(cur, session_tok).overrides)
+    return effective(defaults, tenant_settings.get(cur, tenant).overrides)
 
 
-def read_settings(db: Database, session_tok: str, defaults: BotSettings) -> TenantSettings:
-    return _view(db.transaction(lambda cur: tenant_settings.get(cur, session_tok)), defaults)
+def read_settings(db: Database, tenant: str, defaults: BotSettings) -> TenantSettings:
+    return _view(db.transaction(lambda cur: tenant_settings.get(cur, tenant)), defaults)
 
 
 def change_settings(db: Database, tenant: Tenant, patch: SettingsPatch, defaults: BotSettings) -> TenantSettings:
@@ -35,25 +35,25 @@ def change_settings(db: Database, tenant: Tenant, patch: SettingsPatch, defaults
     wanted = patch.changes()
 
     def work(cur: Cursor) -> StoredSettings:
-        stored = tenant_settings.lock(cur, tenant.session_tok)
+        stored = tenant_settings.lock(cur, tenant.name)
         changed = {name: value for name, value in wanted.items() if stored.overrides[name] != value}
         if not changed:
             return stored
-        tenant_settings.update(cur, tenant.session_tok, changed, changed_by=tenant.operator)
+        tenant_settings.update(cur, tenant.name, changed, changed_by=tenant.operator)
         tenant_settings.record_changes(
             cur,
-            tenant.session_tok,
+            tenant.name,
             [(name, stored.overrides[name], value) for name, value in changed.items()],
             changed_by=tenant.operator,
             token_id=tenant.token_id,
         )
-        return tenant_settings.get(cur, tenant.session_tok)
+        return tenant_settings.get(cur, tenant.name)
 
     return _view(db.transaction(work), defaults)
 
 
-def list_changes(db: Database, session_tok: str, *, limit: int) -> list[SettingsChange]:
-    return db.transaction(lambda cur: tenant_settings.changes(cur, session_tok, limit=limit))
+def list_changes(db: Database, tenant: str, *, limit: int) -> list[SettingsChange]:
+    return db.transaction(lambda cur: tenant_settings.changes(cur, tenant, limit=limit))
 
 
 def _view(stored: StoredSettings, defaults: BotSettings) -> TenantSettings:

@@ -35,7 +35,7 @@ def insert_statement(*, needs_reply: str) -> str:
 
 def insert_params(msg: IncomingMessage) -> dict:
     return {
-        "session_tok": msg.session_tok,
+        "session_tok": msg.tenant,
         "from": msg.from_jid,
         "to": msg.to_jid,
         "chat_jid": msg.chat_jid,
@@ -134,14 +134,14 @@ def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, 
         WHERE m.needs_reply AND NOT m.is_batched
         GROUP BY m.session_tok, m.chat_jid
         """,
-        ([tok for tok, _ in chats], [jid for _, jid in chats]),
+        ([tenant for tenant, _ in chats], [jid for _, jid in chats]),
     )
     rows = cur.fetchall()
     if not rows:
         return transaction_time(cur), []
     pending = [
-        PendingChat(tok, jid, tuple(Bubble(i, at) for i, at in zip(ids, arrivals)))
-        for _, tok, jid, ids, arrivals in rows
+        PendingChat(tenant, jid, tuple(Bubble(i, at) for i, at in zip(ids, arrivals)))
+        for _, tenant, jid, ids, arrivals in rows
     ]
     return rows[0][0], pending
 

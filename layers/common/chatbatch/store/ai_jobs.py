@@ -36,7 +36,7 @@ class DueJob:
     """A job the outbox should send now: never sent (``pending``), or in flight and untouched for too long."""
 
     id: int
-    session_tok: str
+    tenant: str
     chat_jid: str
     status: str
     send_count: int  # successful sends so far: the generation of the next send
@@ -86,7 +86,7 @@ def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
         """,
         {
             **_STATUSES,
-            "toks": [b.session_tok for b in batches],
+            "toks": [b.tenant for b in batches],
             "jids": [b.chat_jid for b in batches],
             "ids": ["{" + ",".join(map(str, b.message_ids)) + "}" for b in batches],
             "first_at": [b.first_message_at for b in batches],
@@ -97,8 +97,8 @@ def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
     bubbles = sum(b.size for b in batches)
     if rows[0][3] != bubbles:
         raise RuntimeError(f"expected to batch {bubbles} messages, batched {rows[0][3]}")
-    by_chat = {(b.session_tok, b.chat_jid): b for b in batches}
-    return [CreatedJob(job_id, by_chat[(tok, jid)]) for job_id, tok, jid, _ in rows]
+    by_chat = {(b.tenant, b.chat_jid): b for b in batches}
+    return [CreatedJob(job_id, by_chat[(tenant, jid)]) for job_id, tenant, jid, _ in rows]
 
 
 def claim_due(
@@ -187,7 +187,7 @@ def mark_sent(cur: Cursor, job_ids: list[int]) -> list[SentJob]:
 @dataclass(frozen=True)
 class JobRow:
     id: int
-    session_tok: str
+    tenant: str
     chat_jid: str
     status: JobStatus
     bubble_ids: tuple[int, ...]
@@ -243,7 +243,7 @@ def llm_usage(cur: Cursor, job: JobRow, *, time_zone: str) -> LlmUsage:
           FROM ai_jobs, bounds
          WHERE session_tok = %(tok)s AND llm_asked_at >= LEAST(bounds.hour_ago, bounds.midnight)
         """,
-        {"tok": job.session_tok, "chat": job.chat_jid, "job": job.id, "tz": time_zone},
+        {"tok": job.tenant, "chat": job.chat_jid, "job": job.id, "tz": time_zone},
     )
     replies, tokens = cur.fetchone()
     return LlmUsage(chat_replies_last_hour=replies, tenant_tokens_today=int(tokens))

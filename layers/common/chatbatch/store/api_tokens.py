@@ -13,7 +13,7 @@ _COLUMNS = "id, session_tok, label, created_at, last_used_at, revoked_at, scope"
 @dataclass(frozen=True)
 class TokenRecord:
     id: int
-    session_tok: str
+    tenant: str
     label: str | None
     created_at: datetime
     last_used_at: datetime | None
@@ -21,10 +21,10 @@ class TokenRecord:
     scope: str
 
 
-def insert(cur: Cursor, *, session_tok: str, token_hash: bytes, label: str | None, scope: str) -> TokenRecord:
+def insert(cur: Cursor, *, tenant: str, token_hash: bytes, label: str | None, scope: str) -> TokenRecord:
     cur.execute(
         f"INSERT INTO api_tokens (session_tok, token_hash, label, scope) VALUES (%s, %s, %s, %s) RETURNING {_COLUMNS}",
-        (session_tok, token_hash, label, scope),
+        (tenant, token_hash, label, scope),
     )
     return TokenRecord(*cur.fetchone())
 
@@ -67,6 +67,6 @@ def revoke(cur: Cursor, *, token_id: int | None = None, token_hash: bytes | None
     return TokenRecord(*row) if row else None
 
 
-def list_for_session(cur: Cursor, session_tok: str) -> list[TokenRecord]:
-    cur.execute(f"SELECT {_COLUMNS} FROM api_tokens WHERE session_tok = %s ORDER BY id", (session_tok,))
+def list_for_session(cur: Cursor, tenant: str) -> list[TokenRecord]:
+    cur.execute(f"SELECT {_COLUMNS} FROM api_tokens WHERE session_tok = %s ORDER BY id", (tenant,))
     return [TokenRecord(*row) for row in cur.fetchall()]

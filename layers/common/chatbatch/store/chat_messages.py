@@ -35,7 +35,7 @@ def insert_params(
     *,
     message_id: str,
     chat_id: str,
-    user_token: str,
+    tenant: str,
     sender_jid: str,
     sender_type: str,
     message_type: str,
@@ -47,7 +47,7 @@ def insert_params(
     return {
         "message_id": message_id,
         "chat_id": chat_id,
-        "user_token": user_token,
+        "user_token": tenant,
         "sender_jid": sender_jid,
         "sender_type": sender_type,
         "message_type": message_type,
@@ -69,7 +69,7 @@ def insert(cur: Cursor, *, chat_room_id: int, at: datetime, **message) -> int | 
     return row[0] if row else None
 
 
-def recent(cur: Cursor, *, chat_id: str, user_token: str, limit: int, arrived_by: datetime) -> list[ChatLine]:
+def recent(cur: Cursor, *, chat_id: str, tenant: str, limit: int, arrived_by: datetime) -> list[ChatLine]:
     """The chat's last ``limit`` messages that had arrived by ``arrived_by``, oldest first (the prompt's history).
 
     Messages arriving after the burst belong to the next job, not to this one's context. Read through the room's
@@ -91,7 +91,7 @@ def recent(cur: Cursor, *, chat_id: str, user_token: str, limit: int, arrived_by
         ) newest
         ORDER BY message_timestamp, id
         """,
-        {"chat": chat_id, "tenant": user_token, "arrived_by": arrived_by, "limit": limit},
+        {"chat": chat_id, "tenant": tenant, "arrived_by": arrived_by, "limit": limit},
     )
     return [ChatLine(*row) for row in cur.fetchall()]
 
@@ -103,7 +103,7 @@ _KEYS = "ARRAY(SELECT whatsapp_message_key(i) FROM unnest(%(ids)s::text[]) AS i)
 def advance_status(
     cur: Cursor,
     *,
-    user_token: str,
+    tenant: str,
     message_ids: Sequence[str],
     status: str,
     error: str | None,
@@ -128,13 +128,13 @@ def advance_status(
                EXISTS (SELECT 1 FROM chat_messages
                         WHERE user_token = %(tenant)s AND whatsapp_message_key(message_id) = ANY({_KEYS}))
         """,
-        {"status": status, "error": error, "tenant": user_token, "ids": list(message_ids), "from": list(from_statuses)},
+        {"status": status, "error": error, "tenant": tenant, "ids": list(message_ids), "from": list(from_statuses)},
     )
     moved, known = cur.fetchone()
     return moved, known
 
 
-def mark_deleted(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) -> int:
+def mark_deleted(cur: Cursor, *, tenant: str, message_ids: Sequence[str]) -> int:
     """Mark the tenant's messages among ``message_ids`` deleted (the first deletion's time stays); how many were."""
     cur.execute(
         """
@@ -147,7 +147,7 @@ def mark_deleted(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) ->
         )
         SELECT count(*) FROM deleted
         """,
-        {"tenant": user_token, "ids": list(message_ids)},
+        {"tenant": tenant, "ids": list(message_ids)},
     )
     return cur.fetchone()[0]
 
@@ -155,7 +155,7 @@ def mark_deleted(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) ->
 # --- staff replies sent from the console ---------------------------------------------------------------------
 
 
-def business_jid(cur: Cursor, *, chat_room_id: int, user_token: str) -> str | None:
+def business_jid(cur: Cursor, *, chat_room_id: int, tenant: str) -> str | None:
     """The business number the room's customer writes to (the sender of a staff reply), from their newest message."""
     cur.execute(
         """
@@ -165,7 +165,7 @@ def business_jid(cur: Cursor, *, chat_room_id: int, user_token: str) -> str | No
          ORDER BY m.message_timestamp DESC, m.id DESC
          LIMIT 1
         """,
-        (chat_room_id, user_token),
+        (chat_room_id, tenant),
     )
     row = cur.fetchone()
     return row[0] if row else None

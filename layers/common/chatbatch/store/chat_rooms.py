@@ -46,7 +46,7 @@ def upsert_statement(*, at: str, source: str) -> str:
 def upsert_params(
     *,
     chat_id: str,
-    user_token: str,
+    tenant: str,
     contact_jid: str,
     contact_name: str | None,
     is_group: bool,
@@ -57,7 +57,7 @@ def upsert_params(
 ) -> dict:
     return {
         "chat_id": chat_id,
-        "user_token": user_token,
+        "user_token": tenant,
         "contact_jid": contact_jid,
         "contact_name": contact_name,
         "is_group": is_group,
@@ -81,16 +81,16 @@ def mark_human_active(cur: Cursor, room_id: int) -> None:
     cur.execute("UPDATE chat_rooms SET human_active_at = now(), updated_at = now() WHERE id = %s", (room_id,))
 
 
-def human_active_at(cur: Cursor, *, chat_id: str, user_token: str) -> tuple[datetime | None, datetime]:
+def human_active_at(cur: Cursor, *, chat_id: str, tenant: str) -> tuple[datetime | None, datetime]:
     """When a human on the business side last wrote in the chat (None: never), and the database's now."""
     cur.execute(
         "SELECT (SELECT human_active_at FROM chat_rooms WHERE chat_id = %s AND user_token = %s), now()",
-        (chat_id, user_token),
+        (chat_id, tenant),
     )
     return cur.fetchone()
 
 
-def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
+def mark_read(cur: Cursor, *, room_id: int, tenant: str) -> bool:
     """Set the room's unread count to 0; False when the tenant has no such room (another tenant's included)."""
     cur.execute(
         """
@@ -98,7 +98,7 @@ def mark_read(cur: Cursor, *, room_id: int, user_token: str) -> bool:
          WHERE id = %s AND user_token = %s
         RETURNING id
         """,
-        (room_id, user_token),
+        (room_id, tenant),
     )
     return cur.fetchone() is not None
 
@@ -113,7 +113,7 @@ class BotState:
     now: datetime  # the database's clock
 
 
-def bot_state(cur: Cursor, *, chat_id: str, user_token: str) -> BotState:
+def bot_state(cur: Cursor, *, chat_id: str, tenant: str) -> BotState:
     """The chat's takeover clock, pause and away-message mark, and the database's now: one row, always."""
     cur.execute(
         """
@@ -121,12 +121,12 @@ def bot_state(cur: Cursor, *, chat_id: str, user_token: str) -> BotState:
           FROM (SELECT now() AS now) AS clock
           LEFT JOIN chat_rooms AS r ON r.chat_id = %s AND r.user_token = %s
         """,
-        (chat_id, user_token),
+        (chat_id, tenant),
     )
     return BotState(*cur.fetchone())
 
 
-def set_bot_paused(cur: Cursor, *, room_id: int, user_token: str, paused: bool, by: str) -> bool:
+def set_bot_paused(cur: Cursor, *, room_id: int, tenant: str, paused: bool, by: str) -> bool:
     """Pause (until resumed) or resume the bot in the tenant's room; False when the tenant has no such room.
     Pausing an already paused room keeps when and by whom it was first paused."""
     cur.execute(
@@ -138,12 +138,12 @@ def set_bot_paused(cur: Cursor, *, room_id: int, user_token: str, paused: bool, 
          WHERE id = %(room)s AND user_token = %(tenant)s
         RETURNING id
         """,
-        {"paused": paused, "by": by, "room": room_id, "tenant": user_token},
+        {"paused": paused, "by": by, "room": room_id, "tenant": tenant},
     )
     return cur.fetchone() is not None
 
 
-def claim_away_message(cur: Cursor, *, chat_id: str, user_token: str, closed_since: datetime) -> bool:
+def claim_away_message(cur: Cursor, *, chat_id: str, tenant: str, closed_since: datetime) -> bool:
     """Take the chat's one away message of the closed period that began at ``closed_since``: True for the first
     caller of the period, False when the chat already had it (the row lock orders concurrent callers)."""
     cur.execute(
@@ -152,6 +152,6 @@ def claim_away_message(cur: Cursor, *, chat_id: str, user_token: str, closed_sin
          WHERE chat_id = %(chat)s AND user_token = %(tenant)s AND away_sent_for IS DISTINCT FROM %(period)s
         RETURNING id
         """,
-        {"period": closed_since, "chat": chat_id, "tenant": user_token},
+        {"period": closed_since, "chat": chat_id, "tenant": tenant},
     )
     return cur.fetchone() is not None

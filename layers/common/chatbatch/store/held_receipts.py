@@ -13,20 +13,20 @@ from chatbatch.db import Cursor
 HELD_FOR = "1 day"  # a receipt whose message never arrives (another app on the same number) is dropped then
 
 
-def lock(cur: Cursor, *, user_token: str, message_ids: Sequence[str]) -> None:
+def lock(cur: Cursor, *, tenant: str, message_ids: Sequence[str]) -> None:
     """Serialise a receipt and the storing of the message it names (by key, until the transaction ends): the one
     that comes second sees the other, so a receipt is never held just after its message was stored."""
     cur.execute(
         "SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(key))"
         "  FROM (SELECT DISTINCT whatsapp_message_key(i) AS key FROM unnest(%s::text[]) AS i ORDER BY 1) AS keys",
-        (user_token, list(message_ids)),
+        (tenant, list(message_ids)),
     )
 
 
 def hold(
     cur: Cursor,
     *,
-    user_token: str,
+    tenant: str,
     message_ids: Sequence[str],
     status: str,
     error: str | None,
@@ -45,16 +45,16 @@ def hold(
            SET status = EXCLUDED.status, status_error = EXCLUDED.status_error, received_at = now()
          WHERE held_receipts.status = ANY(%(over)s)
         """,
-        {"tenant": user_token, "ids": list(message_ids), "status": status, "error": error, "over": list(over)},
+        {"tenant": tenant, "ids": list(message_ids), "status": status, "error": error, "over": list(over)},
     )
 
 
-def take(cur: Cursor, *, user_token: str, message_id: str) -> tuple[str, str | None] | None:
+def take(cur: Cursor, *, tenant: str, message_id: str) -> tuple[str, str | None] | None:
     """The receipt held for this message (its status and error), removed; None when there is none."""
     cur.execute(
         "DELETE FROM held_receipts WHERE user_token = %s AND message_key = whatsapp_message_key(%s)"
         " RETURNING status, status_error",
-        (user_token, message_id),
+        (tenant, message_id),
     )
     row = cur.fetchone()
     return (row[0], row[1]) if row else None

@@ -32,7 +32,7 @@ def record(cur: Cursor, reaction: Reaction, *, chat_id: str) -> bool:
         SELECT count(*) FROM kept
         """,
         {
-            "tenant": reaction.session_tok,
+            "tenant": reaction.tenant,
             "chat": chat_id,
             "message": reaction.message_id,
             "sender": reaction.sender_jid,

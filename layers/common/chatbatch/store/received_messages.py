@@ -76,7 +76,7 @@ def from_business(cur: Cursor, msg: IncomingMessage, *, within: timedelta) -> Fr
     cur.execute(
         _FROM_BUSINESS,
         {
-            "session_tok": msg.session_tok,
+            "session_tok": msg.tenant,
             "chat_jid": msg.chat_jid,
             "chat_id": msg.chat_id,
             "message_id": msg.message_id,
@@ -119,7 +119,7 @@ def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool)
         **ai_chat_messages.insert_params(msg),
         **chat_rooms.upsert_params(
             chat_id=msg.chat_id,
-            user_token=msg.session_tok,
+            tenant=msg.tenant,
             contact_jid=msg.chat_jid,
             contact_name=msg.contact_name,
             is_group=msg.is_group,
@@ -131,7 +131,7 @@ def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool)
         **chat_messages.insert_params(
             message_id=msg.message_id,
             chat_id=msg.chat_id,
-            user_token=msg.session_tok,
+            tenant=msg.tenant,
             sender_jid=msg.sender_jid,
             sender_type=msg.sender_type,
             message_type=msg.message_type,

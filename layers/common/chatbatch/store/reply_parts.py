@@ -24,13 +24,13 @@ def _part(row: tuple) -> ReplyPart:
     return ReplyPart(row[0], row[1], row[2], PartStatus(row[3]), row[4], row[5], tuple(row[6]))
 
 
-def insert(cur: Cursor, job_id: int, *, session_tok: str, chat_jid: str, texts: Sequence[str]) -> None:
+def insert(cur: Cursor, job_id: int, *, tenant: str, chat_jid: str, texts: Sequence[str]) -> None:
     """The parts of a job's reply, in order. Saved once: a repeated save keeps the first split."""
     execute_values(
         cur,
         "INSERT INTO reply_parts (job_id, position, session_tok, chat_jid, text) VALUES %s"
         " ON CONFLICT (job_id, position) DO NOTHING",
-        [(job_id, position, session_tok, chat_jid, text) for position, text in enumerate(texts, start=1)],
+        [(job_id, position, tenant, chat_jid, text) for position, text in enumerate(texts, start=1)],
     )
 
 
@@ -115,15 +115,15 @@ def record_echo_statement(*, guard: str = "") -> str:
     return _RECORD_ECHO.format(guard=guard)
 
 
-def record_echo_params(job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> dict:
-    return {"message_id": message_id, "echo_job": job_id, "echo_position": position, "echo_session": session_tok}
+def record_echo_params(job_id: int, position: int, *, message_id: str, tenant: str | None = None) -> dict:
+    return {"message_id": message_id, "echo_job": job_id, "echo_position": position, "echo_session": tenant}
 
 
-def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, session_tok: str | None = None) -> bool:
+def record_echo(cur: Cursor, job_id: int, position: int, *, message_id: str, tenant: str | None = None) -> bool:
     """The gateway's echo of this part (of the tenant ``session_tok``, when given) arrived as ``message_id``.
     False when there is no such part or the echo was known already."""
     cur.execute(
         record_echo_statement(),
-        record_echo_params(job_id, position, message_id=message_id, session_tok=session_tok),
+        record_echo_params(job_id, position, message_id=message_id, tenant=tenant),
     )
     return cur.rowcount == 1

@@ -19,7 +19,7 @@ from chatbatch.errors import InvalidFields
 class Receipt:
     """The gateway delivered (or could not deliver) messages the business sent."""
 
-    session_tok: str
+    tenant: str
     message_ids: tuple[str, ...]
     status: DeliveryStatus
     error: str | None = None  # why it failed, as the gateway says (the Cloud API's error title)
@@ -30,7 +30,7 @@ class Receipt:
 class Reaction:
     """Someone reacted to a message with an emoji ('' = took their reaction back)."""
 
-    session_tok: str
+    tenant: str
     chat_jid: str
     message_id: str  # the message reacted to
     sender_jid: str
@@ -44,7 +44,7 @@ class Revocation:
     """A message was deleted (revoked for everyone, or deleted by the business). ``message_ids``: every form
     in which the gateway may have named that message when it arrived (WAHA, for one, shortens it)."""
 
-    session_tok: str
+    tenant: str
     message_ids: tuple[str, ...]
 
 

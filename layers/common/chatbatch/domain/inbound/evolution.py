@@ -69,7 +69,7 @@ def _upsert(doc: dict, item: Any, event: str, index: int | None) -> events.Gatew
         return _reaction(doc, k, content, item, where)
     if content.kind == "revoke":
         return events.Revocation(
-            session_tok=require_id(doc.get("instance"), "instance"),
+            tenant=require_id(doc.get("instance"), "instance"),
             message_ids=(require_id(content.target_id, f"{where}.message.protocolMessage.key.id"),),
         )
     if content.kind != "message":
@@ -78,7 +78,7 @@ def _upsert(doc: dict, item: Any, event: str, index: int | None) -> events.Gatew
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
         source={
-            "session_tok": "instance",
+            "tenant": "instance",
             "message_id": f"{where}.key.id",
             "from_jid": "sender" if from_me else f"{where}.key.remoteJid",
             "to_jid": f"{where}.key.remoteJid" if from_me else "sender",
@@ -87,7 +87,7 @@ def _upsert(doc: dict, item: Any, event: str, index: int | None) -> events.Gatew
             "body": f"{where}.message",
             "timestamp": f"{where}.messageTimestamp",
         },
-        session_tok=doc.get("instance"),
+        tenant=doc.get("instance"),
         message_id=k.get("id"),
         from_jid=own if from_me else chat,
         to_jid=chat if from_me else text(own),
@@ -107,7 +107,7 @@ def _reaction(doc: dict, k: dict, content: baileys.Content, item: dict, where: s
     chat = require_address(k.get("remoteJid"), f"{where}.key.remoteJid")
     sender = doc.get("sender") if from_me else (k.get("participant") or chat)
     return events.Reaction(
-        session_tok=require_id(doc.get("instance"), "instance"),
+        tenant=require_id(doc.get("instance"), "instance"),
         chat_jid=chat,
         message_id=require_id(content.target_id, f"{where}.message.reactionMessage.key.id"),
         sender_jid=require_address(sender, "sender" if from_me else f"{where}.key.participant"),
@@ -125,7 +125,7 @@ def _receipt(doc: dict, item: Any) -> events.GatewayEvent:
         return events.Ignored("messages.update", f"status {status} moves no delivery status")
     message_id = item.get("keyId") if item.get("keyId") is not None else dig(item, "key", "id")
     return events.Receipt(
-        session_tok=require_id(doc.get("instance"), "instance"),
+        tenant=require_id(doc.get("instance"), "instance"),
         message_ids=(require_id(message_id, "data.keyId"),),
         status=_STATUSES[status],
     )
@@ -134,6 +134,6 @@ def _receipt(doc: dict, item: Any) -> events.GatewayEvent:
 def _revocation(doc: dict, item: Any) -> events.GatewayEvent:
     key = dig(item, "key") if isinstance(dig(item, "key"), dict) else item  # a stored message, or its key
     return events.Revocation(
-        session_tok=require_id(doc.get("instance"), "instance"),
+        tenant=require_id(doc.get("instance"), "instance"),
         message_ids=(require_id(dig(key, "id"), "data.id" if key is item else "data.key.id"),),
     )

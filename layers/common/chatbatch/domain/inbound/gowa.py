@@ -59,7 +59,7 @@ def parse(document: Any, *, session: str | None = None) -> list[events.GatewayEv
         target = "revoked_message_id" if event == "message.revoked" else "deleted_message_id"
         return [
             events.Revocation(
-                session_tok=require_id(tenant, tenant_field),
+                tenant=require_id(tenant, tenant_field),
                 message_ids=(require_id(p.get(target), f"payload.{target}"),),
             )
         ]
@@ -75,7 +75,7 @@ def _message(doc: dict, p: dict, tenant: Any, tenant_field: str) -> events.Gatew
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
         source={
-            "session_tok": tenant_field,
+            "tenant": tenant_field,
             "message_id": "payload.id",
             "from_jid": "payload.from",
             "to_jid": "payload.chat_id" if from_me else "device_id",
@@ -84,7 +84,7 @@ def _message(doc: dict, p: dict, tenant: Any, tenant_field: str) -> events.Gatew
             "body": "payload.body",
             "timestamp": "payload.timestamp",
         },
-        session_tok=tenant,
+        tenant=tenant,
         message_id=p.get("id"),
         from_jid=p.get("from"),
         to_jid=chat if from_me else text(doc.get("device_id")),
@@ -135,7 +135,7 @@ def _receipt(p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
         return events.Ignored("message.ack", f"receipt {p.get('receipt_type')} moves no delivery status")
     ids = p.get("ids") if isinstance(p.get("ids"), list) and p.get("ids") else [None]
     return events.Receipt(
-        session_tok=require_id(tenant, tenant_field),
+        tenant=require_id(tenant, tenant_field),
         message_ids=tuple(require_id(i, "payload.ids") for i in ids),
         status=status,
         error="the recipient's server reported an error" if status is DeliveryStatus.FAILED else None,
@@ -145,7 +145,7 @@ def _receipt(p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
 def _reaction(p: dict, tenant: Any, tenant_field: str) -> events.GatewayEvent:
     chat, chat_field = _chat(p)
     return events.Reaction(
-        session_tok=require_id(tenant, tenant_field),
+        tenant=require_id(tenant, tenant_field),
         chat_jid=require_address(chat, chat_field),
         message_id=require_id(p.get("reacted_message_id"), "payload.reacted_message_id"),
         sender_jid=require_address(p.get("from"), "payload.from"),

@@ -101,7 +101,7 @@ def _message(change: _Change, m: dict) -> events.GatewayEvent:
     sender_field = "from" if text(m.get("from")) else "from_user_id"
     if message_type == "reaction":
         return events.Reaction(
-            session_tok=change.tenant,
+            tenant=change.tenant,
             chat_jid=require_address(sender, sender_field),
             message_id=require_id(dig(m, "reaction", "message_id"), "reaction.message_id"),
             sender_jid=require_address(sender, sender_field),
@@ -118,7 +118,7 @@ def _message(change: _Change, m: dict) -> events.GatewayEvent:
             "body": message_type,
             "timestamp": "timestamp",
         },
-        session_tok=change.tenant,
+        tenant=change.tenant,
         message_id=m.get("id"),
         from_jid=sender,
         to_jid=change.business if change.business and is_address(change.business) else None,
@@ -177,7 +177,7 @@ def _status(change: _Change, s: dict) -> events.GatewayEvent:
         first = dig(s, "errors", 0)
         error = text(dig(first, "title")) or text(dig(first, "message")) or "failed (no reason given)"
     return events.Receipt(
-        session_tok=change.tenant,
+        tenant=change.tenant,
         message_ids=(require_id(s.get("id"), "id"),),
         status=status,
         error=error,

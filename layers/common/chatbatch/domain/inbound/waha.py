@@ -91,7 +91,7 @@ def _message(doc: dict, event: str) -> events.GatewayEvent:
     group = isinstance(chat, str) and jids.is_group(chat)
     return gateway_message(
         source=_SOURCE | {"chat_jid": "payload.to" if from_me else "payload.from"},
-        session_tok=doc.get("session"),
+        tenant=doc.get("session"),
         message_id=p.get("id"),
         from_jid=(p.get("from") or me) if from_me else p.get("from"),
         to_jid=p.get("to") if from_me else (p.get("to") or me),
@@ -107,7 +107,7 @@ def _message(doc: dict, event: str) -> events.GatewayEvent:
 
 
 _SOURCE = {
-    "session_tok": "session",
+    "tenant": "session",
     "message_id": "payload.id",
     "from_jid": "payload.from",
     "to_jid": "payload.to",
@@ -166,7 +166,7 @@ def _receipt(doc: dict) -> events.GatewayEvent:
     if status is None:
         return events.Ignored("message.ack", f"ack {p.get('ackName') or ack} moves no delivery status")
     return events.Receipt(
-        session_tok=require_id(doc.get("session"), "session"),
+        tenant=require_id(doc.get("session"), "session"),
         message_ids=(require_id(p.get("id"), "payload.id"),),
         status=status,
     )
@@ -178,7 +178,7 @@ def _reaction(doc: dict) -> events.GatewayEvent:
     chat = p.get("to") if from_me else p.get("from")
     sender = p.get("participant") or (dig(doc, "me", "id") if from_me else p.get("from"))
     return events.Reaction(
-        session_tok=require_id(doc.get("session"), "session"),
+        tenant=require_id(doc.get("session"), "session"),
         chat_jid=require_address(chat, "payload.to" if from_me else "payload.from"),
         message_id=require_id(dig(p, "reaction", "messageId"), "payload.reaction.messageId"),
         sender_jid=require_address(sender, "payload.participant"),
@@ -206,5 +206,5 @@ def _revocation(doc: dict) -> events.GatewayEvent:
                 ids.append(f"{own}_{chat}_{short}")
                 if participant:
                     ids.append(f"{own}_{chat}_{short}_{participant}")
-    session_tok = require_id(doc.get("session"), "session")
-    return events.Revocation(session_tok=session_tok, message_ids=tuple(dict.fromkeys(ids)))
+    tenant = require_id(doc.get("session"), "session")
+    return events.Revocation(tenant=tenant, message_ids=tuple(dict.fromkeys(ids)))
