@@ -112,6 +112,7 @@ def _message(change: _Change, m: dict) -> events.GatewayEvent:
     message_type, body = _content(m, message_type)
     return gateway_message(
         source={
+            "tenant": "metadata.phone_number_id",
             "message_id": "id",
             "from_jid": sender_field,
             "chat_jid": sender_field,
