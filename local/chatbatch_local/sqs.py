@@ -54,5 +54,7 @@ def start_local_sqs(*, visibility_timeout: int = 30) -> LocalQueues:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    queue_url, dlq_url = create_queues(endpoint, visibility_timeout=visibility_timeout)
+    # moto keeps one backend per process: servers started one after another in one process (the test suite, a
+    # bench) see each other's queues, so each server's queues get a name of their own.
+    queue_url, dlq_url = create_queues(endpoint, name=f"chatbatch-jobs-{port}", visibility_timeout=visibility_timeout)
     return LocalQueues(endpoint, queue_url, dlq_url, server)

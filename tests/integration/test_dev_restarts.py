@@ -24,34 +24,34 @@ def _kill(stack_file, name: str) -> int:
     return pid
 
 
-def _answered(pg, session_tok: str, message_id: str) -> bool:
+def _answered(pg, tenant: str, message_id: str) -> bool:
     """The bubble's job is done (its reply sent)."""
     with pg.cursor() as cur:
         cur.execute(
             "SELECT j.status FROM ai_chat_messages m JOIN ai_jobs j ON j.id = m.batch_id"
             " WHERE m.session_tok = %s AND m.message_id = %s",
-            (session_tok, message_id),
+            (tenant, message_id),
         )
         row = cur.fetchone()
     return row is not None and row[0] == "done"
 
 
 def test_a_killed_api_worker_or_sweeper_process_is_started_again_and_serves_the_next_request(
-    database_url, tmp_path, pg, session_tok
+    database_url, tmp_path, pg, tenant
 ):
     with dev_stack_with_peers(database_url, tmp_path, DEBOUNCE_SECONDS="0.3", MAX_WAIT_SECONDS="2") as (stack, _, _):
         stack_file = tmp_path / "stack.json"
-        assert stack.post_message(session_tok, "m1", "Halo")["status"] == "accepted"
-        wait_for(lambda: _answered(pg, session_tok, "m1"), timeout=60, what="the first burst's reply")
+        assert stack.post_message(tenant, "m1", "Halo")["status"] == "accepted"
+        wait_for(lambda: _answered(pg, tenant, "m1"), timeout=60, what="the first burst's reply")
 
         _kill(stack_file, "api")
         # The next webhook waits for the new process (a cold start) and is answered by it.
-        assert stack.post_message(session_tok, "m2", "Masih di sana?")["status"] == "accepted"
+        assert stack.post_message(tenant, "m2", "Masih di sana?")["status"] == "accepted"
         assert stack.request("GET", "/health")[0] == 200
 
         killed_worker = _kill(stack_file, "worker")
         killed_sweeper = _kill(stack_file, "sweeper")
-        assert stack.post_message(session_tok, "m3", "Halo lagi")["status"] == "accepted"
-        wait_for(lambda: _answered(pg, session_tok, "m3"), timeout=90, what="the burst after the worker's kill")
+        assert stack.post_message(tenant, "m3", "Halo lagi")["status"] == "accepted"
+        wait_for(lambda: _answered(pg, tenant, "m3"), timeout=90, what="the burst after the worker's kill")
         assert _pids(stack_file)["worker"] != killed_worker and _pids(stack_file)["sweeper"] != killed_sweeper
         assert "starting a new one" in stack.log.read_text()
