@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from chatbatch_local.postgres import free_port
@@ -54,7 +55,9 @@ def start_local_sqs(*, visibility_timeout: int = 30) -> LocalQueues:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
-    # moto keeps one backend per process: servers started one after another in one process (the test suite, a
-    # bench) see each other's queues, so each server's queues get a name of their own.
-    queue_url, dlq_url = create_queues(endpoint, name=f"chatbatch-jobs-{port}", visibility_timeout=visibility_timeout)
+    # moto keeps one backend per process, kept after a server stops: servers started one after another in one
+    # process (the test suite, a bench) see each other's queues, even on a port used before, so each server's
+    # queues get a name of their own.
+    name = f"chatbatch-jobs-{uuid.uuid4().hex[:12]}"
+    queue_url, dlq_url = create_queues(endpoint, name=name, visibility_timeout=visibility_timeout)
     return LocalQueues(endpoint, queue_url, dlq_url, server)
