@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from chatbatch.domain.sending import message_key
+from chatbatch.store import chat_messages
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,3 +64,61 @@ def test_each_form_gives_whatsapps_key(db, message_id, key):
 @given(ids)
 def test_the_database_and_the_domain_agree_on_every_id(db, message_id):
     assert sql_key(db, message_id) == message_key(message_id)
+
+
+# --- the receipts' lookup (migration 0022: the key index holds WAHA's forms only) ---------------------------------
+
+
+def carries_key(pg, message_id: str, named: str) -> tuple[bool, bool]:
+    """Whether the history message ``message_id`` is the one a receipt naming ``named`` means: by the rule (their
+    keys are equal) and by the lookup the receipts run (store/chat_messages.py, through both indexes)."""
+    with pg.cursor() as cur:
+        cur.execute(
+            f"SELECT whatsapp_message_key(message_id) = whatsapp_message_key(%(named)s),"
+            f"       {chat_messages._CARRIES_KEY}"
+            "  FROM (SELECT %(message_id)s::text AS message_id) AS m",
+            {"message_id": message_id, "named": named, "ids": [named]},
+        )
+        return cur.fetchone()
+
+
+@pytest.mark.parametrize(("message_id", "key"), KNOWN)
+def test_the_lookup_finds_a_message_by_each_of_its_forms_and_nothing_else(db, message_id, key):
+    for named in {message_id, key, f"true_62811@c.us_{key}", f"false_62811@lid_{key}_1@lid", "3EB0OTHER"}:
+        by_rule, by_lookup = carries_key(db, message_id, named)
+        assert by_lookup == by_rule, (message_id, named)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids, ids)
+def test_the_lookup_and_the_rule_agree_on_every_pair_of_ids(db, message_id, named):
+    by_rule, by_lookup = carries_key(db, message_id, named)
+    assert by_lookup == by_rule
+
+
+def test_only_wahas_forms_take_an_entry_in_the_key_index_and_receipts_use_both_indexes(db):
+    """The expression index is partial (a flat, Meta, Evolution or GOWA id costs its write nothing there), and a
+    receipt's lookup reaches every message through an index, never a scan of the tenant's history."""
+    with db.cursor() as cur:
+        cur.execute("SELECT pg_get_indexdef('chat_messages_tenant_key'::regclass)")
+        assert "WHERE" in cur.fetchone()[0]
+        cur.execute("BEGIN")
+        try:
+            # A tenant with a long history (rolled back with its statistics): the plan a busy tenant's receipts get.
+            cur.execute(
+                "INSERT INTO chat_messages (message_id, chat_room_id, chat_id, user_token, sender_jid, sender_type,"
+                "                           message_type, content, status, message_timestamp)"
+                " SELECT CASE WHEN n % 3 = 0 THEN 'true_62811@c.us_3EB0' || n ELSE '3EB0' || n END, 1, 'c', 't',"
+                "        '62811@s.whatsapp.net', 'contact', 'text', 'hi', 'received', now()"
+                "   FROM generate_series(1, 20000) AS n"
+            )
+            cur.execute("ANALYZE chat_messages")
+            cur.execute(
+                f"EXPLAIN SELECT 1 FROM chat_messages WHERE user_token = %(tenant)s AND {chat_messages._CARRIES_KEY}",
+                {"tenant": "t", "ids": ["true_62811@c.us_3EB0AA", "wamid.X"]},
+            )
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        finally:
+            cur.execute("ROLLBACK")
+    assert "chat_messages_tenant_key" in plan and "chat_messages_tenant_message_key" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chatbatch.api.answers import Answer
+from chatbatch.observability import logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -45,7 +46,9 @@ _full_app: APIGatewayHttpResolver | None = None
 
 
 def resolve(event: dict, context: Any) -> dict:
-    """The Lambda proxy answer to an API Gateway HTTP API (payload 2.0) event."""
+    """The Lambda proxy answer to an API Gateway HTTP API (payload 2.0) event. Its log lines carry API Gateway's
+    request id as their correlation id (a webhook's, once its message is read, the message's id)."""
+    logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
     webhook = _webhook_route(event)
     if webhook is None:
         return full_app().resolve(event, context)

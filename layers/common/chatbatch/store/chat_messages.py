@@ -98,6 +98,11 @@ def recent(cur: Cursor, *, chat_id: str, tenant: str, limit: int, arrived_by: da
 
 # WhatsApp's keys of the ids a gateway event names (%(ids)s), as the expression index on chat_messages has them.
 _KEYS = "ARRAY(SELECT whatsapp_message_key(i) FROM unnest(%(ids)s::text[]) AS i)"
+# The only ids whose key is not the id itself: WAHA's serialized forms (migration 0022 indexes their keys alone).
+# Any other id is its own key, and a key is never an id that holds another key, so a message carries one of the
+# keys exactly when ``_CARRIES_KEY`` holds (tests/integration/test_message_keys.py).
+WAHA_FORM = r"(message_id LIKE 'true\_%%' OR message_id LIKE 'false\_%%')"
+_CARRIES_KEY = f"(message_id = ANY({_KEYS}) OR ({WAHA_FORM} AND whatsapp_message_key(message_id) = ANY({_KEYS})))"
 
 
 def advance_status(
@@ -118,7 +123,7 @@ def advance_status(
         WITH moved AS (
             UPDATE chat_messages
                SET status = %(status)s, status_error = %(error)s, updated_at = now()
-             WHERE user_token = %(tenant)s AND whatsapp_message_key(message_id) = ANY({_KEYS})
+             WHERE user_token = %(tenant)s AND {_CARRIES_KEY}
                AND status = ANY(%(from)s)
             RETURNING chat_room_id
         ), stamped AS (
@@ -126,7 +131,7 @@ def advance_status(
         )
         SELECT (SELECT count(*) FROM moved),
                EXISTS (SELECT 1 FROM chat_messages
-                        WHERE user_token = %(tenant)s AND whatsapp_message_key(message_id) = ANY({_KEYS}))
+                        WHERE user_token = %(tenant)s AND {_CARRIES_KEY})
         """,
         {"status": status, "error": error, "tenant": tenant, "ids": list(message_ids), "from": list(from_statuses)},
     )
