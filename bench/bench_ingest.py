@@ -172,6 +172,8 @@ class Timing:
     finished: float
     latencies: list[float]
     database: list[float] | None = None  # per message: seconds spent in the database (the handler's share is the rest)
+    # CPU seconds over the run: this process's, and its database backend's (None: the server's /proc is not ours)
+    cpu: tuple[float, float | None] | None = None
 
 
 def run(ctx) -> None:
@@ -188,9 +190,10 @@ def _measure_throughput(ctx) -> list[float]:
     _create_floor_table(ctx.database_url)
     rounds = ctx.scale(3, 1)
     load_before = os.getloadavg()[0]  # the machine may be shared: say how busy it was
-    rows, lowest = [], None
+    rows, cpu_rows, lowest = [], [], None
     for workers in concurrencies:
         handler_rates, floor_rates, handler, floor, added = [], [], [], [], []
+        handler_cpu, floor_cpu = [], []
         for _ in range(rounds):  # alternated, so a noisy neighbour hits both sides alike
             workload = Workload(f"bench-{uuid.uuid4().hex[:10]}", messages, chats)
             handled = _in_processes(_handle_webhooks, ctx.database_url, workload, workers)
@@ -201,7 +204,10 @@ def _measure_throughput(ctx) -> list[float]:
             handler += _all(handled)
             floor += _all(inserted)
             added += _handler_share(handled)
+            handler_cpu.append(_cpu_per_message(handled, messages))
+            floor_cpu.append(_cpu_per_message(inserted, messages))
         handler_rate, floor_rate = median(handler_rates), median(floor_rates)
+        cpu_rows.append([workers, *_cpu_columns(handler_cpu), *_cpu_columns(floor_cpu)])
         rows.append(
             [
                 workers,
@@ -243,7 +249,30 @@ def _measure_throughput(ctx) -> list[float]:
         ],
         rows,
     )
+    print_table(
+        "Ingest: CPU per message in the same rounds (µs, median of rounds): the processes' own (the handler's Python "
+        "and psycopg2, or the floor's) and their database backends' (read from /proc: the bench's own server); on "
+        "this machine both share its cores, so at concurrency 8 the rate follows the sum",
+        [
+            "concurrency",
+            "handler process µs",
+            "handler's backend µs",
+            "handler total µs",
+            "floor process µs",
+            "floor's backend µs",
+            "floor total µs",
+        ],
+        cpu_rows,
+    )
     return lowest
+
+
+def _cpu_columns(per_round: list[tuple[float, float | None]]) -> list:
+    own = median([own for own, _ in per_round])
+    if any(backend is None for _, backend in per_round):
+        return [own, "n/a", "n/a"]
+    backend = median([backend for _, backend in per_round])
+    return [own, backend, median([own + backend for own, backend in per_round])]
 
 
 def _measure_handler_parts(ctx, added: list[float]) -> None:
@@ -275,11 +304,14 @@ def _measure_handler_parts(ctx, added: list[float]) -> None:
             "validation: JSON + the message's rules (parse_webhook)": [
                 lambda b=b: parse_webhook(decode_json(b)) for b in bodies
             ],
-            "logging: the message's log line (INFO, JSON)": [
-                lambda: log.info(
-                    "webhook message stored",
-                    extra={"status": "accepted", "from_me": False, "message_type": "text", "is_group": False},
-                )
+            # A routine message's line is DEBUG (api/webhooks.py): at INFO, as deployed, it is a level check; the
+            # line a duplicate or a takeover writes at INFO is timed next to it.
+            "logging: a routine message's line (DEBUG, not written at INFO)": [
+                lambda: log.debug("webhook message stored", extra=dict(_LOGGED, status="accepted"))
+            ]
+            * samples,
+            "logging: a duplicate's or a takeover's line (INFO, JSON; not per message)": [
+                lambda: log.info("webhook message stored", extra=dict(_LOGGED, status="duplicate"))
             ]
             * samples,
             "metrics: MessagesReceived + the EMF flush": [metrics_of_one] * samples,
@@ -289,7 +321,8 @@ def _measure_handler_parts(ctx, added: list[float]) -> None:
         sys.stdout = stdout
         devnull.close()
     rows = [[part, percentile(t, 50) * 1e6, percentile(t, 99) * 1e6] for part, t in timed.items()]
-    rest = percentile(added, 50) - sum(percentile(t, 50) for t in timed.values())
+    per_message = [t for part, t in timed.items() if "not per message" not in part]
+    rest = percentile(added, 50) - sum(percentile(t, 50) for t in per_message)
     rows.append(
         [
             "the rest: the front (routing, request, answer), the sender's proof, the decorators (p50 by difference)",
@@ -309,6 +342,9 @@ def _measure_handler_parts(ctx, added: list[float]) -> None:
         ["part", "p50 µs", "p99 µs"],
         rows,
     )
+
+
+_LOGGED = {"from_me": False, "message_type": "text", "is_group": False, "chat_room_id": 1, "echo": False}
 
 
 def _each_call(calls: list[Callable[[], object]]) -> list[float]:
@@ -463,7 +499,11 @@ def _handle_webhooks(share: Share, ready, results) -> None:
 
         spent: list[float] = []
         _clock_the_database(spent)
-        results.put(_timed(events, handle, ready, spent))
+        from chatbatch.db import database_for
+        from chatbatch.settings import ApiSettings, get_settings
+
+        backend = _local_backend(database_for(get_settings(ApiSettings)).connection())
+        results.put(_timed(events, handle, ready, spent, backend=backend))
     except BaseException as exc:  # reported to the parent, which fails the run
         results.put(f"{type(exc).__name__}: {exc}")
         raise
@@ -480,18 +520,27 @@ def _insert_and_commit(share: Share, ready, results) -> None:
                 cur.execute(f"INSERT INTO {FLOOR_TABLE} (session_tok, body) VALUES (%s, %s)", row)
             conn.commit()
 
-        results.put(_timed(rows, insert, ready))
+        results.put(_timed(rows, insert, ready, backend=_local_backend(conn)))
         conn.close()
     except BaseException as exc:
         results.put(f"{type(exc).__name__}: {exc}")
         raise
 
 
-def _timed(items: list, call: Callable[[object], None], ready, database: list[float] | None = None) -> Timing:
+def _timed(
+    items: list,
+    call: Callable[[object], None],
+    ready,
+    database: list[float] | None = None,
+    *,
+    backend: int | None = None,
+) -> Timing:
     """``call`` on every item, each timed; ``database``: seconds each call spent in the database (the caller's
-    clock adds to its last element)."""
+    clock adds to its last element); ``backend``: the pid of the connection's server process, whose CPU is read
+    from /proc when the server runs on this machine (the bench's own)."""
     ready.wait(timeout=300)
     latencies = []
+    cpu, backend_cpu = time.process_time(), _cpu_of(backend)
     started = time.monotonic()
     for item in items:
         if database is not None:
@@ -499,7 +548,42 @@ def _timed(items: list, call: Callable[[object], None], ready, database: list[fl
         begun = time.perf_counter()
         call(item)
         latencies.append(time.perf_counter() - begun)
-    return Timing(started, time.monotonic(), latencies, database)
+    finished = time.monotonic()
+    backend_after = _cpu_of(backend)
+    spent_backend = None if backend_cpu is None or backend_after is None else backend_after - backend_cpu
+    return Timing(started, finished, latencies, database, (time.process_time() - cpu, spent_backend))
+
+
+def _local_backend(conn) -> int | None:
+    """The pid of ``conn``'s server process when the server runs on this machine (a loopback or Unix socket
+    connection to a process named postgres), else None."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid(), coalesce(host(inet_server_addr()), 'local')")
+        pid, address = cur.fetchone()
+    conn.commit()
+    try:
+        named = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+    return pid if address in ("local", "127.0.0.1", "::1") and named.startswith("postgres") else None
+
+
+def _cpu_of(pid: int | None) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used, or None when this machine has no such process."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_per_message(timings: list[Timing], messages: int) -> tuple[float, float | None]:
+    """µs of CPU per message: the processes' (the handler's or the floor's Python) and their database backends'."""
+    own = sum(t.cpu[0] for t in timings) / messages * 1e6
+    backends = [t.cpu[1] for t in timings]
+    return own, None if None in backends else sum(backends) / messages * 1e6
 
 
 def _clock_the_database(spent: list[float]) -> None:
