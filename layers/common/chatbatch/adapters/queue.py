@@ -78,6 +78,10 @@ class SqsJobQueue:
                 read_timeout=self._timeout,
                 retries={"mode": "standard", "max_attempts": 2},
                 max_pool_connections=max(10, self.lanes),  # one connection per lane: none waits for another's
+                # Every entry is built here from a job (ids, a JSON body, a hashed group), never from input; SQS
+                # still checks it. botocore's client-side check of each call's parameters was ~0.3 ms of the
+                # ~1.4 ms of CPU a SendMessageBatch call costs: 1,000 calls per 10,000-job tick (docs/scale.md).
+                parameter_validation=False,
             )
             self._client = boto3.session.Session().client(
                 "sqs", region_name=self._region, endpoint_url=self._endpoint_url, config=config
