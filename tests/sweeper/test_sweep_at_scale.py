@@ -55,7 +55,8 @@ class CountingCursor(psycopg2.extensions.cursor):
 
 def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, tenant, settings):
     policy = SweepPolicy.from_settings(settings)
-    db = Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor})
+    # As the function runs it: with its outbox connection (fewer ready chats than one chunk: no second one used)
+    db, outbox_db = (Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor}) for _ in range(2))
     counts = []
     try:
         sweep(db, FakeJobQueue(), policy)  # whatever earlier tests left ready: out of the way
@@ -63,12 +64,17 @@ def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_ur
             ready_chats(pg, tenant, chats, first=first)
             CountingCursor.statements = 0
             queue = FakeJobQueue()
-            sweep(db, queue, policy)
+            sweep(db, queue, policy, outbox_db=outbox_db)
             assert len([m for m in queue.messages if m.tenant == tenant]) == chats
             counts.append(CountingCursor.statements)
+        CountingCursor.statements = 0
+        sweep(db, FakeJobQueue(), policy, outbox_db=outbox_db)
+        idle = CountingCursor.statements
     finally:
         db.close()
+        outbox_db.close()
     assert counts[0] == counts[1] <= 6, counts  # find+lock, re-read, settings, jobs+bubbles; claim, mark sent
+    assert idle == 2  # find; claim
 
 
 def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg):

@@ -8,13 +8,21 @@ One sweep is two transactions:
    parallel lanes: adapters/queue.py), and recorded as sent — all before that transaction commits. A crash
    anywhere leaves the job ``pending`` in the database (the source of truth); the next sweep sends it with the
    same deduplication id, which SQS drops if the first send did get through.
+
+When more chats are ready than one chunk (``SweepPolicy.make_chunk_jobs``) and the sweep has a second connection
+for its outbox, the two overlap: the jobs are made in chunks, one transaction each, and the outbox (in a thread, in
+its own transaction) claims and sends each chunk's jobs as soon as that chunk commits, while the next one is made;
+it records every job it sent in one statement at the end. The outbox only ever sends committed jobs it holds
+locked, as above: nothing is sent twice, and a job made but not sent stays due for the next sweep.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -44,6 +52,9 @@ class SweepPolicy:
     max_sends: int
     interval_seconds: float = 1.0  # the loop's cadence
     safety_margin_seconds: float = 5.0  # the loop stops this long (+ its slowest sweep) before the timeout
+    # Jobs made per transaction when the outbox sends alongside (a sweep with an outbox connection): the first
+    # chunk's jobs go out while the next chunk is made. A sweep with fewer ready chats runs as one of each.
+    make_chunk_jobs: int = 2_000
 
     @classmethod
     def from_settings(cls, settings: SweeperSettings) -> SweepPolicy:
@@ -106,21 +117,38 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
     return jobs
 
 
-def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxResult:
-    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones."""
+def send_due_jobs(
+    db: Database, queue: JobQueue, policy: SweepPolicy, *, rounds: Iterable[object] = (None,)
+) -> OutboxResult:
+    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones.
+
+    ``rounds``: claim and send once per item (the overlapped sweep yields one per chunk of jobs it committed, and
+    blocks until the next); the jobs sent in every round are recorded by one statement at the end."""
 
     def work(cur: Cursor) -> OutboxResult:
-        due, failed = ai_jobs.claim_due(
-            cur,
-            stuck_after_seconds=policy.stuck_after_seconds,
-            lost_after_seconds=policy.lost_after_seconds,
-            max_sends=policy.max_sends,
-            limit=policy.max_jobs,
-        )
-        if not due:
-            return OutboxResult(failed_lost=failed)
-        outcome = queue.send([JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due])
-        return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
+        claimed: list[int] = []
+        sent: list[int] = []
+        unsent: dict[int, str] = {}
+        failed: list[int] = []
+        for _ in rounds:
+            if len(claimed) >= policy.max_jobs:
+                break
+            due, lost = ai_jobs.claim_due(
+                cur,
+                stuck_after_seconds=policy.stuck_after_seconds,
+                lost_after_seconds=policy.lost_after_seconds,
+                max_sends=policy.max_sends,
+                limit=policy.max_jobs - len(claimed),
+                claimed=claimed,
+            )
+            failed += lost
+            if not due:
+                continue
+            claimed += [j.id for j in due]
+            outcome = queue.send([JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due])
+            sent += outcome.sent
+            unsent.update(outcome.failed)
+        return OutboxResult(ai_jobs.mark_sent(cur, sent), unsent, failed)
 
     result = db.transaction(work)
     for job in result.sent:
@@ -137,12 +165,50 @@ def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxR
 
 @tracer.capture_method
 def sweep(
-    db: Database, queue: JobQueue, policy: SweepPolicy, *, clock: Callable[[], float] = time.perf_counter
+    db: Database,
+    queue: JobQueue,
+    policy: SweepPolicy,
+    *,
+    outbox_db: Database | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> SweepResult:
+    """One tick. ``outbox_db``: a second connection, for an outbox that sends while the jobs are still being
+    made (when more chats are ready than one chunk); without it, every job is made before any is sent."""
     started = clock()
-    created = make_jobs(db, policy.rule, limit=policy.max_jobs)
-    outbox = send_due_jobs(db, queue, policy)
+    chunk = min(policy.make_chunk_jobs if outbox_db is not None else policy.max_jobs, policy.max_jobs)
+    created = make_jobs(db, policy.rule, limit=chunk)
+    if outbox_db is None or len(created) < chunk or len(created) >= policy.max_jobs:
+        outbox = send_due_jobs(db, queue, policy)  # everything ready is made: the outbox on this connection
+    else:
+        created, outbox = _make_while_sending(db, outbox_db, queue, policy, created)
     return SweepResult(created, outbox, (clock() - started) * 1000)
+
+
+_MADE_ALL = object()  # tells the outbox that no more chunks come
+
+
+def _make_while_sending(
+    db: Database, outbox_db: Database, queue: JobQueue, policy: SweepPolicy, first: list[CreatedJob]
+) -> tuple[list[CreatedJob], OutboxResult]:
+    """The rest of the ready chats' jobs, made chunk by chunk on ``db`` while the outbox, in a thread on
+    ``outbox_db``, claims and sends each committed chunk (``first`` is committed already)."""
+    committed: SimpleQueue[object] = SimpleQueue()
+    committed.put(first)
+    created = list(first)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as pool:
+        outbox = pool.submit(send_due_jobs, outbox_db, queue, policy, rounds=iter(committed.get, _MADE_ALL))
+        try:
+            while len(created) < policy.max_jobs:
+                chunk = min(policy.make_chunk_jobs, policy.max_jobs - len(created))
+                jobs = make_jobs(db, policy.rule, limit=chunk)
+                if jobs:
+                    created += jobs
+                    committed.put(jobs)
+                if len(jobs) < chunk:
+                    break
+        finally:
+            committed.put(_MADE_ALL)  # the outbox finishes what it claimed, even when making failed
+        return created, outbox.result()
 
 
 class MetricsSink(Protocol):
@@ -238,6 +304,7 @@ def run_sweeps(
     queue: JobQueue,
     policy: SweepPolicy,
     *,
+    outbox_db: Database | None = None,
     remaining_ms: Callable[[], int],
     metrics: MetricsSink,
     clock: Callable[[], float] = time.monotonic,
@@ -246,7 +313,7 @@ def run_sweeps(
     """The sweeper function's whole invocation: sweep, record metrics, repeat until shortly before the end."""
 
     def step() -> SweepResult:
-        result = sweep(db, queue, policy)
+        result = sweep(db, queue, policy, outbox_db=outbox_db)
         record_metrics(result, metrics, policy.rule.debounce_seconds)
         if result.created or result.outbox.sent:
             # An invocation lasts ~65 s: publish now rather than at its end, so jobs' metrics carry their time.
