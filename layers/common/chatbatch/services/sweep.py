@@ -93,12 +93,10 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
             return []
         # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
         now, pending = ai_chat_messages.pending_chats(cur, chats)
-        own = tenant_settings.overrides_of(cur, {chat.tenant for chat in pending})
-        batches = [
-            batch
-            for chat in pending
-            if (batch := effective(rule, own.get(chat.tenant, {})).next_batch(chat, now)) is not None
-        ]
+        tenants = {chat.tenant for chat in pending}
+        own = tenant_settings.overrides_of(cur, tenants)
+        rules = {tenant: effective(rule, own.get(tenant, {})) for tenant in tenants}  # once per tenant, not per chat
+        batches = [batch for chat in pending if (batch := rules[chat.tenant].next_batch(chat, now)) is not None]
         if not batches:
             return []
         return ai_jobs.insert_batches(cur, batches)
