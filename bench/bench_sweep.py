@@ -336,34 +336,40 @@ class _TimedParts:
     """Inside one sweep: how long its outbox transaction took (jobs claimed, sent, recorded), and when (from the
     start) the last of its jobs was made. With an outbox connection the two overlap."""
 
+    _MAKERS = ("make_jobs", "make_first_jobs", "make_jobs_of")
+
     def __init__(self) -> None:
         self.outbox_seconds = 0.0
         self.made_at = 0.0
         self._started = 0.0
-        self._real = sweep_service.send_due_jobs, sweep_service.make_jobs
+        self._real = {name: getattr(sweep_service, name) for name in ("send_due_jobs", *self._MAKERS)}
 
     def __enter__(self):
-        send_due_jobs, make_jobs = self._real
-
         def timed_outbox(*args, **kwargs):
             started = time.perf_counter()
             try:
-                return send_due_jobs(*args, **kwargs)
+                return self._real["send_due_jobs"](*args, **kwargs)
             finally:
                 self.outbox_seconds = time.perf_counter() - started
 
-        def timed_make(*args, **kwargs):
-            try:
-                return make_jobs(*args, **kwargs)
-            finally:
-                self.made_at = time.perf_counter() - self._started
+        def timed_maker(name: str):
+            def timed(*args, **kwargs):
+                try:
+                    return self._real[name](*args, **kwargs)
+                finally:
+                    self.made_at = time.perf_counter() - self._started
 
-        sweep_service.send_due_jobs, sweep_service.make_jobs = timed_outbox, timed_make
+            return timed
+
+        sweep_service.send_due_jobs = timed_outbox
+        for name in self._MAKERS:
+            setattr(sweep_service, name, timed_maker(name))
         self._started = time.perf_counter()
         return self
 
     def __exit__(self, *exc) -> None:
-        sweep_service.send_due_jobs, sweep_service.make_jobs = self._real
+        for name, real in self._real.items():
+            setattr(sweep_service, name, real)
 
 
 def measure_tick(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | None) -> None:

@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.services.sweep import SweepPolicy, sweep
+from chatbatch.services.sweep import SweepPolicy, make_first_jobs, make_jobs_of, sweep
 from chatbatch.store import ai_jobs
 
 from tests.sweeper.test_sweep_failures import Crash, CrashBeforeSend
@@ -152,3 +152,24 @@ def test_concurrent_sweeps_making_in_chunks_put_every_bubble_in_one_job_and_send
     assert {j["chat_jid"]: j["batched_msg_ids"] for j in jobs} == bursts and len(jobs) == len(bursts)
     assert {(j["status"], j["send_count"]) for j in jobs} == {("enqueued", 1)}
     assert Counter(queue.job_ids(chats.tenant)) == Counter({j["id"]: 1 for j in jobs})
+
+
+def test_a_chat_found_ready_for_a_later_chunk_is_rechecked_under_its_lock(db, settings, chats):
+    # Given four ready chats (and nothing else ready: whatever earlier tests left is swept first), the first two
+    # made into jobs, the other two only found ready
+    sweep(db, RecordingQueue(), SweepPolicy.from_settings(settings))
+    for n in range(4):
+        chats.bubbles(50.0 - n, chat_jid=jid(n))
+    rule = SweepPolicy.from_settings(settings).rule
+    first, later = make_first_jobs(db, rule, limit=10_000, chunk=2)
+    assert [job.batch.chat_jid for job in first if job.batch.tenant == chats.tenant] == [jid(0), jid(1)]
+    assert later == [(chats.tenant, jid(2)), (chats.tenant, jid(3))]
+    # When, before their chunk is made, the contact of chat 2 writes again (its window restarts)
+    typed = chats.bubbles(0.1, chat_jid=jid(2))
+
+    made = make_jobs_of(db, rule, later)
+
+    # Then only chat 3 becomes a job; chat 2's bubbles all wait for its new window
+    assert [job.batch.chat_jid for job in made] == [jid(3)]
+    assert {j["chat_jid"] for j in chats.jobs()} == {jid(0), jid(1), jid(3)}
+    assert chats.batch_ids(typed) == [None]

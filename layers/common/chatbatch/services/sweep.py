@@ -86,22 +86,47 @@ class SweepResult:
 def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJob]:
     """Transaction 1: every ready chat's pending bubbles (at most the batch cap) become one pending job.
     ``rule``: the environment's windows and cap; a tenant's own settings override them for its chats."""
+    return _logged(
+        db.transaction(lambda cur: _jobs_of(cur, rule, ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)))
+    )
 
-    def work(cur: Cursor) -> list[CreatedJob]:
-        chats = ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)
-        if not chats:
-            return []
-        # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
-        now, pending = ai_chat_messages.pending_chats(cur, chats)
-        tenants = {chat.tenant for chat in pending}
-        own = tenant_settings.overrides_of(cur, tenants)
-        rules = {tenant: effective(rule, own.get(tenant, {})) for tenant in tenants}  # once per tenant, not per chat
-        batches = [batch for chat in pending if (batch := rules[chat.tenant].next_batch(chat, now)) is not None]
-        if not batches:
-            return []
-        return ai_jobs.insert_batches(cur, batches)
 
-    jobs = db.transaction(work)
+def make_first_jobs(
+    db: Database, rule: DebounceRule, *, limit: int, chunk: int
+) -> tuple[list[CreatedJob], list[tuple[str, str]]]:
+    """``make_jobs`` for the first ``chunk`` of the (at most ``limit``) ready chats; also the ready chats after
+    those, for ``make_jobs_of`` in later transactions (one statement finds them all)."""
+
+    def work(cur: Cursor) -> tuple[list[CreatedJob], list[tuple[str, str]]]:
+        locked, later = ai_chat_messages.ready_chats(cur, rule, limit=limit, lock_first=chunk)
+        return _jobs_of(cur, rule, locked), later
+
+    jobs, later = db.transaction(work)
+    return _logged(jobs), later
+
+
+def make_jobs_of(db: Database, rule: DebounceRule, chats: list[tuple[str, str]]) -> list[CreatedJob]:
+    """``make_jobs`` for ``chats``, found ready by an earlier transaction: locked now, and re-checked under the
+    lock (another sweep may have taken them since, or a new bubble restarted a chat's window)."""
+    return _logged(db.transaction(lambda cur: _jobs_of(cur, rule, ai_chat_messages.lock_chats(cur, chats))))
+
+
+def _jobs_of(cur: Cursor, rule: DebounceRule, chats: list[tuple[str, str]]) -> list[CreatedJob]:
+    """One pending job for each of ``chats`` (locked by this transaction) that is ready under the lock."""
+    if not chats:
+        return []
+    # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
+    now, pending = ai_chat_messages.pending_chats(cur, chats)
+    tenants = {chat.tenant for chat in pending}
+    own = tenant_settings.overrides_of(cur, tenants)
+    rules = {tenant: effective(rule, own.get(tenant, {})) for tenant in tenants}  # once per tenant, not per chat
+    batches = [batch for chat in pending if (batch := rules[chat.tenant].next_batch(chat, now)) is not None]
+    if not batches:
+        return []
+    return ai_jobs.insert_batches(cur, batches)
+
+
+def _logged(jobs: list[CreatedJob]) -> list[CreatedJob]:
     for job in jobs:
         logger.info(
             "job created",
@@ -173,12 +198,15 @@ def sweep(
     """One tick. ``outbox_db``: a second connection, for an outbox that sends while the jobs are still being
     made (when more chats are ready than one chunk); without it, every job is made before any is sent."""
     started = clock()
-    chunk = min(policy.make_chunk_jobs if outbox_db is not None else policy.max_jobs, policy.max_jobs)
-    created = make_jobs(db, policy.rule, limit=chunk)
-    if outbox_db is None or len(created) < chunk or len(created) >= policy.max_jobs:
-        outbox = send_due_jobs(db, queue, policy)  # everything ready is made: the outbox on this connection
+    if outbox_db is None or policy.make_chunk_jobs >= policy.max_jobs:
+        created = make_jobs(db, policy.rule, limit=policy.max_jobs)
+        outbox = send_due_jobs(db, queue, policy)
     else:
-        created, outbox = _make_while_sending(db, outbox_db, queue, policy, created)
+        created, later = make_first_jobs(db, policy.rule, limit=policy.max_jobs, chunk=policy.make_chunk_jobs)
+        if later:
+            created, outbox = _make_while_sending(db, outbox_db, queue, policy, created, later)
+        else:  # every ready chat's job is made: the outbox on this connection
+            outbox = send_due_jobs(db, queue, policy)
     return SweepResult(created, outbox, (clock() - started) * 1000)
 
 
@@ -186,24 +214,26 @@ _MADE_ALL = object()  # tells the outbox that no more chunks come
 
 
 def _make_while_sending(
-    db: Database, outbox_db: Database, queue: JobQueue, policy: SweepPolicy, first: list[CreatedJob]
+    db: Database,
+    outbox_db: Database,
+    queue: JobQueue,
+    policy: SweepPolicy,
+    first: list[CreatedJob],
+    later: list[tuple[str, str]],
 ) -> tuple[list[CreatedJob], OutboxResult]:
-    """The rest of the ready chats' jobs, made chunk by chunk on ``db`` while the outbox, in a thread on
-    ``outbox_db``, claims and sends each committed chunk (``first`` is committed already)."""
+    """The jobs of the ``later`` ready chats, made chunk by chunk on ``db`` while the outbox, in a thread on
+    ``outbox_db``, claims and sends each committed chunk (``first``'s are committed already)."""
     committed: SimpleQueue[object] = SimpleQueue()
     committed.put(first)
     created = list(first)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as pool:
         outbox = pool.submit(send_due_jobs, outbox_db, queue, policy, rounds=iter(committed.get, _MADE_ALL))
         try:
-            while len(created) < policy.max_jobs:
-                chunk = min(policy.make_chunk_jobs, policy.max_jobs - len(created))
-                jobs = make_jobs(db, policy.rule, limit=chunk)
+            for start in range(0, len(later), policy.make_chunk_jobs):
+                jobs = make_jobs_of(db, policy.rule, later[start : start + policy.make_chunk_jobs])
                 if jobs:
                     created += jobs
                     committed.put(jobs)
-                if len(jobs) < chunk:
-                    break
         finally:
             committed.put(_MADE_ALL)  # the outbox finishes what it claimed, even when making failed
         return created, outbox.result()
