@@ -189,9 +189,9 @@ def find_ready_ms(db: Database, rule: DebounceRule) -> float:
     return elapsed
 
 
-def sweep_ms(db: Database, policy: SweepPolicy, *, expect_jobs: int = 0) -> float:
+def sweep_ms(db: Database, policy: SweepPolicy, *, expect_jobs: int = 0, outbox_db: Database | None = None) -> float:
     queue = FakeJobQueue()
-    elapsed = timed(lambda: sweep(db, queue, policy))
+    elapsed = timed(lambda: sweep(db, queue, policy, outbox_db=outbox_db))
     assert len(queue.messages) == expect_jobs, f"every ready chat must make one job: {len(queue.messages)} sent"
     return elapsed
 
@@ -207,6 +207,7 @@ def baseline_ms(baseline: BaselineSweeper | None, runs: int, *, expect_jobs: int
 def measure_cost(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | None) -> None:
     settings = SweeperSettings(database_url=url, max_jobs_per_sweep=10_000)
     policy = SweepPolicy.from_settings(settings)
+    outbox_db = Database(lambda: {"dsn": url, "cursor_factory": _CountingCursor})  # as the function sweeps
     with conn.cursor() as cur:
         cur.execute(PER_BUBBLE_INDEX)
     add_tenant_settings(db, [f"hist-{n}" for n in range(50)] + [f"other-{n}" for n in range(TENANTS_WITH_SETTINGS)])
@@ -217,15 +218,15 @@ def measure_cost(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
     for size in sizes:
         grow_history(conn, grown, size)
         grown = size
-        sweep_ms(db, policy)  # warm: connection, plans
+        sweep_ms(db, policy, outbox_db=outbox_db)  # warm: connection, plans
         baseline_ms(baseline, 1)
         idle_ours, idle_base, find_ours = [], [], []
         for _ in range(10):  # interleaved rounds: a noisy neighbour slows both alike
-            idle_ours += [sweep_ms(db, policy) for _ in range(idle_runs // 10)]
+            idle_ours += [sweep_ms(db, policy, outbox_db=outbox_db) for _ in range(idle_runs // 10)]
             idle_base += baseline_ms(baseline, idle_runs // 10)
             find_ours += [find_ready_ms(db, policy.rule) for _ in range(idle_runs // 10)]
         _CountingCursor.statements = 0
-        sweep_ms(db, policy)
+        sweep_ms(db, policy, outbox_db=outbox_db)
         idle_statements = _CountingCursor.statements
         idle_per_bubble = median([per_bubble_query_ms(conn) for _ in range(idle_runs)])
         busy, busy_base, busy_find, busy_per_bubble, busy_statements = [], [], [], [], []
@@ -240,7 +241,7 @@ def measure_cost(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
                     busy_per_bubble.append(per_bubble_query_ms(conn))
                     busy_find.append(find_ready_ms(db, policy.rule))
                     _CountingCursor.statements = 0
-                    busy.append(sweep_ms(db, policy, expect_jobs=ready_chats))
+                    busy.append(sweep_ms(db, policy, expect_jobs=ready_chats, outbox_db=outbox_db))
                     busy_statements.append(_CountingCursor.statements)
                 else:
                     busy_base += baseline_ms(baseline, 1, expect_jobs=ready_chats)
@@ -278,6 +279,7 @@ def measure_cost(ctx, url: str, conn, db: Database, baseline: BaselineSweeper | 
             (f"{ready_chats:,} ready chats", busy_base, busy),
         ):
             vs_baseline.append([label, case, median(base), median(ours), ratio(median(ours), median(base))])
+    outbox_db.close()
     print_table(
         "Sweep cost vs history size (ms, median; per-bubble = every bubble older than the window, with its index)",
         [

@@ -54,7 +54,7 @@ class SweepPolicy:
     safety_margin_seconds: float = 5.0  # the loop stops this long (+ its slowest sweep) before the timeout
     # Jobs made per transaction when the outbox sends alongside (a sweep with an outbox connection): the first
     # chunk's jobs go out while the next chunk is made. A sweep with fewer ready chats runs as one of each.
-    make_chunk_jobs: int = 2_000
+    make_chunk_jobs: int = 1_000
 
     @classmethod
     def from_settings(cls, settings: SweeperSettings) -> SweepPolicy:
@@ -146,11 +146,13 @@ def send_due_jobs(
     """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones.
 
     ``rounds``: claim and send once per item (the overlapped sweep yields one per chunk of jobs it committed, and
-    blocks until the next); the jobs sent in every round are recorded by one statement at the end."""
+    blocks until the next). Each round's sent jobs are recorded (one statement) while the next round is being sent,
+    the last round's after it; all in this one transaction, as with a single round."""
 
     def work(cur: Cursor) -> OutboxResult:
         claimed: list[int] = []
-        sent: list[int] = []
+        recorded: list[SentJob] = []
+        unrecorded: list[int] = []  # sent in the previous round
         unsent: dict[int, str] = {}
         failed: list[int] = []
         for _ in rounds:
@@ -168,10 +170,18 @@ def send_due_jobs(
             if not due:
                 continue
             claimed += [j.id for j in due]
-            outcome = queue.send([JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due])
-            sent += outcome.sent
+            messages = [JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due]
+            if unrecorded:
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as sender:
+                    sending = sender.submit(queue.send, messages)
+                    recorded += ai_jobs.mark_sent(cur, unrecorded)  # the database's work, while the queue sends
+                    outcome = sending.result()
+            else:
+                outcome = queue.send(messages)
+            unrecorded = outcome.sent
             unsent.update(outcome.failed)
-        return OutboxResult(ai_jobs.mark_sent(cur, sent), unsent, failed)
+        recorded += ai_jobs.mark_sent(cur, unrecorded)
+        return OutboxResult(recorded, unsent, failed)
 
     result = db.transaction(work)
     for job in result.sent:
