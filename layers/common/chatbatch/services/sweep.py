@@ -10,10 +10,11 @@ One sweep is two transactions:
    same deduplication id, which SQS drops if the first send did get through.
 
 When more chats are ready than one chunk (``SweepPolicy.make_chunk_jobs``) and the sweep has a second connection
-for its outbox, the two overlap: the jobs are made in chunks, one transaction each, and the outbox (in a thread, in
-its own transaction) claims and sends each chunk's jobs as soon as that chunk commits, while the next one is made;
-it records every job it sent in one statement at the end. The outbox only ever sends committed jobs it holds
-locked, as above: nothing is sent twice, and a job made but not sent stays due for the next sweep.
+for its outbox, the two overlap: one statement finds every ready chat of the tick (and locks the first chunk's),
+the jobs are made in chunks, one transaction each (a later chunk's chats locked and re-checked then), and the outbox
+(in a thread, in its own transaction) claims and sends each chunk's jobs as soon as that chunk commits, while the
+next one is made, recording each round's sent jobs while it sends the next. The outbox only ever sends committed
+jobs it holds locked, as above: nothing is sent twice, and a job made but not sent stays due for the next sweep.
 """
 
 from __future__ import annotations
