@@ -30,6 +30,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict:
         database_for(settings),
         job_queue_for(settings),
         SweepPolicy.from_settings(settings),
+        outbox_db=database_for(settings, connection="outbox"),  # sends a busy tick's first jobs while it makes the rest
         remaining_ms=context.get_remaining_time_in_millis,
         metrics=metrics,
     )

@@ -54,3 +54,20 @@ def test_the_handler_sweeps_repeatedly_and_returns_before_the_lambda_timeout(swe
 def test_the_handler_refuses_an_event_that_is_not_a_schedule(sweeper_function):
     with pytest.raises(Exception, match="detail"):
         sweeper_function.lambda_handler({"version": "0", "id": "x"}, LambdaContext(timeout_seconds=1))
+
+
+def test_the_handler_gives_the_sweep_a_second_connection_for_its_outbox(sweeper_function, monkeypatch):
+    # A busy tick sends its first jobs on this connection while it makes the rest on the other (services/sweep.py)
+    from chatbatch.db import Database
+    from chatbatch.services.sweep import LoopSummary
+
+    seen = {}
+
+    def run_sweeps(db, queue, policy, **kwargs):
+        seen.update(db=db, **kwargs)
+        return LoopSummary()
+
+    monkeypatch.setattr(sweeper_function, "run_sweeps", run_sweeps)
+    sweeper_function.lambda_handler(load_event("sweeper_scheduled.json"), LambdaContext(timeout_seconds=3))
+
+    assert isinstance(seen["outbox_db"], Database) and seen["outbox_db"] is not seen["db"]

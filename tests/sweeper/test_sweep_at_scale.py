@@ -55,7 +55,8 @@ class CountingCursor(psycopg2.extensions.cursor):
 
 def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, tenant, settings):
     policy = SweepPolicy.from_settings(settings)
-    db = Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor})
+    # As the function runs it: with its outbox connection (fewer ready chats than one chunk: no second one used)
+    db, outbox_db = (Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor}) for _ in range(2))
     counts = []
     try:
         sweep(db, FakeJobQueue(), policy)  # whatever earlier tests left ready: out of the way
@@ -63,12 +64,17 @@ def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_ur
             ready_chats(pg, tenant, chats, first=first)
             CountingCursor.statements = 0
             queue = FakeJobQueue()
-            sweep(db, queue, policy)
+            sweep(db, queue, policy, outbox_db=outbox_db)
             assert len([m for m in queue.messages if m.tenant == tenant]) == chats
             counts.append(CountingCursor.statements)
+        CountingCursor.statements = 0
+        sweep(db, FakeJobQueue(), policy, outbox_db=outbox_db)
+        idle = CountingCursor.statements
     finally:
         db.close()
+        outbox_db.close()
     assert counts[0] == counts[1] <= 6, counts  # find+lock, re-read, settings, jobs+bubbles; claim, mark sent
+    assert idle == 2  # find; claim
 
 
 def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg):
@@ -82,3 +88,36 @@ def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg
         finally:
             cur.execute("RESET enable_seqscan")
     assert "ai_jobs_in_flight" in [node.get("Index Name") for node in plan_nodes(explain.plan)], explain.plan
+
+
+class FirstPlan(ExplainingCursor):
+    """The plan of a store function's first statement (the re-read asks the clock after it finds nothing)."""
+
+    def execute(self, sql: str, params=None) -> None:
+        if not self.plan:
+            super().execute(sql, params)
+
+    def fetchone(self) -> tuple:
+        return (None,)
+
+
+def test_the_sweeps_reads_of_pending_bubbles_need_only_their_partial_index(pg, tenant, settings):
+    # The find statement and the re-read under the lock read (chat, id, arrival) of every pending bubble: all in
+    # ai_chat_messages_pending (0022), so neither visits the table; at 100,000 pending bubbles the planner would
+    # otherwise read the whole table, history included (docs/scale.md).
+    ready_chats(pg, tenant, 3)
+    with pg.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        cur.execute("SET enable_bitmapscan = off")
+        try:
+            find, reread = FirstPlan(cur), FirstPlan(cur)
+            ai_chat_messages.lock_ready_chats(find, SweepPolicy.from_settings(settings).rule, limit=10)
+            ai_chat_messages.pending_chats(reread, [(tenant, "62871@s.whatsapp.net")])
+        finally:
+            cur.execute("RESET enable_seqscan")
+            cur.execute("RESET enable_bitmapscan")
+    for explain in (find, reread):
+        scans = [node for node in plan_nodes(explain.plan) if node.get("Relation Name") == "ai_chat_messages"]
+        assert [(node["Node Type"], node.get("Index Name")) for node in scans] == [
+            ("Index Only Scan", "ai_chat_messages_pending")
+        ], explain.plan

@@ -192,10 +192,11 @@ def transaction_time(cur: Cursor) -> datetime:
 _per_thread = threading.local()
 
 
-def database_for(settings: Any) -> Database:
-    """The process's (thread's) cached Database for these settings: reused across warm invocations."""
-    cache: dict[int, Database] = _per_thread.__dict__.setdefault("databases", {})
-    key = id(settings)
+def database_for(settings: Any, *, connection: str = "main") -> Database:
+    """The process's (thread's) cached Database for these settings: reused across warm invocations.
+    ``connection`` names another one of the same database, for work that runs alongside (the sweeper's outbox)."""
+    cache: dict[tuple[int, str], Database] = _per_thread.__dict__.setdefault("databases", {})
+    key = (id(settings), connection)
     if key not in cache:
         refresh = None if settings.database_url is not None else secrets.forget_cached_secrets
         cache[key] = Database(
@@ -208,7 +209,7 @@ def database_for(settings: Any) -> Database:
 
 def close_cached_databases() -> None:
     """Close and forget this thread's cached Databases, e.g. after the settings they were built from changed."""
-    cache: dict[int, Database] = _per_thread.__dict__.setdefault("databases", {})
+    cache: dict[tuple[int, str], Database] = _per_thread.__dict__.setdefault("databases", {})
     for database in cache.values():
         database.close()
     cache.clear()

@@ -8,13 +8,22 @@ One sweep is two transactions:
    parallel lanes: adapters/queue.py), and recorded as sent — all before that transaction commits. A crash
    anywhere leaves the job ``pending`` in the database (the source of truth); the next sweep sends it with the
    same deduplication id, which SQS drops if the first send did get through.
+
+When more chats are ready than one chunk (``SweepPolicy.make_chunk_jobs``) and the sweep has a second connection
+for its outbox, the two overlap: one statement finds every ready chat of the tick (and locks the first chunk's),
+the jobs are made in chunks, one transaction each (a later chunk's chats locked and re-checked then), and the outbox
+(in a thread, in its own transaction) claims and sends each chunk's jobs as soon as that chunk commits, while the
+next one is made, recording each round's sent jobs while it sends the next. The outbox only ever sends committed
+jobs it holds locked, as above: nothing is sent twice, and a job made but not sent stays due for the next sweep.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -44,6 +53,9 @@ class SweepPolicy:
     max_sends: int
     interval_seconds: float = 1.0  # the loop's cadence
     safety_margin_seconds: float = 5.0  # the loop stops this long (+ its slowest sweep) before the timeout
+    # Jobs made per transaction when the outbox sends alongside (a sweep with an outbox connection): the first
+    # chunk's jobs go out while the next chunk is made. A sweep with fewer ready chats runs as one of each.
+    make_chunk_jobs: int = 1_000
 
     @classmethod
     def from_settings(cls, settings: SweeperSettings) -> SweepPolicy:
@@ -75,24 +87,47 @@ class SweepResult:
 def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJob]:
     """Transaction 1: every ready chat's pending bubbles (at most the batch cap) become one pending job.
     ``rule``: the environment's windows and cap; a tenant's own settings override them for its chats."""
+    return _logged(
+        db.transaction(lambda cur: _jobs_of(cur, rule, ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)))
+    )
 
-    def work(cur: Cursor) -> list[CreatedJob]:
-        chats = ai_chat_messages.lock_ready_chats(cur, rule, limit=limit)
-        if not chats:
-            return []
-        # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
-        now, pending = ai_chat_messages.pending_chats(cur, chats)
-        own = tenant_settings.overrides_of(cur, {chat.tenant for chat in pending})
-        batches = [
-            batch
-            for chat in pending
-            if (batch := effective(rule, own.get(chat.tenant, {})).next_batch(chat, now)) is not None
-        ]
-        if not batches:
-            return []
-        return ai_jobs.insert_batches(cur, batches)
 
-    jobs = db.transaction(work)
+def make_first_jobs(
+    db: Database, rule: DebounceRule, *, limit: int, chunk: int
+) -> tuple[list[CreatedJob], list[tuple[str, str]]]:
+    """``make_jobs`` for the first ``chunk`` of the (at most ``limit``) ready chats; also the ready chats after
+    those, for ``make_jobs_of`` in later transactions (one statement finds them all)."""
+
+    def work(cur: Cursor) -> tuple[list[CreatedJob], list[tuple[str, str]]]:
+        locked, later = ai_chat_messages.ready_chats(cur, rule, limit=limit, lock_first=chunk)
+        return _jobs_of(cur, rule, locked), later
+
+    jobs, later = db.transaction(work)
+    return _logged(jobs), later
+
+
+def make_jobs_of(db: Database, rule: DebounceRule, chats: list[tuple[str, str]]) -> list[CreatedJob]:
+    """``make_jobs`` for ``chats``, found ready by an earlier transaction: locked now, and re-checked under the
+    lock (another sweep may have taken them since, or a new bubble restarted a chat's window)."""
+    return _logged(db.transaction(lambda cur: _jobs_of(cur, rule, ai_chat_messages.lock_chats(cur, chats))))
+
+
+def _jobs_of(cur: Cursor, rule: DebounceRule, chats: list[tuple[str, str]]) -> list[CreatedJob]:
+    """One pending job for each of ``chats`` (locked by this transaction) that is ready under the lock."""
+    if not chats:
+        return []
+    # Re-check under the lock: a sweep that held a chat before us may have taken some of its bubbles.
+    now, pending = ai_chat_messages.pending_chats(cur, chats)
+    tenants = {chat.tenant for chat in pending}
+    own = tenant_settings.overrides_of(cur, tenants)
+    rules = {tenant: effective(rule, own.get(tenant, {})) for tenant in tenants}  # once per tenant, not per chat
+    batches = [batch for chat in pending if (batch := rules[chat.tenant].next_batch(chat, now)) is not None]
+    if not batches:
+        return []
+    return ai_jobs.insert_batches(cur, batches)
+
+
+def _logged(jobs: list[CreatedJob]) -> list[CreatedJob]:
     for job in jobs:
         logger.info(
             "job created",
@@ -106,21 +141,48 @@ def make_jobs(db: Database, rule: DebounceRule, *, limit: int) -> list[CreatedJo
     return jobs
 
 
-def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxResult:
-    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones."""
+def send_due_jobs(
+    db: Database, queue: JobQueue, policy: SweepPolicy, *, rounds: Iterable[object] = (None,)
+) -> OutboxResult:
+    """Transaction 2: send pending and stuck jobs; record the ones the queue accepted; fail the lost ones.
+
+    ``rounds``: claim and send once per item (the overlapped sweep yields one per chunk of jobs it committed, and
+    blocks until the next). Each round's sent jobs are recorded (one statement) while the next round is being sent,
+    the last round's after it; all in this one transaction, as with a single round."""
 
     def work(cur: Cursor) -> OutboxResult:
-        due, failed = ai_jobs.claim_due(
-            cur,
-            stuck_after_seconds=policy.stuck_after_seconds,
-            lost_after_seconds=policy.lost_after_seconds,
-            max_sends=policy.max_sends,
-            limit=policy.max_jobs,
-        )
-        if not due:
-            return OutboxResult(failed_lost=failed)
-        outcome = queue.send([JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due])
-        return OutboxResult(ai_jobs.mark_sent(cur, outcome.sent), outcome.failed, failed)
+        claimed: list[int] = []
+        recorded: list[SentJob] = []
+        unrecorded: list[int] = []  # sent in the previous round
+        unsent: dict[int, str] = {}
+        failed: list[int] = []
+        for _ in rounds:
+            if len(claimed) >= policy.max_jobs:
+                break
+            due, lost = ai_jobs.claim_due(
+                cur,
+                stuck_after_seconds=policy.stuck_after_seconds,
+                lost_after_seconds=policy.lost_after_seconds,
+                max_sends=policy.max_sends,
+                limit=policy.max_jobs - len(claimed),
+                claimed=claimed,
+            )
+            failed += lost
+            if not due:
+                continue
+            claimed += [j.id for j in due]
+            messages = [JobMessage(j.id, j.tenant, j.chat_jid, generation=j.send_count) for j in due]
+            if unrecorded:
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as sender:
+                    sending = sender.submit(queue.send, messages)
+                    recorded += ai_jobs.mark_sent(cur, unrecorded)  # the database's work, while the queue sends
+                    outcome = sending.result()
+            else:
+                outcome = queue.send(messages)
+            unrecorded = outcome.sent
+            unsent.update(outcome.failed)
+        recorded += ai_jobs.mark_sent(cur, unrecorded)
+        return OutboxResult(recorded, unsent, failed)
 
     result = db.transaction(work)
     for job in result.sent:
@@ -137,12 +199,55 @@ def send_due_jobs(db: Database, queue: JobQueue, policy: SweepPolicy) -> OutboxR
 
 @tracer.capture_method
 def sweep(
-    db: Database, queue: JobQueue, policy: SweepPolicy, *, clock: Callable[[], float] = time.perf_counter
+    db: Database,
+    queue: JobQueue,
+    policy: SweepPolicy,
+    *,
+    outbox_db: Database | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> SweepResult:
+    """One tick. ``outbox_db``: a second connection, for an outbox that sends while the jobs are still being
+    made (when more chats are ready than one chunk); without it, every job is made before any is sent."""
     started = clock()
-    created = make_jobs(db, policy.rule, limit=policy.max_jobs)
-    outbox = send_due_jobs(db, queue, policy)
+    if outbox_db is None or policy.make_chunk_jobs >= policy.max_jobs:
+        created = make_jobs(db, policy.rule, limit=policy.max_jobs)
+        outbox = send_due_jobs(db, queue, policy)
+    else:
+        created, later = make_first_jobs(db, policy.rule, limit=policy.max_jobs, chunk=policy.make_chunk_jobs)
+        if later:
+            created, outbox = _make_while_sending(db, outbox_db, queue, policy, created, later)
+        else:  # every ready chat's job is made: the outbox on this connection
+            outbox = send_due_jobs(db, queue, policy)
     return SweepResult(created, outbox, (clock() - started) * 1000)
+
+
+_MADE_ALL = object()  # tells the outbox that no more chunks come
+
+
+def _make_while_sending(
+    db: Database,
+    outbox_db: Database,
+    queue: JobQueue,
+    policy: SweepPolicy,
+    first: list[CreatedJob],
+    later: list[tuple[str, str]],
+) -> tuple[list[CreatedJob], OutboxResult]:
+    """The jobs of the ``later`` ready chats, made chunk by chunk on ``db`` while the outbox, in a thread on
+    ``outbox_db``, claims and sends each committed chunk (``first``'s are committed already)."""
+    committed: SimpleQueue[object] = SimpleQueue()
+    committed.put(first)
+    created = list(first)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox") as pool:
+        outbox = pool.submit(send_due_jobs, outbox_db, queue, policy, rounds=iter(committed.get, _MADE_ALL))
+        try:
+            for start in range(0, len(later), policy.make_chunk_jobs):
+                jobs = make_jobs_of(db, policy.rule, later[start : start + policy.make_chunk_jobs])
+                if jobs:
+                    created += jobs
+                    committed.put(jobs)
+        finally:
+            committed.put(_MADE_ALL)  # the outbox finishes what it claimed, even when making failed
+        return created, outbox.result()
 
 
 class MetricsSink(Protocol):
@@ -238,6 +343,7 @@ def run_sweeps(
     queue: JobQueue,
     policy: SweepPolicy,
     *,
+    outbox_db: Database | None = None,
     remaining_ms: Callable[[], int],
     metrics: MetricsSink,
     clock: Callable[[], float] = time.monotonic,
@@ -246,7 +352,7 @@ def run_sweeps(
     """The sweeper function's whole invocation: sweep, record metrics, repeat until shortly before the end."""
 
     def step() -> SweepResult:
-        result = sweep(db, queue, policy)
+        result = sweep(db, queue, policy, outbox_db=outbox_db)
         record_metrics(result, metrics, policy.rule.debounce_seconds)
         if result.created or result.outbox.sent:
             # An invocation lasts ~65 s: publish now rather than at its end, so jobs' metrics carry their time.

@@ -72,7 +72,16 @@ CHAT_LOCK_SLOTS = 1024
 
 def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tuple[str, str]]:
     """Chats ready on the database's clock, longest waiting first, at most ``limit``, that no other sweep is
-    batching: each returned chat's advisory lock is held until this transaction ends.
+    batching: each returned chat's advisory lock is held until this transaction ends (``ready_chats``, all locked)."""
+    return ready_chats(cur, rule, limit=limit, lock_first=limit)[0]
+
+
+def ready_chats(
+    cur: Cursor, rule: DebounceRule, *, limit: int, lock_first: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Chats ready on the database's clock, longest waiting first, at most ``limit``: (the first ``lock_first`` of
+    them that no other sweep is batching, each one's advisory lock now held until this transaction ends; the ready
+    chats after those, not locked: a later transaction takes them with ``lock_chats``).
 
     Each chat is judged by its tenant's own windows and cap (tenant_settings), each one falling back to
     ``rule`` (the environment's) where the tenant set none: ``DebounceRule.readiness`` with
@@ -91,20 +100,22 @@ def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tup
             WHERE needs_reply AND NOT is_batched
             GROUP BY session_tok, chat_jid
         ), ready AS MATERIALIZED (
-            SELECT p.session_tok, p.chat_jid, p.oldest AS waiting_since
+            SELECT p.session_tok, p.chat_jid, row_number() OVER (ORDER BY p.oldest) AS position
             FROM pending p
             LEFT JOIN tenant_settings t ON t.session_tok = p.session_tok
             WHERE p.newest <= now() - make_interval(secs => COALESCE(t.debounce_seconds, %(debounce_seconds)s))
                OR p.oldest <= now() - make_interval(secs => COALESCE(t.max_wait_seconds, %(max_wait_seconds)s))
                OR p.n >= COALESCE(t.max_batch_messages, %(max_batch_messages)s)
-            ORDER BY waiting_since
+            ORDER BY p.oldest
             LIMIT %(limit)s
         )
-        SELECT session_tok, chat_jid
+        SELECT session_tok, chat_jid, position <= %(lock_first)s
         FROM ready
-        WHERE pg_try_advisory_xact_lock(%(lock_space)s,
-                                        hashtext(session_tok || chr(31) || chat_jid) & %(slot_mask)s)
-        ORDER BY waiting_since
+        WHERE CASE WHEN position <= %(lock_first)s  -- CASE: only these try their lock
+                   THEN pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid)
+                                                                  & %(slot_mask)s)
+                   ELSE true END
+        ORDER BY position
         """,
         {
             "slot_mask": CHAT_LOCK_SLOTS - 1,
@@ -112,7 +123,30 @@ def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tup
             "max_wait_seconds": rule.max_wait_seconds,
             "max_batch_messages": rule.max_batch_messages,
             "limit": limit,
+            "lock_first": lock_first,
             "lock_space": _CHAT_LOCK_SPACE,
+        },
+    )
+    rows = cur.fetchall()
+    return [(tok, jid) for tok, jid, locked in rows if locked], [(tok, jid) for tok, jid, locked in rows if not locked]
+
+
+def lock_chats(cur: Cursor, chats: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of ``chats`` (found ready by ``ready_chats`` in an earlier transaction), those no other sweep is batching,
+    in the given order: each one's advisory lock (its slot) is now held until this transaction ends. Whether each
+    is still ready is for the re-check under the lock (``pending_chats``)."""
+    cur.execute(
+        """
+        SELECT session_tok, chat_jid
+        FROM unnest(%(toks)s::text[], %(jids)s::text[]) WITH ORDINALITY AS c (session_tok, chat_jid, position)
+        WHERE pg_try_advisory_xact_lock(%(lock_space)s, hashtext(session_tok || chr(31) || chat_jid) & %(slot_mask)s)
+        ORDER BY position
+        """,
+        {
+            "toks": [tok for tok, _ in chats],
+            "jids": [jid for _, jid in chats],
+            "lock_space": _CHAT_LOCK_SPACE,
+            "slot_mask": CHAT_LOCK_SLOTS - 1,
         },
     )
     return [(row[0], row[1]) for row in cur.fetchall()]
@@ -121,8 +155,8 @@ def lock_ready_chats(cur: Cursor, rule: DebounceRule, *, limit: int) -> list[tup
 def pending_chats(cur: Cursor, chats: list[tuple[str, str]]) -> tuple[datetime, list[PendingChat]]:
     """The database's now() and the pending bubbles of ``chats``, in arrival order.
 
-    Run after ``lock_ready_chats`` in the same transaction: this statement's snapshot is taken after the locks
-    were granted, so it sees everything a sweep that held one of these chats before us committed.
+    Run after ``ready_chats`` or ``lock_chats`` in the same transaction: this statement's snapshot is taken after
+    the locks were granted, so it sees everything a sweep that held one of these chats before us committed.
     """
     cur.execute(
         """

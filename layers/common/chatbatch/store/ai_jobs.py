@@ -6,6 +6,7 @@ The sweeper writes ``pending`` jobs, sends them, and re-sends a job that stays i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,7 +103,13 @@ def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
 
 
 def claim_due(
-    cur: Cursor, *, stuck_after_seconds: float, lost_after_seconds: float, max_sends: int, limit: int
+    cur: Cursor,
+    *,
+    stuck_after_seconds: float,
+    lost_after_seconds: float,
+    max_sends: int,
+    limit: int,
+    claimed: Sequence[int] = (),
 ) -> tuple[list[DueJob], list[int]]:
     """Lock the jobs to send now (``FOR UPDATE SKIP LOCKED``: a concurrent sweep takes the others) and fail the
     lost ones. Returns (jobs to send, ids failed now).
@@ -114,7 +121,8 @@ def claim_due(
     the reason. A job waiting behind a busy worker, or held by a slow one, is never failed here.
 
     The locks are held until the caller's transaction ends, i.e. across the SQS call: no two sweeps send
-    the same job, and one that crashes before committing leaves it due for the next sweep.
+    the same job, and one that crashes before committing leaves it due for the next sweep. ``claimed``: jobs this
+    transaction claimed before (its own locks do not skip them, and they are still due until it records them).
     """
     cur.execute(
         """
@@ -130,6 +138,7 @@ def claim_due(
                            <= now() - make_interval(secs => %(stuck_after_seconds)s)
                        AND (send_count < %(max_sends)s
                             OR enqueued_at <= now() - make_interval(secs => %(lost_after_seconds)s))))
+              AND NOT id = ANY(%(claimed)s::bigint[])
             ORDER BY id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED
@@ -152,6 +161,7 @@ def claim_due(
             "lost_after_seconds": lost_after_seconds,
             "max_sends": max_sends,
             "limit": limit,
+            "claimed": list(claimed),
         },
     )
     rows = cur.fetchall()
