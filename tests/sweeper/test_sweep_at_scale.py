@@ -103,7 +103,7 @@ class FirstPlan(ExplainingCursor):
 
 def test_the_sweeps_reads_of_pending_bubbles_need_only_their_partial_index(pg, tenant, settings):
     # The find statement and the re-read under the lock read (chat, id, arrival) of every pending bubble: all in
-    # ai_chat_messages_pending (0022), so neither visits the table; at 100,000 pending bubbles the planner would
+    # ai_chat_messages_pending (0023), so neither visits the table; at 100,000 pending bubbles the planner would
     # otherwise read the whole table, history included (docs/scale.md).
     ready_chats(pg, tenant, 3)
     with pg.cursor() as cur:
