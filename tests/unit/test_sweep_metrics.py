@@ -57,3 +57,14 @@ def test_an_idle_sweep_reports_only_its_duration():
     record_metrics(SweepResult([], OutboxResult(), 0.8), metrics, debounce_seconds=3)
 
     assert metrics.values == {MetricName.SWEEP_DURATION.value: [0.8]}
+
+
+def test_the_delay_past_the_window_is_measured_against_the_tenants_own_window():
+    # A tenant with a 10 s window: its job sent 10.4 s after the last bubble is 400 ms late, not 7.4 s
+    own = SentJob(3, resend=False, last_message_at=T0, enqueued_at=T0 + timedelta(seconds=10.4), debounce_seconds=10)
+    default = SentJob(4, resend=False, last_message_at=T0, enqueued_at=T0 + timedelta(seconds=3.1))
+    metrics = FakeMetrics()
+
+    record_metrics(SweepResult([], OutboxResult(sent=[own, default]), 1.0), metrics, debounce_seconds=3)
+
+    assert [round(v) for v in metrics.values[MetricName.DEBOUNCE_DELAY.value]] == [400, 100]

@@ -264,9 +264,9 @@ class MetricsSink(Protocol):
 
 
 def record_metrics(result: SweepResult, metrics: MetricsSink, debounce_seconds: float) -> None:
-    """DebounceDelay: how long after the earliest moment the quiet rule allows (the batch's last bubble +
-    DEBOUNCE_SECONDS) the job reached the queue, in ms, on the database's clock; first sends only. Negative for
-    a job forced early by the max wait or the batch cap."""
+    """DebounceDelay: how long after the earliest moment the quiet rule allows (the batch's last bubble + the
+    tenant's debounce window, else DEBOUNCE_SECONDS) the job reached the queue, in ms, on the database's clock;
+    first sends only. Negative for a job forced early by the max wait or the batch cap."""
     metrics.add_metric(name=MetricName.SWEEP_DURATION.value, unit=MetricUnit.Milliseconds, value=result.duration_ms)
     if result.created:
         metrics.add_metric(name=MetricName.BATCHES_CREATED.value, unit=MetricUnit.Count, value=len(result.created))
@@ -281,7 +281,9 @@ def record_metrics(result: SweepResult, metrics: MetricsSink, debounce_seconds: 
 
 
 def debounce_delay_ms(job: SentJob, debounce_seconds: float) -> float:
-    return (job.enqueued_at - job.last_message_at).total_seconds() * 1000 - debounce_seconds * 1000
+    """How long after its window (the tenant's own, else ``debounce_seconds``) the job reached the queue."""
+    window = job.debounce_seconds if job.debounce_seconds is not None else debounce_seconds
+    return (job.enqueued_at - job.last_message_at).total_seconds() * 1000 - float(window) * 1000
 
 
 @dataclass

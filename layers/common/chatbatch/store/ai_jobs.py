@@ -49,6 +49,7 @@ class SentJob:
     resend: bool  # a deliberate re-send of a stuck job
     last_message_at: datetime | None
     enqueued_at: datetime
+    debounce_seconds: float | None = None  # the tenant's own debounce window (tenant_settings); None: the default's
 
 
 def insert_batches(cur: Cursor, batches: list[Batch]) -> list[CreatedJob]:
@@ -182,7 +183,8 @@ def mark_sent(cur: Cursor, job_ids: list[int]) -> list[SentJob]:
             enqueued_at = clock_timestamp(),
             updated_at = clock_timestamp()
         WHERE id = ANY(%(ids)s::bigint[])
-        RETURNING id, send_count > 1, last_message_at, enqueued_at
+        RETURNING id, send_count > 1, last_message_at, enqueued_at,
+                  (SELECT t.debounce_seconds FROM tenant_settings t WHERE t.session_tok = ai_jobs.session_tok)
         """,
         {**_STATUSES, "ids": job_ids},
     )
