@@ -3,10 +3,13 @@ a chat's jobs and the retry of a failed one; scopes (403 naming the scope) and t
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
 from chatbatch.services.reply import fail_job, reply_to_job
+from chatbatch.settings import clear_settings
 
 from tests.console.conftest import call
 from tests.support.worker import CONTACT, POLICY, FakeGateway, FakeLlm, batch_pending, history, job, post_message
@@ -164,3 +167,32 @@ def test_rooms_are_searched_by_name_or_number(api, tokens, pg, tenant):
     assert names("%") == ["100%_real"]  # wildcards are literal
     assert names("nobody") == []
     assert len(names("")) == 3
+
+
+def test_a_gateway_that_gives_no_answer_is_a_504_the_reply_stays_unconfirmed_and_its_echo_makes_it_sent(
+    api, tokens, room, pg, tenant, gateway_server, monkeypatch
+):
+    # Given a gateway that takes the request and answers only after the send's timeout
+    monkeypatch.setenv("GATEWAY_TIMEOUT_SECONDS", "0.3")
+    clear_settings()  # the room's first message read them already
+    answered = threading.Event()
+    gateway_server.before_answer = lambda: answered.wait(5)
+
+    status, answer = call(
+        api, "POST", f"/chat-rooms/{room}/messages", tokens["operate"], {"text": "Sudah dikirim, kak"}
+    )
+    answered.set()
+
+    # Then the operator is told it may have gone out, and the history does not say it failed
+    assert status == 504 and answer["error"] == "gateway_timeout" and "may have been sent" in answer["message"]
+    assert staff_statuses(pg, room) == ["unconfirmed"]
+
+    # When WhatsApp echoes it (the customer got it), it is sent
+    post_message(api, tenant, "Sudah dikirim, kak", from_me=True, message_id="3EB0ECHO01")
+    assert staff_statuses(pg, room) == ["sent"]
+
+
+def staff_statuses(pg, room: int) -> list[str]:
+    with pg.cursor() as cur:
+        cur.execute("SELECT status FROM chat_messages WHERE chat_room_id = %s AND sender_type = 'user'", (room,))
+        return [row[0] for row in cur.fetchall()]

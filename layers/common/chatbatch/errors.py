@@ -94,6 +94,15 @@ class GatewayUnavailable(ChatbatchError):
     code = "gateway_unavailable"
 
 
+class GatewayTimeout(ChatbatchError):
+    """504: the WhatsApp gateway took a staff reply but gave no answer: it may have been sent. The history shows it
+    ``unconfirmed`` until WhatsApp's echo of it arrives (then ``sent``); the operator should check before sending it
+    again."""
+
+    status_code = 504
+    code = "gateway_timeout"
+
+
 class DatabaseUnavailable(ChatbatchError):
     """503: the database cannot be reached; the caller (the gateway) should retry later."""
 

@@ -178,7 +178,7 @@ def list_settings_changes(tenant: AdminTenant, limit: Limit = 20) -> SettingsCha
     "token's name. The bot stays silent in the chat for the takeover window. The gateway's echo of it is "
     "recognised and not stored twice.",
     responses=responses(
-        "The message, as saved to the history", 400, 401, 403, 404, 415, 422, 502, 503, bad_request=BODY_NOT_TEXT
+        "The message, as saved to the history", 400, 401, 403, 404, 415, 422, 502, 503, 504, bad_request=BODY_NOT_TEXT
     ),
     **SECURED,
 )

@@ -62,7 +62,8 @@ class Message(BaseModel):
     sender_jid: str
     message_type: str
     content: str
-    status: str  # received (a contact's), or sent -> delivered -> read / failed (what the business sent)
+    status: str  # received (a contact's), or sent -> delivered -> read / failed (what the business sent); a staff
+    # reply whose send got no answer: unconfirmed, until its echo makes it sent
     status_error: str | None  # why the gateway could not deliver it (status failed)
     reply_to_message_id: str | None  # the message this one quotes
     deleted_at: UtcTime | None  # deleted for everyone (the content is kept for the business)

@@ -75,6 +75,8 @@ _MEANING = {
     415: "The body is not JSON: send it as Content-Type application/json",
     422: "Invalid fields (each named in details)",
     502: "The WhatsApp gateway did not take the message; nothing was sent",
+    504: "The WhatsApp gateway gave no answer: the message may have been sent (it stays unconfirmed until its echo "
+    "arrives); check the chat before sending it again",
     503: "The database is unavailable; retry later",
 }
 

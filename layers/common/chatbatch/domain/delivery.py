@@ -20,6 +20,10 @@ class DeliveryStatus(str, Enum):
     FAILED = "failed"
 
 
+# A staff reply whose send got no answer from the gateway (it may have gone out): not a receipt's status. Its echo
+# from WhatsApp makes it ``sent`` (services/console.py, store/chat_messages.py record_staff_echo).
+UNCONFIRMED = "unconfirmed"
+
 # Each status, and the statuses a message may have for it to apply (always earlier ones: never backwards).
 _MAY_FOLLOW: dict[DeliveryStatus, tuple[DeliveryStatus, ...]] = {
     DeliveryStatus.SENT: (),

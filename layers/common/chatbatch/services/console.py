@@ -12,8 +12,9 @@ from typing import Any
 from chatbatch import views
 from chatbatch.adapters.gateway import Gateway, GatewayError
 from chatbatch.db import Cursor, Database, transaction_time
+from chatbatch.domain.delivery import UNCONFIRMED, DeliveryStatus
 from chatbatch.domain.paging import PageKey
-from chatbatch.errors import Conflict, GatewayUnavailable, NotFound
+from chatbatch.errors import Conflict, GatewayTimeout, GatewayUnavailable, NotFound
 from chatbatch.services import receipts
 from chatbatch.services.api_tokens import Tenant
 from chatbatch.services.history import Page, require_room, room_page
@@ -57,10 +58,19 @@ def send_staff_reply(db: Database, gateway: Gateway, tenant: Tenant, *, room_id:
     outgoing = db.transaction(save)
     try:
         sent = gateway.send(tenant=tenant.name, to=outgoing.room["contact_jid"], text=text)
-    except Exception as exc:  # never leave it "sending": the operator sees it failed and may send it again
+    except Exception as exc:  # never leave it "sending": the operator sees how it ended
+        # A gateway that took the request and gave no answer may have sent it: "unconfirmed" (never "failed", which
+        # invites sending it again) until WhatsApp's echo of it proves it went out (record_staff_echo).
+        unknown = isinstance(exc, GatewayError) and exc.outcome_unknown
+        status = UNCONFIRMED if unknown else DeliveryStatus.FAILED.value
         db.transaction(
-            lambda cur: chat_messages.finish_staff_send(cur, outgoing.row_id, status="failed", gateway_message_id=None)
+            lambda cur: chat_messages.finish_staff_send(cur, outgoing.row_id, status=status, gateway_message_id=None)
         )
+        if unknown:
+            raise GatewayTimeout(
+                f"the gateway gave no answer ({exc.message}): the message may have been sent; it shows as sent when"
+                " WhatsApp's echo of it arrives, so check the chat before sending it again"
+            ) from None
         if isinstance(exc, GatewayError):
             raise GatewayUnavailable(f"the message was not sent: {exc.message}") from None
         raise

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from chatbatch.db import Cursor
+from chatbatch.domain.delivery import UNCONFIRMED, DeliveryStatus
 from chatbatch.domain.prompt import ChatLine
 
 # One history message (named parameters, cast so a prepared statement knows their types: message_id, chat_id,
@@ -210,9 +211,13 @@ STAFF_ECHO_CANDIDATES = """
 
 
 # The echo of a staff reply arrived (named parameters: message_id, echo_row: the history row); the first one taken
-# counts. ``{guard}`` adds a condition (a statement that stores the echo too).
+# counts. It proves the reply went out: one whose send had no answer (unconfirmed) is sent. ``{guard}`` adds a
+# condition (a statement that stores the echo too).
 _RECORD_STAFF_ECHO = """
-    UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %(message_id)s) WHERE id = %(echo_row)s{guard}
+    UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %(message_id)s),
+                             status = CASE WHEN status = %(unconfirmed)s THEN %(sent)s ELSE status END,
+                             updated_at = CASE WHEN status = %(unconfirmed)s THEN now() ELSE updated_at END
+     WHERE id = %(echo_row)s{guard}
 """
 
 
@@ -221,7 +226,7 @@ def record_staff_echo_statement(*, guard: str = "") -> str:
 
 
 def record_staff_echo_params(row_id: int, *, message_id: str) -> dict:
-    return {"message_id": message_id, "echo_row": row_id}
+    return {"message_id": message_id, "echo_row": row_id, "unconfirmed": UNCONFIRMED, "sent": DeliveryStatus.SENT.value}
 
 
 def record_staff_echo(cur: Cursor, row_id: int, *, message_id: str) -> None:

@@ -274,6 +274,7 @@ function messageItem(message) {
   time.dateTime = message.timestamp;
   bubble.append(content, time);
   if (message.status === "failed") bubble.append(el("span", "delivery-failed", "Not sent"));
+  else if (message.status === "unconfirmed") bubble.append(el("span", "delivery-failed", "Sent? No answer from the gateway"));
   else if (message.status === "sending") bubble.append(el("span", "delivery-sending", "Sending…"));
   item.append(bubble);
   return item;
