@@ -187,9 +187,17 @@ def test_a_gateway_that_gives_no_answer_is_a_504_the_reply_stays_unconfirmed_and
     assert status == 504 and answer["error"] == "gateway_timeout" and "may have been sent" in answer["message"]
     assert staff_statuses(pg, room) == ["unconfirmed"]
 
-    # When WhatsApp echoes it (the customer got it), it is sent
+    # When WhatsApp echoes it (the customer got it), it is sent, and its room shows as changed to the page's poll
+    changed_before = room_changed_at(pg, room)
     post_message(api, tenant, "Sudah dikirim, kak", from_me=True, message_id="3EB0ECHO01")
     assert staff_statuses(pg, room) == ["sent"]
+    assert room_changed_at(pg, room) > changed_before
+
+
+def room_changed_at(pg, room: int):
+    with pg.cursor() as cur:
+        cur.execute("SELECT updated_at FROM chat_rooms WHERE id = %s", (room,))
+        return cur.fetchone()[0]
 
 
 def staff_statuses(pg, room: int) -> list[str]:

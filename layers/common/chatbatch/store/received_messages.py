@@ -159,7 +159,7 @@ def store(cur: Cursor, msg: IncomingMessage, *, replying: Replying, human: bool)
 
 _STORE_ECHO = """
     WITH stored AS ({stored}),
-         echo AS ({record})
+         echo AS ({record}){more}
     SELECT count(*) FROM stored
 """
 
@@ -176,5 +176,8 @@ def store_echo(cur: Cursor, msg: IncomingMessage, reply: SentReply, *, of_staff:
         record = reply_parts.record_echo_statement(guard=guard)
         params = reply_parts.record_echo_params(reply.job_id, reply.position, message_id=msg.message_id)
     stored = ai_chat_messages.insert_statement(needs_reply="false")
-    cur.execute(_STORE_ECHO.format(stored=stored, record=record), {**ai_chat_messages.insert_params(msg), **params})
+    more = f",\n         stamped AS ({chat_messages.STAMP_CONFIRMED_ROOM})" if of_staff else ""
+    cur.execute(
+        _STORE_ECHO.format(stored=stored, record=record, more=more), {**ai_chat_messages.insert_params(msg), **params}
+    )
     return cur.fetchone()[0] == 1
