@@ -7,7 +7,6 @@ worker), so their metrics are the ones a real invocation emits."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -20,6 +19,7 @@ from chatbatch_local.lambda_runtime import LambdaContext, load_function
 
 from tests.deploy.template import REPO_ROOT, global_env, render_sub
 from tests.support import load_event
+from tests.support.logs import captured_logs
 
 STACK = "chatbatch-test-stack"
 DEBOUNCE_SECONDS = "0.05"
@@ -126,14 +126,9 @@ def lambda_like_runtime(monkeypatch, database_url, reset_settings):
     namespace = render_sub(env["POWERTOOLS_METRICS_NAMESPACE"], {"AWS::StackName": STACK})
     monkeypatch.setattr(metrics, "namespace", namespace)
     monkeypatch.setattr(metrics, "service", env["POWERTOOLS_SERVICE_NAME"])
-    previous_level = logger.log_level
     assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
-    logger.setLevel("DEBUG")
-    stream = io.StringIO()
-    previous_stream = logger.registered_handler.setStream(stream)
-    yield stream
-    logger.registered_handler.setStream(previous_stream)
-    logger.setLevel(previous_level)
+    with captured_logs("DEBUG") as stream:
+        yield stream
 
 
 @pytest.fixture(scope="module")

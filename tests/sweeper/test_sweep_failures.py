@@ -12,6 +12,8 @@ from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services.sweep import SweepPolicy, sweep
 
+from tests.support.concurrency import run_together
+
 
 class Crash(Exception):
     """The process dying: nothing after it runs."""
@@ -42,26 +44,18 @@ def test_concurrent_sweeps_put_every_bubble_in_exactly_one_job_and_never_split_a
         for n in range(120)
     }
     typing = chats.bubbles(100.0, 0.5, chat_jid="62899@s.whatsapp.net")  # still typing: no job yet
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
 
-    def sweeper() -> None:
+    def sweeper(start: threading.Barrier) -> None:
         db = Database(connect_params_from_settings(settings))
         queue_adapter = SqsJobQueue.from_settings(settings)
         try:
             start.wait()
             for _ in range(3):
                 sweep(db, queue_adapter, SweepPolicy.from_settings(settings))
-        except BaseException as exc:
-            errors.append(exc)
         finally:
             db.close()
 
-    threads = [threading.Thread(target=sweeper) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_together(sweeper, 4)
 
     assert errors == []
     jobs = chats.jobs()

@@ -13,6 +13,7 @@ from chatbatch.db import Database, connect_params_from_settings
 from chatbatch.services.sweep import SweepPolicy, make_first_jobs, make_jobs_of, sweep
 from chatbatch.store import ai_jobs
 
+from tests.support.concurrency import run_together
 from tests.sweeper.test_sweep_failures import Crash, CrashBeforeSend
 
 
@@ -126,26 +127,18 @@ def test_when_making_a_later_chunk_fails_the_committed_chunks_are_sent_and_the_n
 
 def test_concurrent_sweeps_making_in_chunks_put_every_bubble_in_one_job_and_send_each_job_once(settings, chats, queue):
     bursts = {jid(n): chats.bubbles(*[40.0 + b for b in range(1 + n % 4)], chat_jid=jid(n)) for n in range(90)}
-    start = threading.Barrier(3)
-    errors: list[BaseException] = []
 
-    def sweeper() -> None:
+    def sweeper(start: threading.Barrier) -> None:
         db, outbox_db = (Database(connect_params_from_settings(settings)) for _ in range(2))
         try:
             start.wait()
             for _ in range(3):
                 sweep(db, SqsJobQueue.from_settings(settings), chunked(settings, 5), outbox_db=outbox_db)
-        except BaseException as exc:
-            errors.append(exc)
         finally:
             db.close()
             outbox_db.close()
 
-    threads = [threading.Thread(target=sweeper) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_together(sweeper, 3)
 
     assert errors == []
     jobs = chats.jobs()

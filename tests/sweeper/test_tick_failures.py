@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.db import Database, connect_params_from_settings
-from chatbatch.services.sweep import SweepPolicy, run_sweeps
+from chatbatch.services.sweep import LoopSummary, SweepPolicy, run_sweeps
 from chatbatch_local.postgres import free_port
 
 
@@ -46,15 +46,9 @@ class Metrics:
     def flush_metrics(self) -> None: ...
 
 
-def test_a_database_blip_costs_ticks_not_the_invocation(make_settings, chats, queue):
-    # Given a ready chat and a database that cannot be reached for the first three ticks
-    settings = make_settings(debounce_seconds=1, sweep_interval_seconds=1, sweep_safety_margin_seconds=5)
-    chats.bubbles(5.0)
-    db = Database(Blip(connect_params_from_settings(settings), ticks=3))
-    clock = Clock()
-
-    # When one invocation runs its loop
-    summary = run_sweeps(
+def one_invocation(db: Database, settings, clock: Clock) -> LoopSummary:
+    """The sweeper function's loop for one invocation of 15 s on ``clock`` (no real waiting)."""
+    return run_sweeps(
         db,
         SqsJobQueue.from_settings(settings),
         SweepPolicy.from_settings(settings),
@@ -63,6 +57,17 @@ def test_a_database_blip_costs_ticks_not_the_invocation(make_settings, chats, qu
         clock=clock.monotonic,
         wait=clock.wait,
     )
+
+
+def test_a_database_blip_costs_ticks_not_the_invocation(make_settings, chats, queue):
+    # Given a ready chat and a database that cannot be reached for the first three ticks
+    settings = make_settings(debounce_seconds=1, sweep_interval_seconds=1, sweep_safety_margin_seconds=5)
+    chats.bubbles(5.0)
+    db = Database(Blip(connect_params_from_settings(settings), ticks=3))
+    clock = Clock()
+
+    # When one invocation runs its loop
+    summary = one_invocation(db, settings, clock)
     db.close()
 
     # Then the failed ticks were counted, and a later tick of the same invocation made and sent the job
