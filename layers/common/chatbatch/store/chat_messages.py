@@ -214,17 +214,14 @@ STAFF_ECHO_CANDIDATES = """
 # counts. It proves the reply went out: one whose send had no answer (unconfirmed) is sent. ``{guard}`` adds a
 # condition (a statement that stores the echo too).
 _RECORD_STAFF_ECHO = """
-    UPDATE chat_messages m SET echo_message_id = COALESCE(m.echo_message_id, %(message_id)s),
-                               status = CASE WHEN m.status = %(unconfirmed)s THEN %(sent)s ELSE m.status END,
-                               updated_at = CASE WHEN m.status = %(unconfirmed)s THEN now() ELSE m.updated_at END
-      FROM (SELECT status FROM chat_messages WHERE id = %(echo_row)s) AS before
-     WHERE m.id = %(echo_row)s{guard}
-    RETURNING m.chat_room_id, before.status = %(unconfirmed)s AS confirmed
+    UPDATE chat_messages SET echo_message_id = COALESCE(echo_message_id, %(message_id)s),
+                             status = CASE WHEN status = %(unconfirmed)s THEN %(sent)s ELSE status END,
+                             updated_at = now()
+     WHERE id = %(echo_row)s{guard}
+    RETURNING chat_room_id
 """
-# A staff reply the echo confirmed moves its room (the page polls rooms' changes): one more CTE of that statement.
-STAMP_CONFIRMED_ROOM = (
-    "UPDATE chat_rooms SET updated_at = now() WHERE id IN (SELECT chat_room_id FROM echo WHERE confirmed)"
-)
+# The echoed staff reply changed: its room moves too (the page polls rooms' changes). One more CTE of that statement.
+STAMP_ECHOED_ROOM = "UPDATE chat_rooms SET updated_at = now() WHERE id IN (SELECT chat_room_id FROM echo)"
 
 
 def record_staff_echo_statement(*, guard: str = "") -> str:

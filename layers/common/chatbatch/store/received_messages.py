@@ -176,7 +176,7 @@ def store_echo(cur: Cursor, msg: IncomingMessage, reply: SentReply, *, of_staff:
         record = reply_parts.record_echo_statement(guard=guard)
         params = reply_parts.record_echo_params(reply.job_id, reply.position, message_id=msg.message_id)
     stored = ai_chat_messages.insert_statement(needs_reply="false")
-    more = f",\n         stamped AS ({chat_messages.STAMP_CONFIRMED_ROOM})" if of_staff else ""
+    more = f",\n         stamped AS ({chat_messages.STAMP_ECHOED_ROOM})" if of_staff else ""
     cur.execute(
         _STORE_ECHO.format(stored=stored, record=record, more=more), {**ai_chat_messages.insert_params(msg), **params}
     )
