@@ -1,5 +1,6 @@
-"""The sweep benchmark in quick mode: the numbers its claims rest on — a sweep is two transactions when no chat is
-ready, its cost is measured next to the per-bubble query's, and no job is enqueued before its chat's window."""
+"""The sweep benchmark in quick mode: the numbers its claims rest on — a sweep is two statements (one transaction)
+when no chat is ready, its cost is measured next to the per-bubble query's, and no job is enqueued before its
+chat's window."""
 
 from bench import bench_sweep
 from bench.__main__ import BenchContext
@@ -13,7 +14,7 @@ def test_the_sweep_benchmark_runs_in_quick_mode(database_url, capsys):
     cost = table(out, "Sweep cost vs history size")
     idle = row(cost, **{"history rows": "10,000", "case": "idle"})
     ready = row(cost, **{"history rows": "10,000", "case": "200 ready chats"})
-    assert number(idle["statements per sweep"]) == 2  # nothing ready: one statement per transaction
+    assert number(idle["statements per sweep"]) == 2  # nothing ready: find, and the outbox's claim
     assert number(ready["statements per sweep"]) > 2
     for case in (idle, ready):
         assert all(number(case[column]) > 0 for column in ("ours: sweep", "ours: find", "per-bubble query"))

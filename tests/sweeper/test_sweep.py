@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 
-from chatbatch.domain.debounce import DebounceRule
 from chatbatch.domain.job_message import chat_group_id
 from chatbatch.domain.messages import parse_webhook
 from chatbatch.services.ingest import ingest_message
-from chatbatch.services.sweep import SweepPolicy, make_jobs, send_due_jobs, sweep
+from chatbatch.services.sweep import SweepPolicy, make_first_jobs, send_due_jobs, sweep
 
 from tests.support.queue import FakeJobQueue
 from tests.sweeper.conftest import BUSINESS, CONTACT
@@ -131,15 +130,16 @@ def test_sqs_group_and_deduplication_ids_follow_the_chat_and_the_job(db, sqs_que
 def test_a_job_the_queue_refused_stays_pending_and_a_later_sweep_sends_it(db, settings, chats):
     chats.bubbles(50.0, chat_jid=CONTACT)
     chats.bubbles(50.0, chat_jid=OTHER)
-    accepted, refused = make_jobs(db, DebounceRule.from_settings(settings), limit=settings.max_jobs_per_sweep)
+    policy = SweepPolicy.from_settings(settings)
+    accepted, refused = make_first_jobs(db, FakeJobQueue(), policy, chunk=policy.max_jobs).created
 
-    outbox = send_due_jobs(db, FakeJobQueue(refuse={refused.id}), SweepPolicy.from_settings(settings))
+    outbox = send_due_jobs(db, FakeJobQueue(refuse={refused.id}), policy)
 
     assert accepted.id in [j.id for j in outbox.sent] and refused.id in outbox.unsent
     status = {j["id"]: (j["status"], j["enqueued_at"] is not None, j["send_count"]) for j in chats.jobs()}
     assert status == {accepted.id: ("enqueued", True, 1), refused.id: ("pending", False, 0)}
 
     queue = FakeJobQueue()
-    sweep(db, queue, SweepPolicy.from_settings(settings))
+    sweep(db, queue, policy)
     assert [m.job_id for m in queue.messages] == [refused.id]
     assert {j["status"] for j in chats.jobs()} == {"enqueued"}

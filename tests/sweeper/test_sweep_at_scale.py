@@ -53,28 +53,43 @@ class CountingCursor(psycopg2.extensions.cursor):
         return super().execute(query, vars)
 
 
+class CountingConnection(psycopg2.extensions.connection):
+    commits = 0
+
+    def commit(self) -> None:
+        CountingConnection.commits += 1
+        super().commit()
+
+
 def test_a_busy_sweep_runs_as_many_statements_for_400_chats_as_for_4(database_url, pg, tenant, settings):
     policy = SweepPolicy.from_settings(settings)
     # As the function runs it: with its outbox connection (fewer ready chats than one chunk: no second one used)
-    db, outbox_db = (Database(lambda: {"dsn": database_url, "cursor_factory": CountingCursor}) for _ in range(2))
-    counts = []
+    db, outbox_db = (
+        Database(
+            lambda: {"dsn": database_url, "cursor_factory": CountingCursor, "connection_factory": CountingConnection}
+        )
+        for _ in range(2)
+    )
+    counts, transactions = [], []
     try:
         sweep(db, FakeJobQueue(), policy)  # whatever earlier tests left ready: out of the way
         for first, chats in ((1, 4), (1000, 400)):
             ready_chats(pg, tenant, chats, first=first)
-            CountingCursor.statements = 0
+            CountingCursor.statements = CountingConnection.commits = 0
             queue = FakeJobQueue()
             sweep(db, queue, policy, outbox_db=outbox_db)
             assert len([m for m in queue.messages if m.tenant == tenant]) == chats
             counts.append(CountingCursor.statements)
-        CountingCursor.statements = 0
+            transactions.append(CountingConnection.commits)
+        CountingCursor.statements = CountingConnection.commits = 0
         sweep(db, FakeJobQueue(), policy, outbox_db=outbox_db)
-        idle = CountingCursor.statements
+        idle, idle_transactions = CountingCursor.statements, CountingConnection.commits
     finally:
         db.close()
         outbox_db.close()
     assert counts[0] == counts[1] <= 6, counts  # find+lock, re-read, settings, jobs+bubbles; claim, mark sent
-    assert idle == 2  # find; claim
+    assert transactions == [2, 2]  # jobs made; the outbox (claim, send, mark sent)
+    assert (idle, idle_transactions) == (2, 1)  # find; claim: nothing ready, the outbox in the find's transaction
 
 
 def test_the_outbox_reads_only_the_in_flight_jobs_through_their_partial_index(pg):

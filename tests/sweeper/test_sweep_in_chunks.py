@@ -153,9 +153,12 @@ def test_a_chat_found_ready_for_a_later_chunk_is_rechecked_under_its_lock(db, se
     sweep(db, RecordingQueue(), SweepPolicy.from_settings(settings))
     for n in range(4):
         chats.bubbles(50.0 - n, chat_jid=jid(n))
-    rule = SweepPolicy.from_settings(settings).rule
-    first, later = make_first_jobs(db, rule, limit=10_000, chunk=2)
-    assert [job.batch.chat_jid for job in first if job.batch.tenant == chats.tenant] == [jid(0), jid(1)]
+    policy = dataclasses.replace(SweepPolicy.from_settings(settings), max_jobs=10_000)
+    rule = policy.rule
+    first = make_first_jobs(db, RecordingQueue(), policy, chunk=2)
+    assert [job.batch.chat_jid for job in first.created if job.batch.tenant == chats.tenant] == [jid(0), jid(1)]
+    assert first.outbox is None  # chats were ready: the outbox runs in a transaction of its own
+    later = first.later
     assert later == [(chats.tenant, jid(2)), (chats.tenant, jid(3))]
     # When, before their chunk is made, the contact of chat 2 writes again (its window restarts)
     typed = chats.bubbles(0.1, chat_jid=jid(2))

@@ -1,0 +1,128 @@
+"""SQS SendMessageBatch as one signed HTTP POST: the sweeper's hot call, without boto3's per-call machinery.
+
+A 10,000-chat tick makes 1,000 SendMessageBatch calls. Through a boto3 client each cost ~1.0 ms of the sweeper's
+CPU (its event hooks, the request and response walked against the service model, headers and body sent apart);
+this call costs ~0.6 ms, most of it the kernel's work on the socket (docs/scale.md, "The sweep at scale"). What it
+keeps from botocore: the wire format (SQS's JSON protocol, AWS JSON 1.0, as botocore speaks it), the signer
+(``SigV4Auth``), the credential chain (the function's role in Lambda, refreshed as botocore refreshes it), the
+endpoint (botocore resolves it for the region) and its CA bundle. Every other SQS call stays on boto3
+(``SqsJobQueue.retry_later``).
+
+A call either returns which entries SQS accepted and refused, or raises :class:`SqsCallFailed` naming why no entry
+was accepted (unreachable, a timeout, or SQS's error code and message). One retry, at once, for a call that got no
+answer or a 5xx (botocore's standard mode makes two attempts too): SQS FIFO drops a repeated entry by its
+deduplication id, so a retry never queues a job twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import urllib3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.httpsession import get_cert_path
+
+_TARGET = "AmazonSQS.SendMessageBatch"
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+_RETRIED_STATUSES = (500, 502, 503, 504)
+
+
+class SqsCallFailed(Exception):
+    """No entry of the call was accepted; the message says why."""
+
+
+@dataclass
+class BatchResult:
+    """Entry ids SQS accepted, and the refused ones with SQS's code and message."""
+
+    successful: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class SendMessageBatch:
+    """``send(entries)``: one SendMessageBatch call to ``queue_url`` (entries as SQS's API names them: Id,
+    MessageBody, MessageGroupId, MessageDeduplicationId). Thread-safe: up to ``connections`` calls in flight, each
+    on a kept-alive connection of its own."""
+
+    def __init__(
+        self,
+        queue_url: str,
+        *,
+        endpoint_url: str,
+        region: str,
+        credentials: Any,
+        timeout_seconds: float,
+        connections: int,
+        verify: bool | str = True,
+    ) -> None:
+        self.queue_url = queue_url
+        self._url = endpoint_url.rstrip("/") + "/"
+        self._region = region
+        self._credentials = credentials  # botocore Credentials (refreshable in Lambda), or None: none configured
+        self._pool = urllib3.PoolManager(
+            num_pools=1,
+            maxsize=connections,
+            timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
+            retries=urllib3.Retry(
+                total=1,
+                connect=1,
+                read=1,
+                status=1,
+                other=0,
+                redirect=0,
+                allowed_methods=None,  # POST too: a repeated entry is dropped by its deduplication id
+                status_forcelist=_RETRIED_STATUSES,
+                backoff_factor=0,
+                raise_on_status=False,
+                raise_on_redirect=False,
+            ),
+            ca_certs=get_cert_path(verify) if verify is not False else None,
+            cert_reqs="CERT_REQUIRED" if verify is not False else "CERT_NONE",
+        )
+
+    def send(self, entries: list[dict[str, str]]) -> BatchResult:
+        body = json.dumps({"QueueUrl": self.queue_url, "Entries": entries}, separators=(",", ":")).encode()
+        try:
+            response = self._pool.request("POST", self._url, body=body, headers=self._signed_headers(body))
+        except urllib3.exceptions.HTTPError as exc:
+            cause = getattr(exc, "reason", None) or exc  # MaxRetryError: the last attempt's error
+            raise SqsCallFailed(f"SQS unreachable at {self._url}: {type(cause).__name__}: {cause}") from exc
+        answer = _json_of(response.data)
+        if response.status != 200:
+            raise SqsCallFailed(_error_of(response.status, answer))
+        return BatchResult(
+            successful=[entry["Id"] for entry in answer.get("Successful") or ()],
+            failed={
+                entry["Id"]: f"{entry.get('Code')}: {entry.get('Message', '')}" for entry in answer.get("Failed") or ()
+            },
+        )
+
+    def close(self) -> None:
+        self._pool.clear()
+
+    def _signed_headers(self, body: bytes) -> dict[str, str]:
+        if self._credentials is None:
+            raise SqsCallFailed("no AWS credentials to sign SendMessageBatch with (botocore's chain found none)")
+        request = AWSRequest(
+            "POST", self._url, data=body, headers={"Content-Type": _CONTENT_TYPE, "X-Amz-Target": _TARGET}
+        )
+        SigV4Auth(self._credentials.get_frozen_credentials(), "sqs", self._region).add_auth(request)
+        return dict(request.headers.items())
+
+
+def _json_of(data: bytes) -> dict:
+    try:
+        answer = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def _error_of(status: int, answer: dict) -> str:
+    """SQS's error as botocore names it: the code after the ``#`` of ``__type``, and its message."""
+    code = str(answer.get("__type") or answer.get("code") or f"HTTP {status}").rsplit("#", 1)[-1]
+    message = answer.get("message") or answer.get("Message") or ""
+    return f"{code} (HTTP {status}): {message}" if message else f"{code} (HTTP {status})"
