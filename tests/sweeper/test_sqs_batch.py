@@ -225,3 +225,20 @@ def test_the_queue_adapter_signs_with_the_environment_credentials_and_reports_re
     assert peer.bad_signatures == 0
     assert sorted(outcome.sent) == [n for n in range(1, 13) if n != 3]
     assert outcome.failed == {3: "InvalidParameterValue: no"}
+
+
+def test_sqs_itself_is_called_over_tls_verified_against_botocores_ca_bundle():
+    from botocore.httpsession import get_cert_path
+
+    real = SendMessageBatch(
+        "https://sqs.ap-southeast-3.amazonaws.com/123456789012/jobs.fifo",
+        endpoint_url="https://sqs.ap-southeast-3.amazonaws.com",
+        region=REGION,
+        credentials=Credentials(KEY_ID, SECRET),
+        timeout_seconds=5,
+        connections=16,
+    )
+
+    pool = real._pool
+    assert (pool.scheme, pool.host, pool.port) == ("https", "sqs.ap-southeast-3.amazonaws.com", 443)
+    assert (pool.cert_reqs, pool.ca_certs) == ("CERT_REQUIRED", get_cert_path(True))

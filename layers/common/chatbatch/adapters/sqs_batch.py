@@ -56,14 +56,13 @@ class SendMessageBatch:
         credentials: Any,
         timeout_seconds: float,
         connections: int,
-        verify: bool | str = True,
     ) -> None:
         self.queue_url = queue_url
         self._url = endpoint_url.rstrip("/") + "/"
         self._region = region
         self._credentials = credentials  # botocore Credentials (refreshable in Lambda), or None: none configured
-        self._pool = urllib3.PoolManager(
-            num_pools=1,
+        self._pool = urllib3.connection_from_url(  # one host: its pool alone, no PoolManager lookups per call
+            self._url,
             maxsize=connections,
             timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
             retries=urllib3.Retry(
@@ -79,14 +78,18 @@ class SendMessageBatch:
                 raise_on_status=False,
                 raise_on_redirect=False,
             ),
-            ca_certs=get_cert_path(verify) if verify is not False else None,
-            cert_reqs="CERT_REQUIRED" if verify is not False else "CERT_NONE",
+            # TLS (SQS itself; a local SQS is plain HTTP): verified against botocore's CA bundle, as boto3 does
+            **(
+                {"ca_certs": get_cert_path(True), "cert_reqs": "CERT_REQUIRED"}
+                if self._url.startswith("https:")
+                else {}
+            ),
         )
 
     def send(self, entries: list[dict[str, str]]) -> BatchResult:
         body = json.dumps({"QueueUrl": self.queue_url, "Entries": entries}, separators=(",", ":")).encode()
         try:
-            response = self._pool.request("POST", self._url, body=body, headers=self._signed_headers(body))
+            response = self._pool.urlopen("POST", "/", body=body, headers=self._signed_headers(body))
         except urllib3.exceptions.HTTPError as exc:
             cause = getattr(exc, "reason", None) or exc  # MaxRetryError: the last attempt's error
             raise SqsCallFailed(f"SQS unreachable at {self._url}: {type(cause).__name__}: {cause}") from exc
@@ -101,7 +104,7 @@ class SendMessageBatch:
         )
 
     def close(self) -> None:
-        self._pool.clear()
+        self._pool.close()
 
     def _signed_headers(self, body: bytes) -> dict[str, str]:
         if self._credentials is None:
