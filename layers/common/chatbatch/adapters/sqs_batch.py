@@ -6,7 +6,8 @@ this call costs ~0.6 ms, most of it the kernel's work on the socket (docs/scale.
 keeps from botocore: the wire format (SQS's JSON protocol, AWS JSON 1.0, as botocore speaks it), the signer
 (``SigV4Auth``), the credential chain (the function's role in Lambda, refreshed as botocore refreshes it), the
 endpoint (botocore resolves it for the region) and its CA bundle. Every other SQS call stays on boto3
-(``SqsJobQueue.retry_later``).
+(``SqsJobQueue.retry_later``). Unlike botocore it does not go through an ``HTTPS_PROXY``: the stack reaches SQS at its
+regional name, through the VPC's SQS endpoint (template.yaml, ``SqsEndpoint``, private DNS) or a NAT.
 
 A call either returns which entries SQS accepted and refused, or raises :class:`SqsCallFailed` naming why no entry
 was accepted (unreachable, a timeout, or SQS's error code and message). One retry, at once, for a call that got no
