@@ -7,12 +7,14 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from botocore.credentials import Credentials
+from botocore.exceptions import CredentialRetrievalError
 from chatbatch.adapters.queue import SqsJobQueue
 from chatbatch.adapters.sqs_batch import SendMessageBatch, SqsCallFailed
 from chatbatch.domain.job_message import JobMessage
@@ -55,7 +57,8 @@ def sigv4_matches(method: str, path: str, headers: dict[str, str], body: bytes) 
 
 
 class SqsPeer:
-    """Answers each SendMessageBatch with ``answer(request) -> (status, body)``; records every request."""
+    """Answers each SendMessageBatch with ``answer(request) -> (status, body[, headers])`` (a body of bytes as it
+    is, else as JSON); records every request."""
 
     def __init__(self, answer: Callable[[dict], tuple[int, dict]]) -> None:
         self.answer = answer
@@ -83,9 +86,11 @@ def sqs_peer(answer: Callable[[dict], tuple[int, dict]]) -> Iterator[SqsPeer]:
             else:
                 request = {"target": headers["x-amz-target"], "type": headers["content-type"], **json.loads(body)}
                 peer.requests.append(request)
-                status, answer = peer.answer(request)
-            data = json.dumps(answer).encode()
+                status, answer, *extra = peer.answer(request)
+            data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
             self.send_response(status)
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/x-amz-json-1.0")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -113,7 +118,7 @@ def sender(url: str, **options) -> SendMessageBatch:
         f"{url}/123456789012/jobs.fifo",
         endpoint_url=url,
         region=REGION,
-        credentials=Credentials(KEY_ID, SECRET, TOKEN),
+        credentials=options.pop("credentials", Credentials(KEY_ID, SECRET, TOKEN)),
         timeout_seconds=options.pop("timeout_seconds", 2),
         connections=4,
         **options,
@@ -227,7 +232,8 @@ def test_the_queue_adapter_signs_with_the_environment_credentials_and_reports_re
     assert outcome.failed == {3: "InvalidParameterValue: no"}
 
 
-def test_sqs_itself_is_called_over_tls_verified_against_botocores_ca_bundle():
+@pytest.mark.parametrize("ca_bundle", [None, "/etc/pki/our-ca.pem"])
+def test_sqs_itself_is_called_over_tls_verified_against_the_ca_bundle_boto3_would_use(ca_bundle):
     from botocore.httpsession import get_cert_path
 
     real = SendMessageBatch(
@@ -237,8 +243,89 @@ def test_sqs_itself_is_called_over_tls_verified_against_botocores_ca_bundle():
         credentials=Credentials(KEY_ID, SECRET),
         timeout_seconds=5,
         connections=16,
+        ca_bundle=ca_bundle,
     )
 
     pool = real._pool
     assert (pool.scheme, pool.host, pool.port) == ("https", "sqs.ap-southeast-3.amazonaws.com", 443)
-    assert (pool.cert_reqs, pool.ca_certs) == ("CERT_REQUIRED", get_cert_path(True))
+    assert (pool.cert_reqs, pool.ca_certs) == ("CERT_REQUIRED", ca_bundle or get_cert_path(True))
+
+
+def test_the_adapter_gives_its_sender_the_ca_bundle_from_aws_ca_bundle(monkeypatch):
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/pki/our-ca.pem")
+    adapter = SqsJobQueue("https://sqs.ap-southeast-3.amazonaws.com/1/q.fifo", region=REGION)
+
+    assert adapter._batch_sender()._pool.ca_certs == "/etc/pki/our-ca.pem"
+
+
+def test_a_retry_after_header_does_not_hold_the_lane_the_one_retry_goes_at_once():
+    answers = iter([(503, {"__type": "ServiceUnavailable", "message": "busy"}, {"Retry-After": "60"})])
+    asked_at: list[float] = []
+
+    def busy_once(request: dict) -> tuple:
+        asked_at.append(time.monotonic())
+        return next(answers, None) or all_accepted(request)
+
+    with sqs_peer(busy_once) as peer:
+        result = sender(peer.url).send(entries(1))  # urllib3 would sleep the 60 s by default, the lane's jobs locked
+
+    assert result.successful == ["1"] and len(peer.requests) == 2
+    assert asked_at[1] - asked_at[0] < 30  # at once (milliseconds here), not after the header's 60 s
+
+
+def test_a_throttled_call_is_left_to_the_next_tick_not_retried_after_its_retry_after():
+    throttled = (429, {"__type": "ThrottlingException", "message": "slow down"}, {"Retry-After": "3600"})
+
+    with sqs_peer(lambda request: throttled) as peer, pytest.raises(SqsCallFailed, match=r"^ThrottlingException"):
+        sender(peer.url).send(entries(1))
+
+    assert len(peer.requests) == 1
+
+
+def test_an_answer_lost_to_the_read_timeout_is_asked_once_more_with_the_same_entries():
+    first = threading.Event()
+
+    def slow_first(request: dict) -> tuple[int, dict]:
+        if not first.is_set():
+            first.set()
+            time.sleep(3)  # past the client's 1 s read timeout: its answer is never read
+        return all_accepted(request)
+
+    with sqs_peer(slow_first) as peer:
+        result = sender(peer.url, timeout_seconds=1).send(entries(4, 5))
+
+    assert result.successful == ["4", "5"]
+    assert len(peer.requests) == 2 and peer.requests[0]["Entries"] == peer.requests[1]["Entries"]
+
+
+def test_a_200_that_names_no_entry_fails_the_call_and_an_entry_it_leaves_out_is_refused():
+    with (
+        sqs_peer(lambda request: (200, b"<html>a proxy's page</html>")) as peer,
+        pytest.raises(SqsCallFailed, match="without accounting for any entry"),
+    ):
+        sender(peer.url).send(entries(1, 2))
+
+    def only_first(request: dict) -> tuple[int, dict]:
+        return 200, {"Successful": [{"Id": request["Entries"][0]["Id"], "MessageId": "m"}]}
+
+    with sqs_peer(only_first) as peer:
+        result = sender(peer.url).send(entries(1, 2))
+    assert result.successful == ["1"] and result.failed == {"2": "not in SQS's answer"}
+
+
+def test_credentials_that_cannot_be_refreshed_fail_the_call_and_the_adapter_reports_each_job():
+    class Expired:
+        def get_frozen_credentials(self):
+            raise CredentialRetrievalError(provider="container-role", error_msg="metadata endpoint unreachable")
+
+    with sqs_peer(all_accepted) as peer:
+        with pytest.raises(SqsCallFailed, match="CredentialRetrievalError"):
+            sender(peer.url, credentials=Expired()).send(entries(1))
+
+        adapter = SqsJobQueue(f"{peer.url}/1/q.fifo", region=REGION, endpoint_url=peer.url, lanes=2)
+        adapter._batch_sender()._credentials = Expired()  # the role's credentials expire in a warm container
+        outcome = adapter.send([JobMessage(n, "tenant", f"chat-{n}") for n in range(1, 5)])
+
+    assert outcome.sent == [] and sorted(outcome.failed) == [1, 2, 3, 4]
+    assert all("CredentialRetrievalError" in reason for reason in outcome.failed.values())
+    assert peer.requests == []

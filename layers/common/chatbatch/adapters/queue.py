@@ -77,6 +77,7 @@ class SqsJobQueue:
         """The boto3 client: every call but the sweeper's SendMessageBatch (``_batch_sender``)."""
         if self._client is None:
             import boto3  # on first use only: importing boto3 costs cold-start time
+            import botocore.session
             from botocore.config import Config
 
             config = Config(
@@ -85,8 +86,8 @@ class SqsJobQueue:
                 retries={"mode": "standard", "max_attempts": 2},
                 max_pool_connections=max(10, self.lanes),
             )
-            self._session = boto3.session.Session()
-            self._client = self._session.client(
+            self._session = botocore.session.get_session()  # botocore's: the sender reads its settings too
+            self._client = boto3.session.Session(botocore_session=self._session).client(
                 "sqs", region_name=self._region, endpoint_url=self._endpoint_url, config=config
             )
         return self._client
@@ -106,6 +107,7 @@ class SqsJobQueue:
                 credentials=self._session.get_credentials(),
                 timeout_seconds=self._timeout,
                 connections=max(10, self.lanes),
+                ca_bundle=self._session.get_config_variable("ca_bundle"),  # AWS_CA_BUNDLE, as boto3 reads it
             )
         return self._sender
 

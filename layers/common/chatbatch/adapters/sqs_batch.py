@@ -24,6 +24,7 @@ from typing import Any
 import urllib3
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.exceptions import BotoCoreError
 from botocore.httpsession import get_cert_path
 
 _TARGET = "AmazonSQS.SendMessageBatch"
@@ -57,6 +58,7 @@ class SendMessageBatch:
         credentials: Any,
         timeout_seconds: float,
         connections: int,
+        ca_bundle: str | None = None,
     ) -> None:
         self.queue_url = queue_url
         self._url = endpoint_url.rstrip("/") + "/"
@@ -78,10 +80,13 @@ class SendMessageBatch:
                 backoff_factor=0,
                 raise_on_status=False,
                 raise_on_redirect=False,
+                # at once: a Retry-After would hold the lane (and the outbox's locked jobs) for as long as it says
+                respect_retry_after_header=False,
             ),
-            # TLS (SQS itself; a local SQS is plain HTTP): verified against botocore's CA bundle, as boto3 does
+            # TLS (SQS itself; a local SQS is plain HTTP): verified against ``ca_bundle`` (AWS_CA_BUNDLE, as boto3
+            # reads it) or botocore's own bundle
             **(
-                {"ca_certs": get_cert_path(True), "cert_reqs": "CERT_REQUIRED"}
+                {"ca_certs": ca_bundle or get_cert_path(True), "cert_reqs": "CERT_REQUIRED"}
                 if self._url.startswith("https:")
                 else {}
             ),
@@ -97,12 +102,7 @@ class SendMessageBatch:
         answer = _json_of(response.data)
         if response.status != 200:
             raise SqsCallFailed(_error_of(response.status, answer))
-        return BatchResult(
-            successful=[entry["Id"] for entry in answer.get("Successful") or ()],
-            failed={
-                entry["Id"]: f"{entry.get('Code')}: {entry.get('Message', '')}" for entry in answer.get("Failed") or ()
-            },
-        )
+        return _result_of(answer, [entry["Id"] for entry in entries])
 
     def close(self) -> None:
         self._pool.close()
@@ -113,8 +113,31 @@ class SendMessageBatch:
         request = AWSRequest(
             "POST", self._url, data=body, headers={"Content-Type": _CONTENT_TYPE, "X-Amz-Target": _TARGET}
         )
-        SigV4Auth(self._credentials.get_frozen_credentials(), "sqs", self._region).add_auth(request)
+        try:
+            credentials = self._credentials.get_frozen_credentials()  # a refresh may fail (the role's source down)
+        except BotoCoreError as exc:
+            raise SqsCallFailed(
+                f"no AWS credentials to sign SendMessageBatch with: {type(exc).__name__}: {exc}"
+            ) from exc
+        SigV4Auth(credentials, "sqs", self._region).add_auth(request)
         return dict(request.headers.items())
+
+
+def _result_of(answer: dict, ids: list[str]) -> BatchResult:
+    """Each entry accepted or refused, as SQS's 200 says; an entry it does not account for is reported refused (its
+    job stays due for the next tick), and an answer that accounts for none fails the call."""
+    try:
+        successful = [str(entry["Id"]) for entry in answer.get("Successful") or ()]
+        failed = {
+            str(entry["Id"]): f"{entry.get('Code')}: {entry.get('Message', '')}" for entry in answer.get("Failed") or ()
+        }
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise SqsCallFailed(f"SQS answered 200 with entries it does not name: {type(exc).__name__}: {exc}") from exc
+    accounted = set(successful) | set(failed)
+    if not accounted & set(ids):
+        raise SqsCallFailed("SQS answered 200 without accounting for any entry (no Successful or Failed list)")
+    failed.update({id_: "not in SQS's answer" for id_ in ids if id_ not in accounted})
+    return BatchResult([id_ for id_ in successful if id_ in ids], failed)
 
 
 def _json_of(data: bytes) -> dict:
