@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from chatbatch.adapters.gateway import GatewayError
 from chatbatch.domain.api_tokens import Scope
 from chatbatch.services import api_tokens
 from chatbatch.services.reply import fail_job, reply_to_job
@@ -142,6 +143,41 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
         (retry["id"], "done", None),
         (failed, "failed", retry["id"]),
     ]
+
+
+class SecondPartRefused(FakeGateway):
+    """Takes a reply's first part, refuses every later one (a gateway that went down mid-reply)."""
+
+    max_text_chars = 24  # "re: Halo, masih buka?" and "Saya mau pesan": two parts
+
+    def send(self, *, tenant: str, to: str, text: str, reference: str | None = None):
+        if self.sent:
+            raise GatewayError("gateway 503", status=503)
+        return super().send(tenant=tenant, to=to, text=text, reference=reference)
+
+
+def test_a_job_that_failed_after_a_part_of_its_reply_went_out_is_not_retried_the_operator_answers_by_hand(
+    api, tokens, room, pg, database_url, tenant, db
+):
+    # Given a burst whose reply's first part reached the customer before the gateway went down for good
+    post_message(api, tenant, "Saya mau pesan")
+    failed = batch_pending(database_url, tenant)
+    gateway = SecondPartRefused()
+    with pytest.raises(GatewayError):
+        reply_to_job(db, failed, llm=FakeLlm(), gateway=gateway, policy=POLICY)
+    assert [sent["text"] for sent in gateway.sent] == ["re: Halo, masih buka?"]
+    assert fail_job(db, failed, error="gave up after 5 receives: gateway 503")
+
+    # When the operator retries it
+    status, refused = call(api, "POST", f"/jobs/{failed}/retry", tokens["operate"])
+
+    # Then it is refused, saying why (a retry would ask the LLM for a whole new reply, sent on top of that part),
+    # and no job is made
+    assert status == 409
+    assert f"job {failed} failed after handing 1 of the 2 parts of its reply to the gateway" in refused["message"]
+    assert "answer this chat yourself" in refused["message"]
+    items = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[1]["items"]
+    assert [(j["id"], j["status"], j["retried_by"]) for j in items] == [(failed, "failed", None)]
 
 
 def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(api, tokens, room, pg, database_url, tenant, db):

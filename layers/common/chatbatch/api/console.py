@@ -217,7 +217,8 @@ def list_jobs(tenant: CurrentTenant, room_id: RoomId, limit: Limit = 20, before:
     "/jobs/<job_id>/retry",
     summary="Retry a failed job (operate)",
     description="A new job for the same bubbles, sent to the worker by the next sweep: one more attempt at ONE "
-    "reply. Only a failed job can be retried, once (409 otherwise).",
+    "reply. Only a failed job can be retried, once, and only if no part of its reply was handed to the gateway "
+    "(409 otherwise: the customer may have that part, and a retry would send a whole new reply on top of it).",
     responses=responses("The new job", 401, 403, 404, 409, 422, 503),
     **SECURED,
 )

@@ -18,7 +18,7 @@ from chatbatch.errors import Conflict, GatewayTimeout, GatewayUnavailable, NotFo
 from chatbatch.services import receipts
 from chatbatch.services.api_tokens import Tenant
 from chatbatch.services.history import Page, require_room, room_page
-from chatbatch.store import ai_jobs, chat_messages, chat_rooms
+from chatbatch.store import ai_jobs, chat_messages, chat_rooms, reply_parts
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,9 @@ def retry_job(db: Database, *, tenant: str, job_id: int) -> dict[str, Any]:
     """A new attempt at a failed job: a new job for the same bubbles, which the next sweep sends to the worker.
 
     Only a failed job is retried, and only once (a failed retry is retried in turn): the failed job can never
-    reply any more (failed is final), so a burst has at most one job that may still answer it.
+    reply any more (failed is final), so a burst has at most one job that may still answer it. Nor is a job that
+    failed after handing part of its reply to the gateway: the customer may have that part, and a retry asks the
+    LLM for a whole new reply, sent on top of it (the bot talking twice). The operator answers that chat by hand.
     """
 
     def work(cur: Cursor) -> dict[str, Any]:
@@ -135,6 +137,12 @@ def retry_job(db: Database, *, tenant: str, job_id: int) -> dict[str, Any]:
             raise Conflict(f"job {job_id} was already retried as job {job['retried_by']}")
         if job["status"] != "failed":
             raise Conflict(f"job {job_id} is {job['status']}; only a failed job can be retried")
+        handed, parts = reply_parts.delivered(cur, job_id)
+        if handed:
+            raise Conflict(
+                f"job {job_id} failed after handing {handed} of the {parts} parts of its reply to the gateway (the"
+                " customer may have them); a retry would send a whole new reply on top: answer this chat yourself"
+            )
         new_id = ai_jobs.insert_retry(cur, job_id)
         if new_id is None:  # another retry of it committed first
             raise Conflict(f"job {job_id} was already retried")

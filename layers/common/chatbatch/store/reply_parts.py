@@ -46,6 +46,18 @@ def of_job(cur: Cursor, job_id: int) -> tuple[list[ReplyPart], datetime]:
     return [_part(row) for row in rows], rows[0][-1]
 
 
+def delivered(cur: Cursor, job_id: int) -> tuple[int, int]:
+    """(parts handed to the gateway: ``sent``, or ``sending`` with an unknown outcome — each may have reached the
+    customer; all the job's parts)."""
+    cur.execute(
+        "SELECT count(*) FILTER (WHERE status IN (%(sending)s, %(sent)s)), count(*) FROM reply_parts"
+        " WHERE job_id = %(job_id)s",
+        {**_PART_STATUSES, "job_id": job_id},
+    )
+    handed, parts = cur.fetchone()
+    return handed, parts
+
+
 def lock(cur: Cursor, job_id: int, position: int) -> ReplyPart:
     """One part as it is now (its echoes may have arrived meanwhile), row-locked until the transaction ends."""
     cur.execute(
