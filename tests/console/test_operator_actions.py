@@ -115,11 +115,12 @@ def test_a_failed_job_is_listed_with_its_error_and_a_retry_answers_the_burst_onc
     status, jobs = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])
     assert status == 200
     [listed] = jobs["items"]
-    assert (listed["id"], listed["status"], listed["error"], listed["retried_by"]) == (
+    assert (listed["id"], listed["status"], listed["error"], listed["retried_by"], listed["parts_handed_over"]) == (
         failed,
         "failed",
         "gave up after 5 receives: LLM down",
         None,
+        0,  # nothing reached the customer: the page offers Retry
     )
 
     # When the operator retries it: a new pending job for the same bubbles
@@ -177,7 +178,9 @@ def test_a_job_that_failed_after_a_part_of_its_reply_went_out_is_not_retried_the
     assert f"job {failed} failed after handing 1 of the 2 parts of its reply to the gateway" in refused["message"]
     assert "answer this chat yourself" in refused["message"]
     items = call(api, "GET", f"/chat-rooms/{room}/jobs", tokens["read"])[1]["items"]
-    assert [(j["id"], j["status"], j["retried_by"]) for j in items] == [(failed, "failed", None)]
+    assert [(j["id"], j["status"], j["retried_by"], j["parts_handed_over"]) for j in items] == [
+        (failed, "failed", None, 1)  # the page shows "answer by hand" instead of Retry
+    ]
 
 
 def test_a_job_failing_touches_its_room_so_the_console_poll_sees_it(api, tokens, room, pg, database_url, tenant, db):

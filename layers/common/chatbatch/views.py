@@ -18,6 +18,7 @@ from typing import Any
 from chatbatch.db import Cursor
 from chatbatch.domain.paging import PageKey
 from chatbatch.domain.room_search import RoomSearch
+from chatbatch.store import reply_parts
 
 Row = dict[str, Any]
 
@@ -33,9 +34,10 @@ _MESSAGE_COLUMNS = """id, message_id, sender_type, sender_jid, message_type, con
                          FROM message_reactions r
                         WHERE r.user_token = chat_messages.user_token AND r.message_id = chat_messages.message_id
                           AND r.emoji <> '') AS reactions"""
-_JOB_COLUMNS = """j.id, j.status, j.batch_size, j.attempts, j.error, j.reply, j.created_at, j.completed_at,
+_JOB_COLUMNS = f"""j.id, j.status, j.batch_size, j.attempts, j.error, j.reply, j.created_at, j.completed_at,
                   j.last_message_at, j.retry_of,
-                  (SELECT r.id FROM ai_jobs r WHERE r.retry_of = j.id) AS retried_by"""
+                  (SELECT r.id FROM ai_jobs r WHERE r.retry_of = j.id) AS retried_by,
+                  {reply_parts.handed_over_sql("j.id")} AS parts_handed_over"""
 
 
 def rooms_page(

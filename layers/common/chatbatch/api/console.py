@@ -108,6 +108,9 @@ class Job(BaseModel):
     last_message_at: UtcTime | None  # the burst's newest bubble
     retry_of: int | None  # this job retries that failed job
     retried_by: int | None  # this (failed) job was retried by that job
+    # parts of its reply handed to the gateway (sent, or with an unknown outcome): a failed job with any is not
+    # retried (the customer may have them), the operator answers by hand
+    parts_handed_over: int
 
 
 class JobPage(BaseModel):

@@ -46,13 +46,20 @@ def of_job(cur: Cursor, job_id: int) -> tuple[list[ReplyPart], datetime]:
     return [_part(row) for row in rows], rows[0][-1]
 
 
+def handed_over_sql(job_id: str) -> str:
+    """SQL counting the parts of job ``job_id`` (an SQL expression) handed to the gateway: ``sent``, or ``sending``
+    with an unknown outcome — each may have reached the customer. For the read side too (views.py)."""
+    return (
+        f"(SELECT count(*) FROM reply_parts p WHERE p.job_id = {job_id}"
+        f" AND p.status IN ('{PartStatus.SENDING.value}', '{PartStatus.SENT.value}'))"
+    )
+
+
 def delivered(cur: Cursor, job_id: int) -> tuple[int, int]:
-    """(parts handed to the gateway: ``sent``, or ``sending`` with an unknown outcome — each may have reached the
-    customer; all the job's parts)."""
+    """(parts handed to the gateway: ``handed_over_sql``; all the job's parts)."""
     cur.execute(
-        "SELECT count(*) FILTER (WHERE status IN (%(sending)s, %(sent)s)), count(*) FROM reply_parts"
-        " WHERE job_id = %(job_id)s",
-        {**_PART_STATUSES, "job_id": job_id},
+        f"SELECT {handed_over_sql('%(job_id)s')}, (SELECT count(*) FROM reply_parts WHERE job_id = %(job_id)s)",
+        {"job_id": job_id},
     )
     handed, parts = cur.fetchone()
     return handed, parts

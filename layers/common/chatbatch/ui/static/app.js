@@ -285,7 +285,10 @@ function failedJobItem(job) {
   item.dataset.jobId = String(job.id);
   const card = el("div", "job-card");
   card.append(el("strong", "", "The bot could not answer"), el("p", "job-error", job.error || "unknown error"));
-  if (can("operate")) {
+  if (job.parts_handed_over > 0) {
+    // the customer may have part of this reply: a retry would send a whole new one on top (the API refuses it)
+    card.append(el("p", "job-handed", "Part of this reply may have reached the customer: answer by hand."));
+  } else if (can("operate")) {
     const retry = el("button", "retry", "Retry");
     retry.type = "button";
     retry.addEventListener("click", () => retryJob(job.id, retry).catch(report));
