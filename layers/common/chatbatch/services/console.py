@@ -137,11 +137,11 @@ def retry_job(db: Database, *, tenant: str, job_id: int) -> dict[str, Any]:
             raise Conflict(f"job {job_id} was already retried as job {job['retried_by']}")
         if job["status"] != "failed":
             raise Conflict(f"job {job_id} is {job['status']}; only a failed job can be retried")
-        handed, parts = reply_parts.delivered(cur, job_id)
-        if handed:
+        if handed := job["parts_handed_over"]:  # the job's view counts them (views.py)
             raise Conflict(
-                f"job {job_id} failed after handing {handed} of the {parts} parts of its reply to the gateway (the"
-                " customer may have them); a retry would send a whole new reply on top: answer this chat yourself"
+                f"job {job_id} failed after handing {handed} of the {reply_parts.count(cur, job_id)} parts of its"
+                " reply to the gateway (the customer may have them); a retry would send a whole new reply on top:"
+                " answer this chat yourself"
             )
         new_id = ai_jobs.insert_retry(cur, job_id)
         if new_id is None:  # another retry of it committed first

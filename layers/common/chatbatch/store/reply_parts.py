@@ -55,14 +55,10 @@ def handed_over_sql(job_id: str) -> str:
     )
 
 
-def delivered(cur: Cursor, job_id: int) -> tuple[int, int]:
-    """(parts handed to the gateway: ``handed_over_sql``; all the job's parts)."""
-    cur.execute(
-        f"SELECT {handed_over_sql('%(job_id)s')}, (SELECT count(*) FROM reply_parts WHERE job_id = %(job_id)s)",
-        {"job_id": job_id},
-    )
-    handed, parts = cur.fetchone()
-    return handed, parts
+def count(cur: Cursor, job_id: int) -> int:
+    """How many parts the job's reply was split into (0: none saved yet)."""
+    cur.execute("SELECT count(*) FROM reply_parts WHERE job_id = %s", (job_id,))
+    return cur.fetchone()[0]
 
 
 def lock(cur: Cursor, job_id: int, position: int) -> ReplyPart:
